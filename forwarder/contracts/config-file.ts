@@ -1,0 +1,139 @@
+/**
+ * The forwarder's mounted config file (env `FORWARDER_CONFIG_FILE`, YAML or JSON). The operator
+ * renders it into a ConfigMap from the AlpacaForwarder spec (design §3.1); people running the
+ * forwarder by hand may write it too. Stable: change only with a reason in the commit message.
+ *
+ * Shape: the CRD spec's camelCase shape, minus everything Kubernetes-only (image, resources,
+ * podTemplate, networkPolicy, restartPolicy, suspend, secret references). Every key is optional;
+ * unknown keys are rejected so a typo is an error, not a silently ignored setting.
+ *
+ * Secrets never appear here: Alpaca key id/secret and the Kafka SASL password come from env only
+ * (`ALPACA_KEY_ID`, `ALPACA_SECRET_KEY`, `KAFKA_SASL_PASSWORD`). The schema has no field for them.
+ *
+ * Precedence (per key): built-in default < env var < this file. The file wins because the
+ * operator owns it and hot-reloads symbols through it (design §4.8); an env var that a file key
+ * overrides is logged at startup by name (never by value).
+ *
+ * Hot reload: changes to `symbols` and `channels` are applied on the live socket as
+ * subscribe/unsubscribe diffs; any other change is logged as "picked up on restart" (the
+ * operator rolls the pod through a config-hash annotation for those).
+ */
+import { z } from 'zod';
+
+export const CONFIG_FILE_ENV = 'FORWARDER_CONFIG_FILE';
+export const CONFIG_FILE_VERSION = 1;
+
+export const FEEDS = ['iex', 'sip', 'delayed_sip', 'test'] as const;
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export const SASL_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Alpaca equity symbol (e.g. AAPL, BRK.B, FAKEPACA) or `*` (all symbols). */
+export const SYMBOL_PATTERN = /^(\*|[A-Z][A-Z0-9.\-/]{0,19})$/;
+
+/** Upper-cased, trimmed, validated, deduplicated (first occurrence order kept). */
+export const symbolListSchema = z
+  .array(z.string().trim().toUpperCase().regex(SYMBOL_PATTERN, 'not a valid Alpaca symbol'))
+  .transform((list) => [...new Set(list)]);
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+const url = z.url();
+
+export const configFileSchema = z.strictObject({
+  /** Format version of this file; 1. */
+  version: z.literal(CONFIG_FILE_VERSION).optional(),
+  feed: z.enum(FEEDS).optional(),
+  /** Market-data WebSocket base, e.g. wss://stream.data.alpaca.markets (the forwarder appends /v2/{feed}). */
+  streamUrl: url.optional(),
+  /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */
+  dataUrl: url.optional(),
+  symbols: symbolListSchema.optional(),
+  symbolsFrom: z.strictObject({ url, pollIntervalSeconds: positiveInt.optional() }).optional(),
+  channels: z
+    .strictObject({
+      trades: z.boolean().optional(),
+      quotes: z.boolean().optional(),
+      bars: z.boolean().optional(),
+      updatedBars: z.boolean().optional(),
+      statuses: z.boolean().optional(),
+    })
+    .optional(),
+  tradeUpdates: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Full URL of the trading stream, e.g. wss://paper-api.alpaca.markets/stream. */
+      streamUrl: url.optional(),
+    })
+    .optional(),
+  backfill: z
+    .strictObject({
+      bars: z
+        .strictObject({ enabled: z.boolean().optional(), lookbackMinutes: positiveInt.optional() })
+        .optional(),
+      gapFill: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+    })
+    .optional(),
+  kafka: z
+    .strictObject({
+      bootstrapServers: z.array(z.string().min(1)).min(1).optional(),
+      clientId: z.string().min(1).optional(),
+      securityProtocol: z.enum(SECURITY_PROTOCOLS).optional(),
+      /** The password comes from env KAFKA_SASL_PASSWORD only. */
+      sasl: z
+        .strictObject({
+          mechanism: z.enum(SASL_MECHANISMS).optional(),
+          username: z.string().min(1).optional(),
+        })
+        .optional(),
+      /** Path of a mounted PEM CA bundle (the operator mounts tls.caSecretRef there). */
+      tls: z.strictObject({ caFile: z.string().min(1).optional() }).optional(),
+      producer: z
+        .strictObject({
+          lingerMs: z.number().int().min(0).max(1000).optional(),
+          batchBytes: positiveInt.optional(),
+          compression: z.enum(['lz4', 'none']).optional(),
+          acks: z.union([z.literal(-1), z.literal(1), z.literal(0)]).optional(),
+          /** Bound of the in-memory buffer while Kafka is unavailable (design §4.5). */
+          maxBufferBytes: positiveInt.optional(),
+        })
+        .optional(),
+      topics: z
+        .strictObject({
+          trades: z.string().min(1).optional(),
+          quotes: z.string().min(1).optional(),
+          bars: z.string().min(1).optional(),
+          status: z.string().min(1).optional(),
+          tradeUpdates: z.string().min(1).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  dedup: z
+    .strictObject({ ttlSeconds: positiveInt.optional(), maxEntries: positiveInt.optional() })
+    .optional(),
+  reconnect: z
+    .strictObject({
+      baseMs: positiveInt.optional(),
+      maxMs: positiveInt.optional(),
+      /** Minimum back-off after a 406 (design §4.2); default 90000. */
+      cooldown406Ms: positiveInt.optional(),
+    })
+    .optional(),
+  health: z.strictObject({ port: port.optional(), metricsPort: port.optional() }).optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+  shutdown: z.strictObject({ gracePeriodMs: positiveInt.optional() }).optional(),
+  /** Lease (design §4.1); namespace defaults to env POD_NAMESPACE. */
+  lease: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      namespace: z.string().min(1).optional(),
+      durationSeconds: positiveInt.optional(),
+    })
+    .optional(),
+});
+
+/** What the operator writes (before transforms). */
+export type ConfigFileInput = z.input<typeof configFileSchema>;
+/** What the forwarder reads (symbols upper-cased and deduplicated). */
+export type ConfigFile = z.output<typeof configFileSchema>;
