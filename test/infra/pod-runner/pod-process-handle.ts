@@ -1,0 +1,129 @@
+/**
+ * One running container: spawns the planned process, writes its volumes, restarts it with
+ * backoff when it exits on its own (restartPolicy Always), stops it with SIGTERM then SIGKILL
+ * after the pod's grace period, and probes its readiness endpoint.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { writeAtomicVolume } from './atomic-volume.ts';
+import type { ProcessPlan } from './pod-process.ts';
+
+export interface ExitRecord {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: Date;
+}
+
+export class PodProcessHandle {
+  readonly plan: ProcessPlan;
+  readonly logPath: string;
+  readonly startedAt = new Date();
+  restartCount = 0;
+  lastExit: ExitRecord | undefined;
+  ready = false;
+  private child: ChildProcess | undefined;
+  private log: WriteStream | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly onLine: ((line: string) => void) | undefined;
+  private readonly onChange: () => void;
+  private readonly volumeContent = new Map<string, string>();
+
+  constructor(plan: ProcessPlan, podDir: string, onChange: () => void, onLine?: (line: string) => void) {
+    this.plan = plan;
+    this.logPath = path.join(podDir, 'container.log');
+    this.onChange = onChange;
+    this.onLine = onLine;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    await this.syncVolumes(this.plan.volumes);
+    await mkdir(path.dirname(this.logPath), { recursive: true });
+    this.log = createWriteStream(this.logPath, { flags: 'a' });
+    this.spawnChild();
+  }
+
+  /** Rewrites configMap/secret volumes whose content changed (the kubelet's periodic sync). */
+  async syncVolumes(volumes: ProcessPlan['volumes']): Promise<boolean> {
+    let changed = false;
+    for (const [name, vol] of volumes) {
+      const serialized = JSON.stringify(vol.files);
+      if (this.volumeContent.get(name) === serialized) continue;
+      if (vol.kind === 'emptyDir') await mkdir(vol.hostDir, { recursive: true });
+      else await writeAtomicVolume(vol.hostDir, vol.files);
+      this.volumeContent.set(name, serialized);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private spawnChild(): void {
+    const child = spawn(this.plan.command, this.plan.args, {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.plan.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.ready = false;
+    const forward = (chunk: Buffer): void => {
+      this.log?.write(chunk);
+      if (this.onLine) for (const line of chunk.toString('utf8').split('\n')) if (line) this.onLine(line);
+    };
+    child.stdout?.on('data', forward);
+    child.stderr?.on('data', forward);
+    child.on('error', (err) => {
+      this.log?.write(`[pod-runner] spawn failed: ${err.message}\n`);
+    });
+    child.on('exit', (code, signal) => {
+      this.lastExit = { code, signal, at: new Date() };
+      this.ready = false;
+      this.log?.write(`[pod-runner] container exited code=${code} signal=${signal}\n`);
+      this.onChange();
+      if (!this.stopping) {
+        const delay = Math.min(10_000, 500 * 2 ** Math.min(this.restartCount, 5));
+        this.restartTimer = setTimeout(() => {
+          this.restartCount += 1;
+          this.spawnChild();
+          this.onChange();
+        }, delay);
+      }
+    });
+  }
+
+  async probeReady(): Promise<boolean> {
+    const r = this.plan.readiness;
+    if (r === undefined) return this.running;
+    if (!this.running) return false;
+    try {
+      const res = await fetch(`http://127.0.0.1:${r.port}${r.path}`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      return res.status >= 200 && res.status < 400;
+    } catch {
+      return false;
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.plan.terminationGraceSeconds * 1000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+  }
+}
