@@ -1,0 +1,134 @@
+/**
+ * Maps failures of the Kubernetes API (client-node ApiException, watch errors, network errors) to
+ * one typed error so that callers decide retry or give-up in one place.
+ */
+
+export type KubeErrorKind =
+  | 'NotFound'
+  | 'Conflict'
+  | 'Invalid'
+  | 'Gone'
+  | 'TooManyRequests'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'ServerError'
+  | 'Network'
+  | 'Aborted'
+  | 'Other';
+
+export class KubeError extends Error {
+  readonly kind: KubeErrorKind;
+  /** HTTP status, 0 when the request never got an answer. */
+  readonly status: number;
+  /** Retry-After from a 429/503, in seconds, when the server sent one. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    kind: KubeErrorKind,
+    status: number,
+    message: string,
+    retryAfterSeconds?: number,
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'KubeError';
+    this.kind = kind;
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Whether the same request may succeed later without any change on our side. */
+  get retryable(): boolean {
+    return (
+      this.kind === 'Conflict' ||
+      this.kind === 'TooManyRequests' ||
+      this.kind === 'ServerError' ||
+      this.kind === 'Network' ||
+      this.kind === 'Gone'
+    );
+  }
+}
+
+export function kindForStatus(status: number): KubeErrorKind {
+  if (status === 404) return 'NotFound';
+  if (status === 409) return 'Conflict';
+  if (status === 410) return 'Gone';
+  if (status === 422 || status === 400) return 'Invalid';
+  if (status === 429) return 'TooManyRequests';
+  if (status === 401) return 'Unauthorized';
+  if (status === 403) return 'Forbidden';
+  if (status >= 500) return 'ServerError';
+  if (status === 0) return 'Network';
+  return 'Other';
+}
+
+interface StatusBody {
+  message?: unknown;
+  reason?: unknown;
+}
+
+function statusMessage(body: unknown): string | undefined {
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.length > 0 ? body.slice(0, 2000) : undefined;
+    }
+  }
+  if (parsed !== null && typeof parsed === 'object') {
+    const m = (parsed as StatusBody).message;
+    if (typeof m === 'string') return m;
+  }
+  return undefined;
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (headers === null || typeof headers !== 'object') return undefined;
+  for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
+    if (k.toLowerCase() === name && typeof v === 'string') return v;
+  }
+  return undefined;
+}
+
+/**
+ * Converts anything thrown by client-node into a KubeError. `what` names the request
+ * (e.g. "apply Deployment ns/name") and starts the message.
+ */
+export function toKubeError(err: unknown, what: string): KubeError {
+  if (err instanceof KubeError) return err;
+  if (err !== null && typeof err === 'object') {
+    const e = err as {
+      code?: unknown;
+      statusCode?: unknown;
+      body?: unknown;
+      headers?: unknown;
+      name?: unknown;
+      message?: unknown;
+    };
+    if (e.name === 'AbortError' || (e.name === 'TimeoutError' && typeof e.code !== 'number')) {
+      const kind = e.name === 'AbortError' ? 'Aborted' : 'Network';
+      return new KubeError(kind, 0, `${what}: ${String(e.message ?? e.name)}`, undefined, err);
+    }
+    const status =
+      typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    if (status !== undefined && status >= 100) {
+      const detail = statusMessage(e.body) ?? (typeof e.message === 'string' ? e.message : '');
+      const retryAfter = Number(headerValue(e.headers, 'retry-after'));
+      return new KubeError(
+        kindForStatus(status),
+        status,
+        `${what}: HTTP ${status}${detail ? `: ${detail}` : ''}`,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+        err,
+      );
+    }
+    const msg = typeof e.message === 'string' ? e.message : String(err);
+    return new KubeError('Network', 0, `${what}: ${msg}`, undefined, err);
+  }
+  return new KubeError('Other', 0, `${what}: ${String(err)}`, undefined, err);
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeError && err.kind === 'NotFound';
+}

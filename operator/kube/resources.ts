@@ -1,0 +1,84 @@
+/** The API resources the operator touches, and their REST paths. */
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export function apiVersionOf(rt: ResourceType): string {
+  return rt.group === '' ? rt.version : `${rt.group}/${rt.version}`;
+}
+
+/** Collection path, e.g. /apis/apps/v1/namespaces/ns/deployments or /api/v1/configmaps (all namespaces). */
+export function collectionPath(rt: ResourceType, namespace?: string): string {
+  const base = rt.group === '' ? `/api/${rt.version}` : `/apis/${rt.group}/${rt.version}`;
+  return namespace ? `${base}/namespaces/${namespace}/${rt.plural}` : `${base}/${rt.plural}`;
+}
+
+const core = (kind: string, plural: string): ResourceType => ({
+  group: '',
+  version: 'v1',
+  kind,
+  plural,
+  namespaced: true,
+});
+
+export const ALPACA_FORWARDER: ResourceType = {
+  group: 'torghut.io',
+  version: 'v1alpha1',
+  kind: 'AlpacaForwarder',
+  plural: 'alpacaforwarders',
+  namespaced: true,
+};
+
+export const CONFIG_MAP = core('ConfigMap', 'configmaps');
+export const SERVICE = core('Service', 'services');
+export const SERVICE_ACCOUNT = core('ServiceAccount', 'serviceaccounts');
+export const SECRET = core('Secret', 'secrets');
+export const POD = core('Pod', 'pods');
+export const DEPLOYMENT: ResourceType = {
+  group: 'apps',
+  version: 'v1',
+  kind: 'Deployment',
+  plural: 'deployments',
+  namespaced: true,
+};
+export const NETWORK_POLICY: ResourceType = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  kind: 'NetworkPolicy',
+  plural: 'networkpolicies',
+  namespaced: true,
+};
+export const ROLE: ResourceType = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  kind: 'Role',
+  plural: 'roles',
+  namespaced: true,
+};
+export const ROLE_BINDING: ResourceType = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  kind: 'RoleBinding',
+  plural: 'rolebindings',
+  namespaced: true,
+};
+
+/** Objects the operator creates for each AlpacaForwarder (found by the managed-by label). */
+export const OWNED_TYPES: readonly ResourceType[] = [
+  CONFIG_MAP,
+  DEPLOYMENT,
+  SERVICE,
+  NETWORK_POLICY,
+  SERVICE_ACCOUNT,
+  ROLE,
+  ROLE_BINDING,
+];
+
+export const FIELD_MANAGER = 'alpaca-forwarder-operator';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_SELECTOR = `${MANAGED_BY_LABEL}=${FIELD_MANAGER}`;
