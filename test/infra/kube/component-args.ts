@@ -1,0 +1,93 @@
+/**
+ * Pure command lines of the three control-plane processes, with the flags envtest uses
+ * (controller-runtime pkg/internal/testing/controlplane; operator-notes.md §6.1) plus a
+ * kube-controller-manager limited to the controllers the tests need.
+ */
+import type { Pki } from './pki.ts';
+
+export interface EtcdPorts {
+  client: number;
+  peer: number;
+}
+
+export function etcdUrl(ports: EtcdPorts): string {
+  return `http://127.0.0.1:${ports.client}`;
+}
+
+export function etcdArgs(dataDir: string, ports: EtcdPorts): string[] {
+  const client = etcdUrl(ports);
+  const peer = `http://127.0.0.1:${ports.peer}`;
+  return [
+    '--name=default',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=default=${peer}`,
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
+  ];
+}
+
+export interface ApiServerSpec {
+  port: number;
+  etcd: string;
+  certDir: string;
+  pki: Pki;
+}
+
+export function apiServerUrl(port: number): string {
+  return `https://127.0.0.1:${port}`;
+}
+
+export function apiServerArgs(spec: ApiServerSpec): string[] {
+  return [
+    `--etcd-servers=${spec.etcd}`,
+    `--secure-port=${spec.port}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--cert-dir=${spec.certDir}`,
+    `--tls-cert-file=${spec.pki.servingCert}`,
+    `--tls-private-key-file=${spec.pki.servingKey}`,
+    `--client-ca-file=${spec.pki.caCert}`,
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--allow-privileged=true',
+    '--disable-admission-plugins=ServiceAccount',
+    '--authorization-mode=RBAC',
+    `--service-account-issuer=${apiServerUrl(spec.port)}`,
+    `--service-account-key-file=${spec.pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${spec.pki.serviceAccountKey}`,
+  ];
+}
+
+/**
+ * Only what the tests need: Deployment → ReplicaSet, ownerReference garbage collection and
+ * namespace deletion. 1.34 accepts these `*-controller` names (the short aliases also work).
+ */
+export const CONTROLLERS = [
+  'deployment-controller',
+  'replicaset-controller',
+  'garbage-collector-controller',
+  'namespace-controller',
+];
+
+export interface ControllerManagerSpec {
+  port: number;
+  kubeconfig: string;
+  certDir: string;
+}
+
+export function controllerManagerArgs(spec: ControllerManagerSpec): string[] {
+  return [
+    `--kubeconfig=${spec.kubeconfig}`,
+    `--authentication-kubeconfig=${spec.kubeconfig}`,
+    `--authorization-kubeconfig=${spec.kubeconfig}`,
+    '--leader-elect=false',
+    '--use-service-account-credentials=false',
+    `--controllers=${CONTROLLERS.join(',')}`,
+    `--secure-port=${spec.port}`,
+    '--bind-address=127.0.0.1',
+    `--cert-dir=${spec.certDir}`,
+  ];
+}
