@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import {
+  HttpReadinessProbe,
+  podIpUrlResolver,
+  serviceUrlResolver,
+} from '../../../operator/controller/probe.ts';
+
+/** A loopback stand-in for the forwarder's /readyz; each test sets the answer. */
+let answer: { status: number; body: string; hang?: boolean } = { status: 200, body: '' };
+let server: Server;
+let base: string;
+
+const ready = {
+  ready: true,
+  error_class: null,
+  reason: null,
+  gates: { alpaca_ws: true, kafka: true, trade_updates: null },
+  since: '2026-11-22T10:00:00Z',
+  detail: {},
+};
+
+before(async () => {
+  server = createServer((req, res) => {
+    if (req.url !== '/readyz') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (answer.hang) return;
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const target = { namespace: 'ns', name: 'af' };
+const probe = () => new HttpReadinessProbe({ resolveUrl: () => `${base}/readyz`, timeoutMs: 500 });
+
+describe('HttpReadinessProbe', () => {
+  test('200 with a valid body is reported as ready', async () => {
+    answer = { status: 200, body: JSON.stringify(ready) };
+    const out = await probe().probe(target);
+    assert.equal(out.kind, 'reported');
+    assert.equal(out.kind === 'reported' && out.body.ready, true);
+  });
+
+  test('503 with an error class is reported with it', async () => {
+    const body = {
+      ...ready,
+      ready: false,
+      error_class: 'kafka_auth',
+      reason: 'kafka_sasl_failed',
+      gates: { alpaca_ws: true, kafka: false, trade_updates: null },
+    };
+    answer = { status: 503, body: JSON.stringify(body) };
+    const out = await probe().probe(target);
+    assert.ok(out.kind === 'reported');
+    assert.equal(out.body.error_class, 'kafka_auth');
+    assert.equal(out.httpStatus, 503);
+  });
+
+  test('a body that fails the contract is unknown with the offending fields, never trusted', async () => {
+    answer = {
+      status: 503,
+      body: JSON.stringify({ ...ready, ready: false, error_class: 'Kafka SASL failed: password=hunter2' }),
+    };
+    const out = await probe().probe(target);
+    assert.ok(out.kind === 'unknown');
+    assert.equal(out.reason, 'bad_body');
+    assert.match(out.detail, /error_class/);
+    assert.doesNotMatch(out.detail, /hunter2/);
+  });
+
+  test('non-JSON, contradicting status and unexpected status codes are unknown', async () => {
+    answer = { status: 200, body: 'OK' };
+    assert.deepEqual(await probe().probe(target), {
+      kind: 'unknown',
+      reason: 'bad_body',
+      detail: 'body is not JSON',
+    });
+    answer = { status: 200, body: JSON.stringify({ ...ready, ready: false }) };
+    const contradicting = await probe().probe(target);
+    assert.ok(contradicting.kind === 'unknown' && contradicting.reason === 'bad_body');
+    answer = { status: 500, body: JSON.stringify(ready) };
+    const s500 = await probe().probe(target);
+    assert.ok(s500.kind === 'unknown' && s500.reason === 'bad_status');
+  });
+
+  test('an oversized body is unknown', async () => {
+    answer = { status: 200, body: JSON.stringify({ ...ready, detail: { pad: 'x'.repeat(100_000) } }) };
+    const out = await probe().probe(target);
+    assert.ok(out.kind === 'unknown' && out.reason === 'bad_body');
+  });
+
+  test('no answer within the timeout is unknown: timeout', async () => {
+    answer = { status: 200, body: '', hang: true };
+    const out = await probe().probe(target);
+    assert.ok(out.kind === 'unknown');
+    assert.equal(out.reason, 'timeout');
+  });
+
+  test('connection refused is unknown: unreachable; no URL is unknown: no_endpoint', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const p = new HttpReadinessProbe({ resolveUrl: () => `http://127.0.0.1:${port}/readyz` });
+    const out = await p.probe(target);
+    assert.ok(out.kind === 'unknown' && out.reason === 'unreachable');
+    const none = await new HttpReadinessProbe({ resolveUrl: podIpUrlResolver(8080) }).probe(target);
+    assert.ok(none.kind === 'unknown' && none.reason === 'no_endpoint');
+  });
+
+  test('URL resolvers: Service DNS name by default, pod IP when configured', () => {
+    assert.equal(serviceUrlResolver(8080)(target), 'http://af.ns.svc:8080/readyz');
+    assert.equal(podIpUrlResolver(9000)({ ...target, podIP: '10.1.2.3' }), 'http://10.1.2.3:9000/readyz');
+    assert.equal(podIpUrlResolver(9000)({ ...target, podIP: 'fd00::1' }), 'http://[fd00::1]:9000/readyz');
+  });
+});
