@@ -1,0 +1,303 @@
+/**
+ * Keeps one WebSocket connection to an Alpaca stream alive: connects, runs a protocol session on
+ * it, keeps it alive with pings, and on any failure closes it (cleanly unless it is dead), waits
+ * the backoff and connects again. Reports every state change as a StreamState. Never more than
+ * one socket per supervisor: the next attempt starts only from the retry timer, after the old
+ * socket was told to close.
+ */
+import type { Logger } from 'pino';
+import { type BackoffConfig, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+import {
+  type Classification,
+  classifyClose,
+  classifyUpgradeFailure,
+  LOCAL_FAILURES,
+} from './error-classification.ts';
+import type { SocketFactory, StreamSocket } from './socket.ts';
+import type { StreamName, StreamState } from './types.ts';
+
+export interface ConnectionTiming {
+  /** TCP connect + upgrade + protocol handshake (welcome, auth, subscription ack). */
+  handshakeTimeoutMs: number;
+  pingIntervalMs: number;
+  /** No pong within this after a ping → the peer is dead: terminate and reconnect. */
+  pongTimeoutMs: number;
+  /** How long stop() and a failing connection wait for the close handshake before terminating. */
+  closeTimeoutMs: number;
+}
+
+export const DEFAULT_TIMING: ConnectionTiming = {
+  handshakeTimeoutMs: 10_000,
+  pingIntervalMs: 10_000,
+  pongTimeoutMs: 5_000,
+  closeTimeoutMs: 2_000,
+};
+
+/** What a protocol session may do with its connection. */
+export interface SessionLink {
+  send(data: string | Uint8Array): void;
+  /** Handshake complete: the stream is healthy. */
+  ready(): void;
+  /** Still connected and streaming, but something is wrong (e.g. 405 symbol limit). */
+  degrade(c: Classification): void;
+  /** Back to healthy after degrade(). */
+  recover(): void;
+  /** End this connection and schedule the next attempt. */
+  fail(c: Classification, options?: { terminate?: boolean; retryAfterMs?: number }): void;
+}
+
+export interface Session {
+  onOpen(): void;
+  onFrame(data: Buffer, isBinary: boolean, receivedAtMs: number): void;
+  /** The connection ended (any reason); the session must stop its timers. */
+  onEnd(): void;
+}
+
+export interface SupervisorOptions {
+  stream: StreamName;
+  url: string;
+  headers: Record<string, string>;
+  socketFactory: SocketFactory;
+  clock: Clock;
+  random: () => number;
+  backoff: BackoffConfig;
+  timing: ConnectionTiming;
+  logger: Logger;
+  onState(state: StreamState): void;
+  createSession(link: SessionLink): Session;
+}
+
+export interface Supervisor {
+  start(): void;
+  /** Closes the socket with 1000 and waits for the close (bounded); no reconnect afterwards. */
+  stop(): Promise<void>;
+  lastState(): StreamState | null;
+}
+
+interface Connection {
+  socket: StreamSocket | null;
+  session: Session | null;
+  opened: boolean;
+  ended: boolean;
+  closed: boolean;
+  upgrade: { status: number; retryAfter: string | null } | null;
+  timers: TimerHandle[];
+  pongDue: TimerHandle | null;
+  closeWaiters: (() => void)[];
+}
+
+export function createSupervisor(options: SupervisorOptions): Supervisor {
+  const { clock, logger, timing } = options;
+  let stopped = false;
+  let started = false;
+  let failures = 0;
+  let conn: Connection | null = null;
+  let retryTimer: TimerHandle | null = null;
+  let healthyTimer: TimerHandle | null = null;
+  let last: StreamState | null = null;
+
+  function emit(state: Omit<StreamState, 'stream' | 'atMs'>): void {
+    const full: StreamState = { stream: options.stream, atMs: clock.now(), ...state };
+    last = full;
+    try {
+      options.onState(full);
+    } catch (err) {
+      logger.error({ err, stream: options.stream }, 'onState handler threw');
+    }
+  }
+
+  function clearTimers(c: Connection): void {
+    for (const t of c.timers) t.cancel();
+    c.timers = [];
+    c.pongDue?.cancel();
+    c.pongDue = null;
+  }
+
+  function closeSocket(c: Connection, terminate: boolean): void {
+    if (c.closed || c.socket === null) return;
+    if (terminate || !c.socket.isOpen) {
+      c.socket.terminate();
+      return;
+    }
+    c.socket.close(1000);
+    const guard = clock.setTimeout(() => {
+      if (!c.closed) c.socket?.terminate();
+    }, timing.closeTimeoutMs);
+    c.closeWaiters.push(() => guard.cancel());
+  }
+
+  function endConnection(c: Connection, terminate: boolean): void {
+    c.ended = true;
+    clearTimers(c);
+    healthyTimer?.cancel();
+    healthyTimer = null;
+    try {
+      c.session?.onEnd();
+    } catch (err) {
+      logger.error({ err, stream: options.stream }, 'session cleanup threw');
+    }
+    closeSocket(c, terminate);
+  }
+
+  function failConnection(
+    c: Connection,
+    cls: Classification,
+    opts: { terminate?: boolean; retryAfterMs?: number } = {},
+  ): void {
+    if (c.ended || stopped) return;
+    endConnection(c, opts.terminate === true);
+    failures += 1;
+    const delay = reconnectDelayMs(options.backoff, cls.retry, failures, options.random, opts.retryAfterMs);
+    const nextAttemptAtMs = clock.now() + delay;
+    const status = cls.retry === 'transient' || cls.retry === 'degrade' ? 'reconnect' : 'error';
+    logger.warn(
+      {
+        stream: options.stream,
+        reason: cls.reason,
+        errorClass: cls.errorClass,
+        attempt: failures,
+        delayMs: delay,
+      },
+      'alpaca stream connection failed; next attempt scheduled',
+    );
+    emit({ status, reason: cls.reason, errorClass: cls.errorClass, attempt: failures, nextAttemptAtMs });
+    retryTimer = clock.setTimeout(() => {
+      retryTimer = null;
+      connect();
+    }, delay);
+  }
+
+  function armPing(c: Connection): void {
+    const t = clock.setTimeout(() => {
+      if (c.ended) return;
+      c.socket?.ping();
+      c.pongDue?.cancel();
+      c.pongDue = clock.setTimeout(() => {
+        failConnection(c, LOCAL_FAILURES.pingTimeout, { terminate: true });
+      }, timing.pongTimeoutMs);
+      armPing(c);
+    }, timing.pingIntervalMs);
+    c.timers.push(t);
+  }
+
+  function connect(): void {
+    if (stopped) return;
+    const c: Connection = {
+      socket: null,
+      session: null,
+      opened: false,
+      ended: false,
+      closed: false,
+      upgrade: null,
+      timers: [],
+      pongDue: null,
+      closeWaiters: [],
+    };
+    conn = c;
+    emit({ status: 'connecting', reason: null, errorClass: null, attempt: failures + 1 });
+    let healthy = false;
+    const link: SessionLink = {
+      send(data) {
+        if (!c.ended) c.socket?.send(data);
+      },
+      ready() {
+        if (c.ended || healthy) return;
+        healthy = true;
+        handshakeTimer.cancel();
+        emit({ status: 'healthy', reason: null, errorClass: null, attempt: 0 });
+        healthyTimer?.cancel();
+        healthyTimer = clock.setTimeout(() => {
+          healthyTimer = null;
+          if (!c.ended) failures = 0;
+        }, options.backoff.healthyResetMs);
+      },
+      degrade(cls) {
+        if (c.ended) return;
+        logger.warn({ stream: options.stream, reason: cls.reason }, 'alpaca stream degraded');
+        emit({ status: 'degraded', reason: cls.reason, errorClass: cls.errorClass, attempt: 0 });
+      },
+      recover() {
+        if (c.ended || last?.status !== 'degraded') return;
+        emit({ status: 'healthy', reason: null, errorClass: null, attempt: 0 });
+      },
+      fail(cls, opts) {
+        failConnection(c, cls, opts);
+      },
+    };
+    const handshakeTimer = clock.setTimeout(() => {
+      failConnection(c, LOCAL_FAILURES.handshakeTimeout, { terminate: !c.opened });
+    }, timing.handshakeTimeoutMs);
+    c.timers.push(handshakeTimer);
+    c.session = options.createSession(link);
+    try {
+      c.socket = options.socketFactory(
+        options.url,
+        { headers: options.headers, handshakeTimeoutMs: timing.handshakeTimeoutMs },
+        {
+          onOpen() {
+            if (c.ended) return;
+            c.opened = true;
+            armPing(c);
+            c.session?.onOpen();
+          },
+          onMessage(data, isBinary) {
+            if (c.ended) return;
+            c.session?.onFrame(data, isBinary, clock.now());
+          },
+          onPong() {
+            c.pongDue?.cancel();
+            c.pongDue = null;
+          },
+          onUpgradeRefused(status, retryAfter) {
+            c.upgrade = { status, retryAfter };
+          },
+          onError(err) {
+            logger.debug({ stream: options.stream, err: err.message }, 'alpaca socket error');
+          },
+          onClose(code) {
+            c.closed = true;
+            for (const w of c.closeWaiters.splice(0)) w();
+            if (c.ended) return;
+            if (c.upgrade !== null) {
+              const retryAfterMs = parseRetryAfterMs(c.upgrade.retryAfter, clock.now());
+              failConnection(c, classifyUpgradeFailure(c.upgrade.status), { retryAfterMs });
+            } else if (!c.opened) {
+              failConnection(c, LOCAL_FAILURES.connectFailed);
+            } else {
+              failConnection(c, classifyClose(code));
+            }
+          },
+        },
+      );
+    } catch (err) {
+      logger.error({ stream: options.stream, err: (err as Error).message }, 'could not create socket');
+      c.closed = true;
+      failConnection(c, LOCAL_FAILURES.connectFailed);
+    }
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      connect();
+    },
+    async stop() {
+      stopped = true;
+      retryTimer?.cancel();
+      retryTimer = null;
+      healthyTimer?.cancel();
+      const c = conn;
+      if (c === null || c.closed) {
+        if (c !== null && !c.ended) endConnection(c, false);
+        return;
+      }
+      const closed = new Promise<void>((resolve) => c.closeWaiters.push(resolve));
+      if (!c.ended) endConnection(c, false);
+      else closeSocket(c, false);
+      await closed;
+    },
+    lastState: () => last,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The WebSocket edge: a small interface the streams use, and its implementation on `ws`.
+ * The adapter turns ws's events into one callback set, reports a refused upgrade with its
+ * HTTP status (and Retry-After), and reports exactly one `onClose` per socket.
+ */
+import WebSocket from 'ws';
+
+export interface SocketEvents {
+  onOpen(): void;
+  onMessage(data: Buffer, isBinary: boolean): void;
+  onPong(): void;
+  /** The upgrade was answered with an HTTP status instead of 101. Followed by onClose. */
+  onUpgradeRefused(status: number, retryAfter: string | null): void;
+  onError(err: Error): void;
+  /** Exactly once per socket, whatever ended it. */
+  onClose(code: number): void;
+}
+
+export interface StreamSocket {
+  send(data: string | Uint8Array): void;
+  ping(): void;
+  /** Close handshake (frees Alpaca's connection slot at once). */
+  close(code: number): void;
+  /** Drop the TCP connection without a handshake. */
+  terminate(): void;
+  readonly isOpen: boolean;
+}
+
+export interface SocketOptions {
+  headers: Record<string, string>;
+  /** Bound for the TCP connect + HTTP upgrade. */
+  handshakeTimeoutMs: number;
+}
+
+export type SocketFactory = (url: string, options: SocketOptions, events: SocketEvents) => StreamSocket;
+
+export const wsSocketFactory: SocketFactory = (url, options, events) => {
+  const ws = new WebSocket(url, {
+    headers: options.headers,
+    handshakeTimeout: options.handshakeTimeoutMs,
+    perMessageDeflate: true,
+    followRedirects: false,
+  });
+  let closed = false;
+  ws.on('open', () => events.onOpen());
+  ws.on('message', (data, isBinary) => {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+    events.onMessage(buf, isBinary);
+  });
+  ws.on('pong', () => events.onPong());
+  ws.on('unexpected-response', (_req, res) => {
+    const retryAfter = res.headers['retry-after'];
+    events.onUpgradeRefused(res.statusCode ?? 0, typeof retryAfter === 'string' ? retryAfter : null);
+    res.resume();
+    ws.terminate();
+  });
+  ws.on('error', (err) => events.onError(err));
+  ws.on('close', (code) => {
+    if (closed) return;
+    closed = true;
+    events.onClose(code);
+  });
+  return {
+    send(data) {
+      if (ws.readyState === WebSocket.OPEN) ws.send(data);
+    },
+    ping() {
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    },
+    close(code) {
+      if (ws.readyState === WebSocket.OPEN) ws.close(code);
+      else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    },
+    terminate() {
+      ws.terminate();
+    },
+    get isOpen() {
+      return ws.readyState === WebSocket.OPEN;
+    },
+  };
+};

@@ -1,0 +1,99 @@
+/**
+ * Subscription sets (pure): normalisation, the diff between what the server has and what the
+ * forwarder wants, and the subscribe/unsubscribe messages that carry it.
+ */
+import type { SubscriptionSet } from './types.ts';
+
+export const SUBSCRIPTION_CHANNELS = ['trades', 'quotes', 'bars', 'updatedBars', 'statuses'] as const;
+export type SubscriptionChannel = (typeof SUBSCRIPTION_CHANNELS)[number];
+
+export const EMPTY_SUBSCRIPTIONS: SubscriptionSet = {
+  trades: [],
+  quotes: [],
+  bars: [],
+  updatedBars: [],
+  statuses: [],
+};
+
+function normaliseList(list: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const s of list) {
+    const v = s.trim().toUpperCase();
+    if (v !== '') out.add(v);
+  }
+  return [...out].sort();
+}
+
+/** Upper-cases, trims, deduplicates and sorts every channel's symbols. */
+export function normaliseSubscriptions(set: Partial<SubscriptionSet>): SubscriptionSet {
+  return {
+    trades: normaliseList(set.trades ?? []),
+    quotes: normaliseList(set.quotes ?? []),
+    bars: normaliseList(set.bars ?? []),
+    updatedBars: normaliseList(set.updatedBars ?? []),
+    statuses: normaliseList(set.statuses ?? []),
+  };
+}
+
+export function isEmptySubscription(set: SubscriptionSet): boolean {
+  return SUBSCRIPTION_CHANNELS.every((c) => set[c].length === 0);
+}
+
+export function sameSubscriptions(a: SubscriptionSet, b: SubscriptionSet): boolean {
+  const na = normaliseSubscriptions(a);
+  const nb = normaliseSubscriptions(b);
+  return SUBSCRIPTION_CHANNELS.every(
+    (c) => na[c].length === nb[c].length && na[c].every((s, i) => s === nb[c][i]),
+  );
+}
+
+export interface SubscriptionDiff {
+  subscribe: SubscriptionSet;
+  unsubscribe: SubscriptionSet;
+}
+
+/** What to send to go from `current` to `next`: removals as unsubscribe, additions as subscribe. */
+export function diffSubscriptions(current: SubscriptionSet, next: SubscriptionSet): SubscriptionDiff {
+  const cur = normaliseSubscriptions(current);
+  const nxt = normaliseSubscriptions(next);
+  const subscribe = { ...EMPTY_SUBSCRIPTIONS };
+  const unsubscribe = { ...EMPTY_SUBSCRIPTIONS };
+  for (const c of SUBSCRIPTION_CHANNELS) {
+    const have = new Set(cur[c]);
+    const want = new Set(nxt[c]);
+    subscribe[c] = nxt[c].filter((s) => !have.has(s));
+    unsubscribe[c] = cur[c].filter((s) => !want.has(s));
+  }
+  return { subscribe, unsubscribe };
+}
+
+/** `{action, trades: [...], ...}` with only the non-empty channels, or null when there is nothing to send. */
+export function subscriptionMessage(
+  action: 'subscribe' | 'unsubscribe',
+  set: SubscriptionSet,
+): Record<string, unknown> | null {
+  const msg: Record<string, unknown> = { action };
+  let any = false;
+  for (const c of SUBSCRIPTION_CHANNELS) {
+    if (set[c].length > 0) {
+      msg[c] = [...set[c]];
+      any = true;
+    }
+  }
+  return any ? msg : null;
+}
+
+/** Reads a `subscription` control message; missing keys mean empty, unknown keys are ignored. */
+export function subscriptionFromAck(msg: Record<string, unknown>): SubscriptionSet {
+  const pick = (k: string): string[] => {
+    const v = msg[k];
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  };
+  return normaliseSubscriptions({
+    trades: pick('trades'),
+    quotes: pick('quotes'),
+    bars: pick('bars'),
+    updatedBars: pick('updatedBars'),
+    statuses: pick('statuses'),
+  });
+}

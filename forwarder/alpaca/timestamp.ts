@@ -1,0 +1,19 @@
+/**
+ * msgpack timestamp extension (type -1) → RFC3339 UTC string with the nanoseconds preserved and
+ * trailing zeros trimmed, the way Alpaca formats `t` in JSON (Go RFC3339Nano).
+ */
+import { decodeTimestampToTimeSpec } from '@msgpack/msgpack';
+
+export function timeSpecToRfc3339(sec: number, nsec: number): string {
+  const whole = new Date(sec * 1000).toISOString(); // 2021-02-22T15:51:44.000Z
+  const base = whole.slice(0, 19);
+  if (nsec === 0) return `${base}Z`;
+  const fraction = String(nsec).padStart(9, '0').replace(/0+$/, '');
+  return `${base}.${fraction}Z`;
+}
+
+/** Decodes the raw bytes of a msgpack timestamp extension (32, 64 or 96 bit). Throws on other sizes. */
+export function msgpackTimestampToRfc3339(data: Uint8Array): string {
+  const { sec, nsec } = decodeTimestampToTimeSpec(data);
+  return timeSpecToRfc3339(sec, nsec);
+}
