@@ -1,0 +1,33 @@
+/** Built-in defaults (lowest precedence; env, then the mounted file, override them). */
+export const DEFAULTS = {
+  feed: 'iex',
+  streamUrl: 'wss://stream.data.alpaca.markets',
+  dataUrl: 'https://data.alpaca.markets',
+  symbolsPollIntervalSeconds: 30,
+  channels: { trades: true, quotes: true, bars: true, updatedBars: true, statuses: false },
+  backfill: { bars: { enabled: false, lookbackMinutes: 720 }, gapFill: { enabled: true } },
+  kafka: {
+    clientId: 'alpaca-forwarder',
+    securityProtocol: 'SASL_SSL',
+    saslMechanism: 'SCRAM-SHA-512',
+    acks: -1,
+    lingerMs: 30,
+    batchBytes: 32768,
+    maxBufferBytes: 64 * 1024 * 1024,
+    compression: 'lz4',
+    topics: {
+      trades: 'torghut.trades.v1',
+      quotes: 'torghut.quotes.v1',
+      bars: 'torghut.bars.1m.v1',
+      status: 'torghut.status.v1',
+      tradeUpdates: 'torghut.trade-updates.v1',
+    },
+  },
+  /** Long enough to cover reconnect overlap and a REST gap fill; the entry cap bounds memory. */
+  dedup: { ttlSeconds: 300, maxEntries: 100_000 },
+  reconnect: { baseMs: 500, maxMs: 30_000, cooldown406Ms: 90_000 },
+  health: { port: 8080, metricsPort: 9090 },
+  logLevel: 'info',
+  shutdown: { gracePeriodMs: 20_000 },
+  lease: { durationSeconds: 15 },
+} as const;

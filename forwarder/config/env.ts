@@ -1,0 +1,205 @@
+/**
+ * Env vars (the names existing torghut-ws deployments use) → the config-file shape. Values are
+ * parsed strictly: a malformed number or boolean is an error naming the variable, never a silent
+ * fallback to the default. Secrets are returned separately and never enter the file shape.
+ */
+import type { ConfigFileInput } from '../contracts/config-file.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface EnvIssue {
+  key: string;
+  message: string;
+}
+
+export interface EnvSecrets {
+  alpacaKeyId: string | undefined;
+  alpacaSecretKey: string | undefined;
+  kafkaSaslPassword: string | undefined;
+}
+
+export interface EnvReading {
+  /** File-shaped settings from env (before the file is applied on top). */
+  values: ConfigFileInput;
+  /** path in the file shape (dot-joined) → env key it came from, to name env keys in errors. */
+  sources: Map<string, string>;
+  secrets: EnvSecrets;
+  podNamespace: string | undefined;
+  configFile: string | undefined;
+  issues: EnvIssue[];
+}
+
+const CHANNEL_NAMES = ['trades', 'quotes', 'bars', 'updatedBars', 'statuses'] as const;
+
+type Parser = (raw: string) => { ok: true; value: unknown } | { ok: false; message: string };
+
+const str: Parser = (raw) => ({ ok: true, value: raw });
+const int: Parser = (raw) =>
+  /^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw))
+    ? { ok: true, value: Number(raw) }
+    : { ok: false, message: `expected an integer, got ${JSON.stringify(raw)}` };
+const bool: Parser = (raw) => {
+  const v = raw.toLowerCase();
+  if (v === 'true') return { ok: true, value: true };
+  if (v === 'false') return { ok: true, value: false };
+  return { ok: false, message: `expected true or false, got ${JSON.stringify(raw)}` };
+};
+const list: Parser = (raw) => ({
+  ok: true,
+  value: raw
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+});
+const lower: Parser = (raw) => ({ ok: true, value: raw.toLowerCase() });
+const upper: Parser = (raw) => ({ ok: true, value: raw.toUpperCase() });
+const trimSlash: Parser = (raw) => ({ ok: true, value: raw.replace(/\/+$/, '') });
+const acks: Parser = (raw) => {
+  const v = raw.toLowerCase();
+  if (v === 'all' || v === '-1') return { ok: true, value: -1 };
+  if (v === '1' || v === '0') return { ok: true, value: Number(v) };
+  return { ok: false, message: `expected all, -1, 1 or 0, got ${JSON.stringify(raw)}` };
+};
+const hoursToMinutes: Parser = (raw) => {
+  const r = int(raw);
+  return r.ok ? { ok: true, value: (r.value as number) * 60 } : r;
+};
+const msToSeconds: Parser = (raw) => {
+  const r = int(raw);
+  if (!r.ok) return r;
+  const ms = r.value as number;
+  return ms % 1000 === 0
+    ? { ok: true, value: ms / 1000 }
+    : { ok: false, message: `expected a whole number of seconds in ms, got ${raw}` };
+};
+
+/** env key → (path in the file shape, parser). Order matters only for documentation. */
+export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
+  ['ALPACA_FEED', 'feed', lower],
+  ['ALPACA_STREAM_URL', 'streamUrl', trimSlash],
+  ['ALPACA_BASE_URL', 'dataUrl', trimSlash],
+  ['SYMBOLS', 'symbols', list],
+  ['JANGAR_SYMBOLS_URL', 'symbolsFrom.url', str],
+  ['SYMBOLS_POLL_INTERVAL_MS', 'symbolsFrom.pollIntervalSeconds', msToSeconds],
+  ['ENABLE_TRADE_UPDATES', 'tradeUpdates.enabled', bool],
+  ['ALPACA_TRADE_STREAM_URL', 'tradeUpdates.streamUrl', str],
+  ['ENABLE_BARS_BACKFILL', 'backfill.bars.enabled', bool],
+  ['BARS_BACKFILL_LOOKBACK_HOURS', 'backfill.bars.lookbackMinutes', hoursToMinutes],
+  ['BARS_BACKFILL_LOOKBACK_MINUTES', 'backfill.bars.lookbackMinutes', int],
+  ['ENABLE_GAP_FILL', 'backfill.gapFill.enabled', bool],
+  ['RECONNECT_BASE_MS', 'reconnect.baseMs', int],
+  ['RECONNECT_MAX_MS', 'reconnect.maxMs', int],
+  ['ALPACA_406_COOLDOWN_MS', 'reconnect.cooldown406Ms', int],
+  ['DEDUP_TTL_SEC', 'dedup.ttlSeconds', int],
+  ['DEDUP_MAX_ENTRIES', 'dedup.maxEntries', int],
+  ['KAFKA_BOOTSTRAP', 'kafka.bootstrapServers', list],
+  ['KAFKA_CLIENT_ID', 'kafka.clientId', str],
+  ['KAFKA_SECURITY_PROTOCOL', 'kafka.securityProtocol', upper],
+  ['KAFKA_SASL_MECH', 'kafka.sasl.mechanism', upper],
+  ['KAFKA_SASL_USER', 'kafka.sasl.username', str],
+  ['KAFKA_TLS_CA_FILE', 'kafka.tls.caFile', str],
+  ['KAFKA_LINGER_MS', 'kafka.producer.lingerMs', int],
+  ['KAFKA_BATCH_SIZE', 'kafka.producer.batchBytes', int],
+  ['KAFKA_BUFFER_MEMORY_BYTES', 'kafka.producer.maxBufferBytes', int],
+  ['KAFKA_COMPRESSION', 'kafka.producer.compression', lower],
+  ['KAFKA_ACKS', 'kafka.producer.acks', acks],
+  ['TOPIC_TRADES', 'kafka.topics.trades', str],
+  ['TOPIC_QUOTES', 'kafka.topics.quotes', str],
+  ['TOPIC_BARS_1M', 'kafka.topics.bars', str],
+  ['TOPIC_STATUS', 'kafka.topics.status', str],
+  ['TOPIC_TRADE_UPDATES', 'kafka.topics.tradeUpdates', str],
+  ['HEALTH_PORT', 'health.port', int],
+  ['METRICS_PORT', 'health.metricsPort', int],
+  ['LOG_LEVEL', 'logLevel', lower],
+  ['SHUTDOWN_GRACE_MS', 'shutdown.gracePeriodMs', int],
+  ['LEASE_ENABLED', 'lease.enabled', bool],
+  ['LEASE_DURATION_SEC', 'lease.durationSeconds', int],
+];
+
+/** Env keys of the anchor forwarder that this forwarder does not support: set → error. */
+const UNSUPPORTED: Readonly<Record<string, (raw: string) => string | null>> = {
+  ALPACA_MARKET_TYPE: (raw) =>
+    raw.trim().toLowerCase() === 'equity' ? null : 'only equity is supported by this forwarder',
+  SHARD_COUNT: (raw) =>
+    raw.trim() === '1' ? null : 'symbol sharding is not supported; run one forwarder per key',
+  ALPACA_OBSERVATION_FEEDS: (raw) =>
+    raw.trim() === '' ? null : 'observation feeds are not supported; run one forwarder per feed',
+};
+
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next === 'object' && next !== null) node = next as Record<string, unknown>;
+    else {
+      const created: Record<string, unknown> = {};
+      node[part] = created;
+      node = created;
+    }
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function present(env: Env, key: string): string | undefined {
+  const raw = env[key];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+export function readEnv(env: Env): EnvReading {
+  const values: Record<string, unknown> = {};
+  const sources = new Map<string, string>();
+  const issues: EnvIssue[] = [];
+  for (const [key, path, parse] of ENV_KEYS) {
+    const raw = present(env, key);
+    if (raw === undefined) continue;
+    const parsed = parse(raw);
+    if (!parsed.ok) {
+      issues.push({ key, message: parsed.message });
+      continue;
+    }
+    setPath(values, path, parsed.value);
+    sources.set(path, key);
+  }
+  const channelsRaw = present(env, 'ALPACA_MARKET_DATA_CHANNELS');
+  if (channelsRaw !== undefined) {
+    const wanted = (list(channelsRaw) as { value: string[] }).value;
+    const byLower = new Map(CHANNEL_NAMES.map((c) => [c.toLowerCase(), c]));
+    const unknown = wanted.filter((c) => !byLower.has(c.toLowerCase()));
+    if (unknown.length > 0 || wanted.length === 0) {
+      issues.push({
+        key: 'ALPACA_MARKET_DATA_CHANNELS',
+        message:
+          wanted.length === 0
+            ? 'empty channel list'
+            : `unknown channel(s) ${unknown.join(', ')}; allowed: ${CHANNEL_NAMES.join(', ')}`,
+      });
+    } else {
+      const on = new Set(wanted.map((c) => byLower.get(c.toLowerCase())));
+      for (const c of CHANNEL_NAMES) {
+        setPath(values, `channels.${c}`, on.has(c));
+        sources.set(`channels.${c}`, 'ALPACA_MARKET_DATA_CHANNELS');
+      }
+    }
+  }
+  for (const [key, check] of Object.entries(UNSUPPORTED)) {
+    const raw = present(env, key);
+    if (raw === undefined) continue;
+    const message = check(raw);
+    if (message !== null) issues.push({ key, message });
+  }
+  return {
+    values: values as ConfigFileInput,
+    sources,
+    secrets: {
+      alpacaKeyId: present(env, 'ALPACA_KEY_ID'),
+      alpacaSecretKey: present(env, 'ALPACA_SECRET_KEY'),
+      kafkaSaslPassword: env.KAFKA_SASL_PASSWORD === '' ? undefined : env.KAFKA_SASL_PASSWORD,
+    },
+    podNamespace: present(env, 'POD_NAMESPACE'),
+    configFile: present(env, 'FORWARDER_CONFIG_FILE'),
+    issues,
+  };
+}

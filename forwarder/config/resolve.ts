@@ -1,0 +1,201 @@
+/**
+ * Pure: env reading + parsed file → validated ForwarderConfig, or a ConfigError naming every bad
+ * key at once (env keys by their env name, file keys as `<file>: path`).
+ */
+import type { z } from 'zod';
+import { type ConfigFile, configFileSchema } from '../contracts/config-file.ts';
+import { DEFAULTS } from './defaults.ts';
+import type { EnvReading } from './env.ts';
+import type { ForwarderConfig } from './types.ts';
+
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`invalid forwarder configuration (${issues.length} problem(s)):\n  - ${issues.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export interface FileSource {
+  path: string;
+  /** Already-decoded YAML/JSON value (decode errors are reported by the caller). */
+  value: unknown;
+}
+
+export interface Resolved {
+  config: ForwarderConfig;
+  /** Env keys whose value the file overrode (names only). */
+  overriddenEnvKeys: string[];
+}
+
+function issuePath(issue: z.core.$ZodIssue): string {
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const base = issue.path.map(String).join('.');
+  if (keys.length > 0) return keys.map((k) => (base ? `${base}.${k}` : k)).join(', ');
+  return base || '(root)';
+}
+
+function envNameFor(path: string, sources: Map<string, string>): string {
+  // Issues on list items carry an index (symbols.3): walk up to the key that was set.
+  const parts = path.split('.');
+  for (let n = parts.length; n > 0; n -= 1) {
+    const hit = sources.get(parts.slice(0, n).join('.'));
+    if (hit) return hit;
+  }
+  return path;
+}
+
+function flattenPaths(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return prefix ? [prefix] : [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+    flattenPaths(v, prefix ? `${prefix}.${k}` : k),
+  );
+}
+
+function deepMerge<T>(base: T, over: unknown): T {
+  if (typeof over !== 'object' || over === null || Array.isArray(over)) return (over ?? base) as T;
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over as T;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    out[k] = deepMerge(out[k], v);
+  }
+  return out as T;
+}
+
+export function resolveConfig(env: EnvReading, file: FileSource | null): Resolved {
+  const issues: string[] = env.issues.map((i) => `${i.key}: ${i.message}`);
+
+  const fromEnv = configFileSchema.safeParse(env.values);
+  if (!fromEnv.success) {
+    for (const issue of fromEnv.error.issues) {
+      issues.push(`${envNameFor(issuePath(issue), env.sources)}: ${issue.message}`);
+    }
+  }
+  let fromFile: ConfigFile = {};
+  if (file) {
+    const parsed = configFileSchema.safeParse(file.value ?? {});
+    if (parsed.success) fromFile = parsed.data;
+    else
+      for (const issue of parsed.error.issues)
+        issues.push(`${file.path}: ${issuePath(issue)}: ${issue.message}`);
+  }
+  const overriddenEnvKeys = [
+    ...new Set(
+      flattenPaths(fromFile)
+        .map((p) => env.sources.get(p))
+        .filter((k): k is string => k !== undefined),
+    ),
+  ];
+
+  const merged: ConfigFile = deepMerge(deepMerge({}, fromEnv.success ? fromEnv.data : {}), fromFile);
+  const d = DEFAULTS;
+  const where = (path: string): string => {
+    const fileHas = flattenPaths(fromFile).some((p) => p === path || p.startsWith(`${path}.`));
+    return fileHas && file ? `${file.path}: ${path}` : envNameFor(path, env.sources);
+  };
+
+  const keyId = env.secrets.alpacaKeyId;
+  const secretKey = env.secrets.alpacaSecretKey;
+  if (!keyId) issues.push('ALPACA_KEY_ID: required (env only)');
+  if (!secretKey) issues.push('ALPACA_SECRET_KEY: required (env only)');
+
+  const symbols = merged.symbols ?? [];
+  const symbolsFrom = merged.symbolsFrom?.url
+    ? {
+        url: merged.symbolsFrom.url,
+        pollIntervalSeconds: merged.symbolsFrom.pollIntervalSeconds ?? d.symbolsPollIntervalSeconds,
+      }
+    : null;
+  if (symbols.length === 0 && !symbolsFrom)
+    issues.push(`${where('symbols')}: at least one symbol is required`);
+
+  const channels = { ...d.channels, ...merged.channels };
+  if (!Object.values(channels).some(Boolean))
+    issues.push(`${where('channels')}: every channel is switched off`);
+
+  const tradeUpdates = {
+    enabled: merged.tradeUpdates?.enabled ?? false,
+    streamUrl: merged.tradeUpdates?.streamUrl ?? null,
+  };
+  if (tradeUpdates.enabled && !tradeUpdates.streamUrl) {
+    issues.push(
+      `${where('tradeUpdates.streamUrl')}: required when trade updates are enabled (ALPACA_TRADE_STREAM_URL)`,
+    );
+  }
+
+  const reconnect = { ...d.reconnect, ...merged.reconnect };
+  if (reconnect.maxMs < reconnect.baseMs) {
+    issues.push(`${where('reconnect.maxMs')}: must be >= reconnect.baseMs (${reconnect.baseMs})`);
+  }
+
+  const k = merged.kafka ?? {};
+  const brokers = k.bootstrapServers ?? [];
+  if (brokers.length === 0) issues.push('KAFKA_BOOTSTRAP: required (or kafka.bootstrapServers in the file)');
+  const securityProtocol = k.securityProtocol ?? d.kafka.securityProtocol;
+  let sasl: ForwarderConfig['kafka']['sasl'] = null;
+  if (securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL') {
+    const username = k.sasl?.username;
+    const password = env.secrets.kafkaSaslPassword;
+    if (!username)
+      issues.push(`${where('kafka.sasl.username')}: required for ${securityProtocol} (KAFKA_SASL_USER)`);
+    if (!password) issues.push(`KAFKA_SASL_PASSWORD: required for ${securityProtocol} (env only)`);
+    sasl = {
+      mechanism: k.sasl?.mechanism ?? d.kafka.saslMechanism,
+      username: username ?? '',
+      password: password ?? '',
+    };
+  }
+
+  const health = { ...d.health, ...merged.health };
+  const leaseEnabled = merged.lease?.enabled ?? env.podNamespace !== undefined;
+  const leaseNamespace = merged.lease?.namespace ?? env.podNamespace ?? null;
+  if (leaseEnabled && !leaseNamespace)
+    issues.push(`${where('lease.enabled')}: needs POD_NAMESPACE or lease.namespace`);
+
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const config: ForwarderConfig = {
+    alpaca: {
+      keyId: keyId as string,
+      secretKey: secretKey as string,
+      feed: merged.feed ?? d.feed,
+      streamUrl: (merged.streamUrl ?? d.streamUrl).replace(/\/+$/, ''),
+      dataUrl: (merged.dataUrl ?? d.dataUrl).replace(/\/+$/, ''),
+    },
+    symbols,
+    symbolsFrom,
+    channels,
+    tradeUpdates,
+    backfill: {
+      bars: { ...d.backfill.bars, ...merged.backfill?.bars },
+      gapFill: { ...d.backfill.gapFill, ...merged.backfill?.gapFill },
+    },
+    kafka: {
+      brokers,
+      clientId: k.clientId ?? d.kafka.clientId,
+      securityProtocol,
+      sasl,
+      tlsCaFile: k.tls?.caFile ?? null,
+      acks: k.producer?.acks ?? d.kafka.acks,
+      lingerMs: k.producer?.lingerMs ?? d.kafka.lingerMs,
+      batchBytes: k.producer?.batchBytes ?? d.kafka.batchBytes,
+      maxBufferBytes: k.producer?.maxBufferBytes ?? d.kafka.maxBufferBytes,
+      compression: k.producer?.compression ?? d.kafka.compression,
+      topics: { ...d.kafka.topics, ...k.topics },
+    },
+    dedup: { ...d.dedup, ...merged.dedup },
+    reconnect,
+    health,
+    logLevel: merged.logLevel ?? d.logLevel,
+    shutdown: { ...d.shutdown, ...merged.shutdown },
+    lease: {
+      enabled: leaseEnabled,
+      namespace: leaseNamespace,
+      durationSeconds: merged.lease?.durationSeconds ?? d.lease.durationSeconds,
+    },
+    configFile: file?.path ?? null,
+  };
+  return { config, overriddenEnvKeys };
+}

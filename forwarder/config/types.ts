@@ -1,0 +1,56 @@
+/** The forwarder's resolved configuration: defaults, env and the mounted file merged and validated. */
+import type { FEEDS, LOG_LEVELS, SASL_MECHANISMS, SECURITY_PROTOCOLS } from '../contracts/config-file.ts';
+
+export type Feed = (typeof FEEDS)[number];
+
+export interface ChannelSwitches {
+  trades: boolean;
+  quotes: boolean;
+  bars: boolean;
+  updatedBars: boolean;
+  statuses: boolean;
+}
+
+export interface TopicNames {
+  trades: string;
+  quotes: string;
+  bars: string;
+  status: string;
+  tradeUpdates: string;
+}
+
+export interface ForwarderConfig {
+  alpaca: {
+    keyId: string;
+    secretKey: string;
+    feed: Feed;
+    streamUrl: string;
+    dataUrl: string;
+  };
+  symbols: string[];
+  symbolsFrom: { url: string; pollIntervalSeconds: number } | null;
+  channels: ChannelSwitches;
+  tradeUpdates: { enabled: boolean; streamUrl: string | null };
+  backfill: { bars: { enabled: boolean; lookbackMinutes: number }; gapFill: { enabled: boolean } };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    securityProtocol: (typeof SECURITY_PROTOCOLS)[number];
+    sasl: { mechanism: (typeof SASL_MECHANISMS)[number]; username: string; password: string } | null;
+    tlsCaFile: string | null;
+    acks: -1 | 1 | 0;
+    lingerMs: number;
+    batchBytes: number;
+    maxBufferBytes: number;
+    compression: 'lz4' | 'none';
+    topics: TopicNames;
+  };
+  dedup: { ttlSeconds: number; maxEntries: number };
+  reconnect: { baseMs: number; maxMs: number; cooldown406Ms: number };
+  health: { port: number; metricsPort: number };
+  logLevel: (typeof LOG_LEVELS)[number];
+  shutdown: { gracePeriodMs: number };
+  lease: { enabled: boolean; namespace: string | null; durationSeconds: number };
+  /** Absolute path of the mounted config file, or null when running from env only. */
+  configFile: string | null;
+}
