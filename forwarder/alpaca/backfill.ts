@@ -1,0 +1,101 @@
+/**
+ * Backfill at start and gap-fill after a WebSocket gap, over REST. Both return events; the
+ * pipeline deduplicates them against what the WebSocket already delivered.
+ */
+import type { Logger } from 'pino';
+import type { RestClient } from './rest-client.ts';
+import { AlpacaRestError } from './rest-client.ts';
+import type { AlpacaEvent, StreamGap, SubscriptionSet } from './types.ts';
+
+const MINUTE_MS = 60_000;
+
+/** Symbols REST can be asked for (the wildcard cannot). */
+function concrete(symbols: readonly string[]): string[] {
+  return symbols.filter((s) => s !== '*');
+}
+
+/** The REST window for a gap (pure): from the start of the minute before the last data (its bar may be missing) to the gap's end. */
+export function gapWindow(gap: StreamGap): { start: string; end: string } {
+  const fromMinute = Math.floor(gap.fromMs / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+  return { start: new Date(fromMinute).toISOString(), end: new Date(gap.toMs).toISOString() };
+}
+
+/** The REST window for the start-up backfill (pure). */
+export function backfillWindow(nowMs: number, lookbackMinutes: number): { start: string; end: string } {
+  return {
+    start: new Date(nowMs - lookbackMinutes * MINUTE_MS).toISOString(),
+    end: new Date(nowMs).toISOString(),
+  };
+}
+
+export async function backfillBars(
+  rest: RestClient,
+  subscriptions: SubscriptionSet,
+  nowMs: number,
+  lookbackMinutes: number,
+): Promise<AlpacaEvent[]> {
+  const symbols = concrete(subscriptions.bars);
+  if (symbols.length === 0 || lookbackMinutes <= 0) return [];
+  return rest.getBars({ symbols, ...backfillWindow(nowMs, lookbackMinutes) });
+}
+
+export async function fillGap(
+  rest: RestClient,
+  subscriptions: SubscriptionSet,
+  gap: StreamGap,
+  options: { trades: boolean },
+): Promise<AlpacaEvent[]> {
+  const window = gapWindow(gap);
+  const out: AlpacaEvent[] = [];
+  const bars = concrete(subscriptions.bars);
+  if (bars.length > 0) out.push(...(await rest.getBars({ symbols: bars, ...window })));
+  const trades = concrete(subscriptions.trades);
+  if (options.trades && trades.length > 0)
+    out.push(...(await rest.getTrades({ symbols: trades, ...window })));
+  return out;
+}
+
+export interface GapFillerDeps {
+  rest: RestClient;
+  logger: Logger;
+  /** The subscriptions to fill for (what the forwarder wants now). */
+  subscriptions(): SubscriptionSet;
+  onEvents(batch: AlpacaEvent[]): void;
+  /** A gap could not be filled (after the REST client's own retries). */
+  onFailure?(gap: StreamGap, error: { errorClass: string; reason: string }): void;
+  trades?: boolean;
+}
+
+export interface GapFiller {
+  /** Queue a gap; gaps are filled one at a time, in order. */
+  fill(gap: StreamGap): void;
+  /** Resolves when every queued gap has been handled. */
+  idle(): Promise<void>;
+}
+
+/** Wires StreamGap reports (deps.onGap of the market-data stream) to REST gap-fill. */
+export function createGapFiller(deps: GapFillerDeps): GapFiller {
+  let chain: Promise<void> = Promise.resolve();
+  const logger = deps.logger.child({ component: 'alpaca-gap-fill' });
+  return {
+    fill(gap) {
+      chain = chain.then(async () => {
+        try {
+          const events = await fillGap(deps.rest, deps.subscriptions(), gap, {
+            trades: deps.trades ?? false,
+          });
+          logger.info({ gap, events: events.length }, 'gap filled over REST');
+          if (events.length > 0) deps.onEvents(events);
+        } catch (err) {
+          const cls =
+            err instanceof AlpacaRestError
+              ? { errorClass: err.errorClass, reason: err.reason }
+              : { errorClass: 'unknown', reason: 'alpaca_gap_fill_failed' };
+          logger.error({ gap, ...cls, err: (err as Error).message }, 'gap fill failed');
+          deps.onFailure?.(gap, cls);
+        }
+      });
+    },
+    idle: () => chain,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * Alpaca historical REST (stocks): `/v2/stocks/bars` and `/v2/stocks/trades`, multi-symbol form,
+ * following `next_page_token` to the end. 429 and 5xx are retried a bounded number of times,
+ * honouring Retry-After; 403/422 are classified and thrown. Results are AlpacaEvents with
+ * `source: 'rest'`. REST items carry no `T`/`S`; the payload gets them (`T` b/t first, then `S`)
+ * so REST and WebSocket payloads have the same shape for consumers and dedup.
+ */
+import type { Logger } from 'pino';
+import type { ErrorClass } from '../contracts/readiness.ts';
+import { type BackoffConfig, DEFAULT_BACKOFF, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
+import { type Clock, sleep, systemClock } from './clock.ts';
+import type { AlpacaCredentials } from './secrets.ts';
+import type { AlpacaEvent, EventChannel } from './types.ts';
+
+export type FetchLike = (
+  url: string,
+  init: { headers: Record<string, string>; signal?: AbortSignal },
+) => Promise<Response>;
+
+export interface RestClientConfig {
+  /** e.g. https://data.alpaca.markets (no path). */
+  dataUrl: string;
+  credentials: AlpacaCredentials;
+  /** Feed query parameter (iex, sip, delayed_sip). `test` has no REST data; it is sent as iex. */
+  feed: string;
+  /** Retries of one page on 429/5xx/network errors before giving up. Default 5. */
+  maxRetries?: number;
+  /** Page size (1..10000). Default 10000. */
+  pageLimit?: number;
+  /** Per-request timeout. Default 30 s. */
+  requestTimeoutMs?: number;
+  backoff?: Partial<BackoffConfig>;
+}
+
+export interface RestClientDeps {
+  logger: Logger;
+  fetch?: FetchLike;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface RangeQuery {
+  symbols: readonly string[];
+  /** RFC3339, inclusive. */
+  start: string;
+  end: string;
+}
+
+export interface RestClient {
+  getBars(query: RangeQuery): Promise<AlpacaEvent[]>;
+  getTrades(query: RangeQuery): Promise<AlpacaEvent[]>;
+}
+
+export class AlpacaRestError extends Error {
+  readonly status: number;
+  readonly errorClass: ErrorClass;
+  readonly reason: string;
+  constructor(status: number, errorClass: ErrorClass, reason: string, message: string) {
+    super(message);
+    this.name = 'AlpacaRestError';
+    this.status = status;
+    this.errorClass = errorClass;
+    this.reason = reason;
+  }
+}
+
+/** HTTP status (+ body text) of a failed REST call → class and stable reason (pure). */
+export function classifyRestFailure(
+  status: number,
+  body: string,
+): { errorClass: ErrorClass; reason: string } {
+  if (status === 401 || status === 403) {
+    if (/subscription does not permit/i.test(body)) {
+      return { errorClass: 'alpaca_auth', reason: 'alpaca_rest_403_subscription' };
+    }
+    return { errorClass: 'alpaca_auth', reason: `alpaca_rest_${status}_forbidden` };
+  }
+  if (status === 422) {
+    if (/subscription does not permit/i.test(body)) {
+      return { errorClass: 'alpaca_auth', reason: 'alpaca_rest_422_subscription' };
+    }
+    return { errorClass: 'unknown', reason: 'alpaca_rest_422_invalid_parameter' };
+  }
+  if (status === 429) return { errorClass: 'unknown', reason: 'alpaca_rest_429_rate_limited' };
+  if (status === 400) return { errorClass: 'unknown', reason: 'alpaca_rest_400_bad_request' };
+  const code = Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'network';
+  return { errorClass: 'unknown', reason: `alpaca_rest_${code}` };
+}
+
+function retryable(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+type Kind = 'bars' | 'trades';
+const TYPE_OF: Record<Kind, string> = { bars: 'b', trades: 't' };
+const CHANNEL_OF: Record<Kind, EventChannel> = { bars: 'bars', trades: 'trades' };
+
+/** `{bars: {SYM: [...]}}` or single-symbol `{bars: [...], symbol}` → (symbol, item) pairs (pure). */
+export function itemsOfPage(kind: Kind, body: unknown): { symbol: string; item: Record<string, unknown> }[] {
+  if (body === null || typeof body !== 'object') throw new Error(`response is not an object`);
+  const b = body as Record<string, unknown>;
+  const section = b[kind];
+  const out: { symbol: string; item: Record<string, unknown> }[] = [];
+  if (section === null || section === undefined) return out;
+  if (Array.isArray(section)) {
+    if (typeof b.symbol !== 'string') throw new Error(`${kind} is an array but the response has no symbol`);
+    for (const item of section)
+      if (item !== null && typeof item === 'object') out.push({ symbol: b.symbol, item });
+    return out;
+  }
+  if (typeof section !== 'object') throw new Error(`${kind} is neither an object nor an array`);
+  for (const [symbol, list] of Object.entries(section as Record<string, unknown>)) {
+    if (!Array.isArray(list)) throw new Error(`${kind}.${symbol} is not an array`);
+    for (const item of list) if (item !== null && typeof item === 'object') out.push({ symbol, item });
+  }
+  return out;
+}
+
+export function createRestClient(config: RestClientConfig, deps: RestClientDeps): RestClient {
+  const doFetch: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? Math.random;
+  const logger = deps.logger.child({ component: 'alpaca-rest' });
+  const maxRetries = config.maxRetries ?? 5;
+  const pageLimit = Math.min(10_000, Math.max(1, config.pageLimit ?? 10_000));
+  const timeoutMs = config.requestTimeoutMs ?? 30_000;
+  const backoff = { ...DEFAULT_BACKOFF, ...config.backoff };
+  const base = config.dataUrl.replace(/\/+$/, '');
+  const feed = config.feed === 'test' ? 'iex' : config.feed;
+  const headers = {
+    'APCA-API-KEY-ID': config.credentials.keyId,
+    'APCA-API-SECRET-KEY': config.credentials.secretKey,
+    Accept: 'application/json',
+  };
+
+  async function getPage(url: string): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      let status = 0;
+      let retryAfter: string | null = null;
+      let bodyText = '';
+      try {
+        const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+        status = res.status;
+        bodyText = await res.text();
+        if (res.ok) {
+          try {
+            return JSON.parse(bodyText);
+          } catch {
+            throw new AlpacaRestError(
+              status,
+              'unknown',
+              'alpaca_rest_invalid_json',
+              'REST response is not JSON',
+            );
+          }
+        }
+        retryAfter = res.headers.get('retry-after');
+      } catch (err) {
+        if (err instanceof AlpacaRestError) throw err;
+        status = 0;
+        logger.warn({ err: (err as Error).message, attempt }, 'REST request failed');
+      }
+      const cls = classifyRestFailure(status, bodyText);
+      if ((status !== 0 && !retryable(status)) || attempt > maxRetries) {
+        throw new AlpacaRestError(
+          status,
+          cls.errorClass,
+          cls.reason,
+          `GET ${new URL(url).pathname} failed with ${status === 0 ? 'a network error' : `HTTP ${status}`} (${cls.reason}) after ${attempt} attempt(s)`,
+        );
+      }
+      const delay = reconnectDelayMs(
+        backoff,
+        'transient',
+        attempt,
+        random,
+        parseRetryAfterMs(retryAfter, clock.now()),
+      );
+      logger.warn({ status, reason: cls.reason, attempt, delayMs: delay }, 'REST request will be retried');
+      await sleep(clock, delay);
+    }
+  }
+
+  async function getAll(
+    kind: Kind,
+    query: RangeQuery,
+    extra: Record<string, string>,
+  ): Promise<AlpacaEvent[]> {
+    const symbols = [
+      ...new Set(query.symbols.map((s) => s.trim().toUpperCase()).filter((s) => s !== '' && s !== '*')),
+    ];
+    if (symbols.length === 0) return [];
+    const events: AlpacaEvent[] = [];
+    let pageToken: string | null = null;
+    let pages = 0;
+    do {
+      const params = new URLSearchParams({
+        symbols: symbols.join(','),
+        start: query.start,
+        end: query.end,
+        limit: String(pageLimit),
+        feed,
+        sort: 'asc',
+        ...extra,
+      });
+      if (pageToken !== null) params.set('page_token', pageToken);
+      const body = await getPage(`${base}/v2/stocks/${kind}?${params.toString()}`);
+      const receivedAtMs = clock.now();
+      pages += 1;
+      let items: ReturnType<typeof itemsOfPage>;
+      try {
+        items = itemsOfPage(kind, body);
+      } catch (err) {
+        throw new AlpacaRestError(200, 'unknown', 'alpaca_rest_unexpected_shape', (err as Error).message);
+      }
+      for (const { symbol, item } of items) {
+        const payload: Record<string, unknown> = { T: TYPE_OF[kind], S: symbol, ...item };
+        events.push({
+          channel: CHANNEL_OF[kind],
+          symbol: symbol.toUpperCase(),
+          payload,
+          eventTs: typeof item.t === 'string' ? item.t : null,
+          receivedAtMs,
+          source: 'rest',
+        });
+      }
+      const next = (body as Record<string, unknown>).next_page_token;
+      pageToken = typeof next === 'string' && next !== '' ? next : null;
+    } while (pageToken !== null);
+    logger.debug({ kind, symbols: symbols.length, pages, events: events.length }, 'REST range fetched');
+    return events;
+  }
+
+  return {
+    getBars: (query) => getAll('bars', query, { timeframe: '1Min', adjustment: 'raw' }),
+    getTrades: (query) => getAll('trades', query, {}),
+  };
+}

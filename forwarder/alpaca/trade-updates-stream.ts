@@ -1,0 +1,176 @@
+/**
+ * The trade-updates stream: `{tradeStreamUrl}/stream`, auth `{"action":"auth","key","secret"}`
+ * (no welcome), listen `trade_updates`, forward every update. Frames are JSON in text (live) or
+ * binary (paper) frames. Same supervisor (backoff, keepalive, states) as the market-data stream;
+ * no stale detector (order updates are legitimately rare).
+ */
+import type { Logger } from 'pino';
+import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
+import { type Clock, systemClock } from './clock.ts';
+import {
+  type ConnectionTiming,
+  createSupervisor,
+  DEFAULT_TIMING,
+  type SessionLink,
+} from './connection-supervisor.ts';
+import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
+import { LOCAL_FAILURES } from './error-classification.ts';
+import { decodeFrame } from './frame-decode.ts';
+import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
+import { type SocketFactory, wsSocketFactory } from './socket.ts';
+import { decodeTradeStreamMessage } from './trade-update-decode.ts';
+import type { AlpacaEvent, StreamState } from './types.ts';
+
+export interface TradeUpdatesStreamConfig {
+  /** e.g. wss://paper-api.alpaca.markets; `/stream` is appended unless already there. */
+  tradeStreamUrl: string;
+  credentials: AlpacaCredentials;
+  reconnect?: Partial<BackoffConfig>;
+  timing?: Partial<ConnectionTiming>;
+}
+
+export interface TradeUpdatesStreamDeps {
+  logger: Logger;
+  onEvents(batch: AlpacaEvent[]): void;
+  onState(state: StreamState): void;
+  onDecodeIssue?: DecodeIssueSink;
+  clock?: Clock;
+  random?: () => number;
+  socketFactory?: SocketFactory;
+}
+
+export interface TradeUpdatesStream {
+  start(): void;
+  stop(): Promise<void>;
+  state(): StreamState | null;
+}
+
+export function tradeUpdatesUrl(base: string): string {
+  const trimmed = base.replace(/\/+$/, '');
+  return trimmed.endsWith('/stream') ? trimmed : `${trimmed}/stream`;
+}
+
+export function createTradeUpdatesStream(
+  config: TradeUpdatesStreamConfig,
+  deps: TradeUpdatesStreamDeps,
+): TradeUpdatesStream {
+  const clock = deps.clock ?? systemClock;
+  const url = tradeUpdatesUrl(config.tradeStreamUrl);
+  const logger = deps.logger.child({ component: 'alpaca-trade-updates' });
+  const reportIssue = createIssueReporter(logger, deps.onDecodeIssue);
+
+  function createSession(link: SessionLink) {
+    let phase: 'auth' | 'listen' | 'live' = 'auth';
+    const send = (msg: Record<string, unknown>): void => link.send(JSON.stringify(msg));
+    return {
+      onOpen() {
+        send({ action: 'auth', key: config.credentials.keyId, secret: config.credentials.secretKey });
+      },
+      onFrame(data: Buffer, isBinary: boolean, receivedAtMs: number) {
+        const frame = decodeFrame(data, isBinary, 'json');
+        if (!frame.ok) {
+          reportIssue({
+            stream: 'trade_updates',
+            kind: 'malformed_frame',
+            type: null,
+            reason: frame.reason,
+            atMs: receivedAtMs,
+          });
+          return;
+        }
+        const batch: AlpacaEvent[] = [];
+        for (const raw of frame.messages) {
+          const m = decodeTradeStreamMessage(raw, receivedAtMs);
+          switch (m.kind) {
+            case 'authorization':
+              if (!m.authorized) {
+                logger.warn(
+                  { action: m.action, keyId: maskKeyId(config.credentials.keyId) },
+                  'trade stream unauthorized',
+                );
+                link.fail(LOCAL_FAILURES.tradeUpdatesUnauthorized);
+                return;
+              }
+              if (phase === 'auth') {
+                phase = 'listen';
+                send({ action: 'listen', data: { streams: ['trade_updates'] } });
+              }
+              break;
+            case 'listening':
+              if (m.streams.includes('trade_updates')) {
+                if (phase !== 'live') {
+                  phase = 'live';
+                  link.ready();
+                }
+              } else if (phase === 'live' || phase === 'listen') {
+                link.fail(LOCAL_FAILURES.protocol);
+                return;
+              }
+              break;
+            case 'event':
+              if (m.symbolMissing) {
+                reportIssue({
+                  stream: 'trade_updates',
+                  kind: 'malformed_message',
+                  type: 'trade_updates',
+                  reason: 'missing_order_symbol_forwarded_as_unknown',
+                  atMs: receivedAtMs,
+                });
+              }
+              batch.push(m.event);
+              break;
+            case 'unknown':
+              reportIssue({
+                stream: 'trade_updates',
+                kind: 'unknown_type',
+                type: m.type,
+                reason: 'unknown_stream',
+                atMs: receivedAtMs,
+              });
+              break;
+            case 'malformed':
+              reportIssue({
+                stream: 'trade_updates',
+                kind: 'malformed_message',
+                type: m.type,
+                reason: m.reason,
+                atMs: receivedAtMs,
+              });
+              break;
+          }
+        }
+        if (batch.length > 0) {
+          try {
+            deps.onEvents(batch);
+          } catch (err) {
+            logger.error({ err, events: batch.length }, 'onEvents handler threw');
+          }
+        }
+      },
+      onEnd() {},
+    };
+  }
+
+  const supervisor = createSupervisor({
+    stream: 'trade_updates',
+    url,
+    headers: {},
+    socketFactory: deps.socketFactory ?? wsSocketFactory,
+    clock,
+    random: deps.random ?? Math.random,
+    backoff: { ...DEFAULT_BACKOFF, ...config.reconnect },
+    timing: { ...DEFAULT_TIMING, ...config.timing },
+    logger,
+    onState: deps.onState,
+    createSession,
+  });
+
+  return {
+    start() {
+      logger.info({ url, keyId: maskKeyId(config.credentials.keyId) }, 'starting trade-updates stream');
+      supervisor.start();
+    },
+    stop: () => supervisor.stop(),
+    state: () => supervisor.lastState(),
+  };
+}
