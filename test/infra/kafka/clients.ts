@@ -1,0 +1,161 @@
+/**
+ * kafkajs helpers for tests: a client config for any listener of the test broker, an admin
+ * client, topic creation, and reading a topic back from the beginning with a fresh group.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import { registerLz4 } from '../../../forwarder/kafka/lz4.ts';
+import type { SaslMechanism } from './config.ts';
+import type { KafkaInfo } from './info.ts';
+
+export interface ClientOptions {
+  clientId?: string;
+  mechanism?: SaslMechanism;
+  username?: string;
+  password?: string;
+  logLevel?: number;
+  /** Extra kafkajs config merged last (e.g. retry, timeouts). */
+  extra?: Partial<KafkaConfig>;
+}
+
+function saslFor(info: KafkaInfo, o: ClientOptions): SASLOptions {
+  const username = o.username ?? info.user.username;
+  const password = o.password ?? info.user.password;
+  switch (o.mechanism ?? 'SCRAM-SHA-512') {
+    case 'SCRAM-SHA-512':
+      return { mechanism: 'scram-sha-512', username, password };
+    case 'SCRAM-SHA-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'PLAIN':
+      return { mechanism: 'plain', username, password };
+  }
+}
+
+/** kafkajs config for a listener: TLS verifies the broker against the test CA (hostname check on). */
+export function kafkaJsConfig(info: KafkaInfo, listener = 'PLAINTEXT', o: ClientOptions = {}): KafkaConfig {
+  registerLz4();
+  const l = info.listener(listener);
+  const config: KafkaConfig = {
+    clientId: o.clientId ?? `test-${randomUUID().slice(0, 8)}`,
+    brokers: [l.broker],
+    logLevel: o.logLevel ?? kafkajs.logLevel.NOTHING,
+  };
+  if (l.securityProtocol === 'SASL_SSL') config.ssl = { ca: [info.caPem], rejectUnauthorized: true };
+  if (l.securityProtocol === 'SASL_PLAINTEXT' || l.securityProtocol === 'SASL_SSL')
+    config.sasl = saslFor(info, o);
+  return { ...config, ...o.extra };
+}
+
+export function testKafka(info: KafkaInfo, listener = 'PLAINTEXT', o: ClientOptions = {}): Kafka {
+  return new kafkajs.Kafka(kafkaJsConfig(info, listener, o));
+}
+
+/** Runs fn with a connected admin client on PLAINTEXT, disconnecting afterwards. */
+export async function withAdmin<T>(info: KafkaInfo, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = testKafka(info).admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A topic name unique to this test run, so concurrent test files never share topics. */
+export function uniqueTopic(prefix = 'test'): string {
+  return `${prefix}.${randomUUID().slice(0, 12)}`;
+}
+
+export type TopicSpec = string | { topic: string; numPartitions?: number };
+
+/** Creates the topics (RF 1) and waits until their leaders are known. */
+export async function createTopics(info: KafkaInfo, topics: TopicSpec[]): Promise<void> {
+  const specs = topics.map((t) =>
+    typeof t === 'string' ? { topic: t, numPartitions: 1 } : { numPartitions: 1, ...t },
+  );
+  await withAdmin(info, async (admin) => {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1 })),
+    });
+  });
+}
+
+export interface ReadRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+export interface ReadOptions {
+  /** Stop after this many records; without it, stop at the end offsets taken before reading. */
+  count?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Reads a topic from the beginning with a fresh consumer group (read_committed, PLAINTEXT) until
+ * `count` records arrived or, without a count, until every partition reached the end offset
+ * measured before reading. Rejects with what it got after the timeout.
+ */
+export async function readTopic(info: KafkaInfo, topic: string, o: ReadOptions = {}): Promise<ReadRecord[]> {
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const ends = new Map<number, bigint>();
+  if (o.count === undefined) {
+    const offsets = await withAdmin(info, (admin) => admin.fetchTopicOffsets(topic));
+    for (const p of offsets) ends.set(p.partition, BigInt(p.high));
+  }
+  const reached = new Map<number, bigint>();
+  const done = (records: ReadRecord[]): boolean =>
+    o.count !== undefined
+      ? records.length >= o.count
+      : [...ends].every(([p, end]) => end === 0n || (reached.get(p) ?? 0n) >= end);
+  const records: ReadRecord[] = [];
+  if (done(records)) return records;
+
+  const consumer = testKafka(info).consumer({ groupId: `verify-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new Error(
+            `readTopic(${topic}): timed out after ${timeoutMs} ms with ${records.length} record(s)` +
+              (o.count !== undefined
+                ? ` of ${o.count}`
+                : ` (end offsets ${JSON.stringify(Object.fromEntries([...ends].map(([p, e]) => [p, e.toString()])))})`),
+          ),
+        );
+      }, timeoutMs);
+      consumer
+        .run({
+          eachMessage: async ({ topic: t, partition, message }) => {
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(message.headers ?? {}))
+              if (v !== undefined) headers[k] = v.toString();
+            records.push({
+              topic: t,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? null,
+              value: message.value?.toString() ?? null,
+              headers,
+            });
+            reached.set(partition, BigInt(message.offset) + 1n);
+            if (done(records)) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+  return o.count !== undefined ? records.slice(0, o.count) : records;
+}
