@@ -1,0 +1,98 @@
+/**
+ * History of what the stream emitted (bars, trades, quotes, daily bars), so REST answers match
+ * the stream: an updated bar replaces the stored bar of its minute, a correction rewrites the
+ * trade it corrects, a cancel removes it. Items are kept per symbol in (time, arrival) order.
+ */
+import type { Message } from './market-data.ts';
+import { SimTime } from './sim-time.ts';
+
+export type HistoryKind = 'bars' | 'trades' | 'quotes' | 'dailyBars';
+
+export interface HistoryItem {
+  symbol: string;
+  tNs: bigint;
+  /** Arrival order; breaks ties between items with the same timestamp. */
+  seq: number;
+  /** The REST form: the stream message without `T` and `S`. */
+  item: Record<string, unknown>;
+}
+
+const KIND_OF_TYPE: Record<string, HistoryKind> = {
+  b: 'bars',
+  u: 'bars',
+  t: 'trades',
+  q: 'quotes',
+  d: 'dailyBars',
+};
+
+export class History {
+  private readonly data = new Map<HistoryKind, Map<string, HistoryItem[]>>();
+  private seq = 0;
+
+  /** Records a message the stream emitted (other types are ignored). */
+  record(m: Message): void {
+    const symbol = m.S;
+    if (typeof symbol !== 'string' || !(m.t instanceof SimTime)) return;
+    if (m.T === 'c') {
+      this.correct(symbol, m);
+      return;
+    }
+    if (m.T === 'x') {
+      this.cancel(symbol, m);
+      return;
+    }
+    const kind = KIND_OF_TYPE[m.T];
+    if (kind === undefined) return;
+    const { T: _type, S: _symbol, ...rest } = m;
+    const entry: HistoryItem = { symbol, tNs: m.t.ns, seq: this.seq++, item: rest };
+    const list = this.list(kind, symbol);
+    if (kind === 'bars' || kind === 'dailyBars') {
+      const same = list.findIndex((x) => x.tNs === entry.tNs);
+      if (same >= 0) {
+        list[same] = { ...entry, seq: (list[same] as HistoryItem).seq };
+        return;
+      }
+    }
+    let i = list.length;
+    while (i > 0 && (list[i - 1] as HistoryItem).tNs > entry.tNs) i--;
+    list.splice(i, 0, entry);
+  }
+
+  /** Items of `kind` for `symbol` with start <= t <= end (ns), in time order. */
+  range(kind: HistoryKind, symbol: string, startNs: bigint | null, endNs: bigint | null): HistoryItem[] {
+    return this.list(kind, symbol).filter(
+      (x) => (startNs === null || x.tNs >= startNs) && (endNs === null || x.tNs <= endNs),
+    );
+  }
+
+  symbols(kind: HistoryKind): string[] {
+    return [...(this.data.get(kind)?.keys() ?? [])].sort();
+  }
+
+  private list(kind: HistoryKind, symbol: string): HistoryItem[] {
+    let bySymbol = this.data.get(kind);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.data.set(kind, bySymbol);
+    }
+    let list = bySymbol.get(symbol);
+    if (list === undefined) {
+      list = [];
+      bySymbol.set(symbol, list);
+    }
+    return list;
+  }
+
+  private correct(symbol: string, m: Message): void {
+    const trade = this.list('trades', symbol).find((x) => x.item.i === m.oi);
+    if (trade === undefined) return;
+    trade.item = { ...trade.item, i: m.ci, p: m.cp, s: m.cs, c: m.cc };
+  }
+
+  private cancel(symbol: string, m: Message): void {
+    if (m.a !== 'C') return;
+    const list = this.list('trades', symbol);
+    const i = list.findIndex((x) => x.item.i === m.i);
+    if (i >= 0) list.splice(i, 1);
+  }
+}
