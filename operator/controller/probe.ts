@@ -9,7 +9,10 @@ import { type ReadinessBody, readinessBodySchema } from '../../forwarder/contrac
 
 export interface ProbeTarget {
   namespace: string;
+  /** The AlpacaForwarder's name. */
   name: string;
+  /** Name of the forwarder's Service. */
+  serviceName: string;
   /** IP of the forwarder pod that is running, when known. */
   podIP?: string;
 }
@@ -26,12 +29,9 @@ export interface ReadinessProbe {
 
 export type UrlResolver = (target: ProbeTarget) => string | undefined;
 
-/** http://<name>.<namespace>.svc:<port>/readyz — the forwarder's Service. */
-export function serviceUrlResolver(
-  port: number,
-  serviceName: (t: ProbeTarget) => string = (t) => t.name,
-): UrlResolver {
-  return (t) => `http://${serviceName(t)}.${t.namespace}.svc:${port}/readyz`;
+/** http://<service>.<namespace>.svc:<port>/readyz — the forwarder's Service. */
+export function serviceUrlResolver(port: number): UrlResolver {
+  return (t) => `http://${t.serviceName}.${t.namespace}.svc:${port}/readyz`;
 }
 
 /** http://<podIP>:<port>/readyz; no URL while the pod has no IP. */

@@ -20,7 +20,7 @@ import {
 } from '@kubernetes/client-node';
 import { toKubeError } from './errors.ts';
 import type { ListResult, WatchEvent, WatchHandle, WatchSource } from './list-watcher.ts';
-import { apiVersionOf, collectionPath, FIELD_MANAGER, type ResourceType } from './resources.ts';
+import { apiVersionOf, collectionPath, type ResourceType } from './resources.ts';
 
 export interface ListOptions {
   namespace?: string;
@@ -37,16 +37,25 @@ export interface WatchTuning {
 /** Secret data, decoded; only the keys asked for. Never log these values. */
 export type SecretData = Map<string, Buffer>;
 
+export interface FieldManagers {
+  /** Server-side apply of owned objects. */
+  apply: string;
+  /** Server-side apply of the status subresource. */
+  status: string;
+}
+
 export class KubeClient {
   readonly kc: KubeConfig;
+  readonly #managers: FieldManagers;
   readonly #objects: KubernetesObjectApi;
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
   readonly #events: EventsV1Api;
   readonly #coordination: CoordinationV1Api;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, managers: FieldManagers) {
     this.kc = kc;
+    this.#managers = managers;
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
@@ -100,12 +109,31 @@ export class KubeClient {
         obj,
         undefined,
         undefined,
-        FIELD_MANAGER,
+        this.#managers.apply,
         true,
         PatchStrategy.ServerSideApply,
       )) as T;
     } catch (err) {
       throw toKubeError(err, `apply ${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`);
+    }
+  }
+
+  /** Deletes one object (background propagation); false when it was already gone. */
+  async delete(rt: ResourceType, namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.#objects.delete(
+        { apiVersion: apiVersionOf(rt), kind: rt.kind, metadata: { name, namespace } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'Background',
+      );
+      return true;
+    } catch (err) {
+      const e = toKubeError(err, `delete ${rt.kind} ${namespace}/${name}`);
+      if (e.kind === 'NotFound') return false;
+      throw e;
     }
   }
 
@@ -125,7 +153,7 @@ export class KubeClient {
           namespace,
           name,
           body: { apiVersion: apiVersionOf(rt), kind: rt.kind, metadata: { name, namespace }, status },
-          fieldManager: FIELD_MANAGER,
+          fieldManager: this.#managers.status,
           force: true,
         },
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
@@ -203,16 +231,24 @@ export class KubeClient {
     }
   }
 
-  /** A WatchSource (list-then-watch with bookmarks) for one resource type, in one namespace or all. */
+  /**
+   * A WatchSource (list-then-watch with bookmarks) for one resource type, in one namespace or all.
+   * `transform` is applied to every object before it leaves this function (e.g. dropping Secret
+   * data so that no value is ever cached).
+   */
   watchSource<T extends KubernetesObject>(
     rt: ResourceType,
     opts: ListOptions,
     tuning: WatchTuning,
+    transform: (obj: T) => T = (o) => o,
   ): WatchSource<T> {
     const path = collectionPath(rt, opts.namespace);
     const kc = this.kc;
     return {
-      list: () => this.list<T>(rt, opts),
+      list: async () => {
+        const res = await this.list<T>(rt, opts);
+        return { items: res.items.map(transform), resourceVersion: res.resourceVersion };
+      },
       async watch(resourceVersion, onEvent, onDone): Promise<WatchHandle> {
         const w = new Watch(kc);
         // client-node 2.0.1 aborts a watch after 30 s without data (PR #3022); the API server sends
@@ -226,7 +262,11 @@ export class KubeClient {
             timeoutSeconds: tuning.timeoutSeconds,
             labelSelector: opts.labelSelector,
           },
-          (type: string, object: unknown) => onEvent({ type, object } as WatchEvent<T>),
+          (type: string, object: unknown) => {
+            const t = type as WatchEvent<T>['type'];
+            const o = object as T;
+            onEvent({ type: t, object: t === 'BOOKMARK' || t === 'ERROR' ? o : transform(o) });
+          },
           (err: unknown) => onDone(err ?? undefined),
         );
         return { stop: () => controller.abort() };

@@ -79,6 +79,5 @@ export const OWNED_TYPES: readonly ResourceType[] = [
   ROLE_BINDING,
 ];
 
-export const FIELD_MANAGER = 'alpaca-forwarder-operator';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_SELECTOR = `${MANAGED_BY_LABEL}=${FIELD_MANAGER}`;
+/** Field managers of the operator's server-side applies (defined with the API types). */
+export { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../api/types.ts';

@@ -40,7 +40,7 @@ after(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const target = { namespace: 'ns', name: 'af' };
+const target = { namespace: 'ns', name: 'af', serviceName: 'af-forwarder' };
 const probe = () => new HttpReadinessProbe({ resolveUrl: () => `${base}/readyz`, timeoutMs: 500 });
 
 describe('HttpReadinessProbe', () => {
@@ -119,7 +119,7 @@ describe('HttpReadinessProbe', () => {
   });
 
   test('URL resolvers: Service DNS name by default, pod IP when configured', () => {
-    assert.equal(serviceUrlResolver(8080)(target), 'http://af.ns.svc:8080/readyz');
+    assert.equal(serviceUrlResolver(8080)(target), 'http://af-forwarder.ns.svc:8080/readyz');
     assert.equal(podIpUrlResolver(9000)({ ...target, podIP: '10.1.2.3' }), 'http://10.1.2.3:9000/readyz');
     assert.equal(podIpUrlResolver(9000)({ ...target, podIP: 'fd00::1' }), 'http://[fd00::1]:9000/readyz');
   });

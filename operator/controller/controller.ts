@@ -1,0 +1,216 @@
+/**
+ * Wires the watches to the work queue: AlpacaForwarders (all namespaces or a set), the objects
+ * we own (by the managed-by label; mapped to the owner by ownerReference), the forwarder pods
+ * (mapped by the instance label) and Secrets (mapped to every resource that references them;
+ * their data is dropped on arrival so no value is cached). Watches run all the time so a standby
+ * is warm; the queue exists only while leading, so a process that is not the leader never acts.
+ */
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type AlpacaForwarder, API_VERSION, KIND } from '../api/types.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { ListWatcher } from '../kube/list-watcher.ts';
+import { ALPACA_FORWARDER, OWNED_TYPES, POD, type ResourceType, SECRET } from '../kube/resources.ts';
+import type { Timers } from '../kube/timers.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import { labelOwnerKey, ownerKey, ownersOfSecret, resourceKey } from './mapping.ts';
+import { type KeyHandler, WorkQueue } from './queue.ts';
+
+export interface WatchTuning {
+  timeoutSeconds: number;
+  watchdogMs: number;
+  resyncMs: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface ControllerOptions {
+  client: KubeClient;
+  /** Empty: all namespaces. */
+  namespaces: readonly string[];
+  /** Label selector of every object we own. */
+  ownedSelector: string;
+  /** Label selector of the forwarder pods. */
+  podSelector: string;
+  /** Pod label carrying the AlpacaForwarder's name. */
+  instanceLabel: string;
+  workers: number;
+  queueBackoffBaseMs?: number;
+  queueBackoffMaxMs?: number;
+  tuning: WatchTuning;
+  reconcile: KeyHandler;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  timers?: Timers;
+}
+
+export class Controller {
+  readonly #o: ControllerOptions;
+  readonly #forwarders: ListWatcher<AlpacaForwarder & KubernetesObject>[] = [];
+  readonly #pods: ListWatcher<V1Pod>[] = [];
+  readonly #all: ListWatcher<KubernetesObject>[] = [];
+  #queue: WorkQueue | undefined;
+
+  constructor(o: ControllerOptions) {
+    this.#o = o;
+    const scopes: (string | undefined)[] = o.namespaces.length === 0 ? [undefined] : [...o.namespaces];
+    for (const ns of scopes) {
+      const af = this.#watch<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, ns, undefined, {
+        onUpsert: (obj) => this.#enqueue(resourceKey(obj.metadata.namespace, obj.metadata.name)),
+        onDelete: (obj) => {
+          const key = resourceKey(obj.metadata.namespace, obj.metadata.name);
+          this.#queue?.forget(key);
+          // Another resource may have been refused the same credentials: let all re-check.
+          for (const other of this.forwarders())
+            this.#enqueue(resourceKey(other.metadata.namespace, other.metadata.name));
+        },
+      });
+      this.#forwarders.push(af);
+      for (const rt of OWNED_TYPES) {
+        this.#watch(
+          rt,
+          ns,
+          o.ownedSelector,
+          this.#mapTo((obj) => ownerKey(obj, API_VERSION, KIND)),
+        );
+      }
+      this.#pods.push(
+        this.#watch<V1Pod>(
+          POD,
+          ns,
+          o.podSelector,
+          this.#mapTo((obj) => labelOwnerKey(obj, o.instanceLabel)),
+        ),
+      );
+      this.#watch(
+        SECRET,
+        ns,
+        undefined,
+        {
+          onUpsert: (s) => this.#onSecret(s),
+          onDelete: (s) => this.#onSecret(s),
+        },
+        // Keep only metadata: Secret values never stay in the operator's memory.
+        (s) => ({ apiVersion: s.apiVersion, kind: s.kind, metadata: s.metadata }),
+      );
+    }
+  }
+
+  #mapTo(toKey: (obj: KubernetesObject) => string | undefined) {
+    const handle = (obj: KubernetesObject) => {
+      const key = toKey(obj);
+      if (key) this.#enqueue(key);
+    };
+    return { onUpsert: handle, onDelete: handle };
+  }
+
+  #onSecret(s: KubernetesObject): void {
+    const ns = s.metadata?.namespace;
+    const name = s.metadata?.name;
+    if (!ns || !name) return;
+    for (const key of ownersOfSecret(ns, name, this.forwarders())) this.#enqueue(key);
+  }
+
+  #watch<T extends KubernetesObject>(
+    rt: ResourceType,
+    namespace: string | undefined,
+    labelSelector: string | undefined,
+    handlers: { onUpsert(o: T): void; onDelete(o: T): void },
+    transform?: (o: T) => T,
+  ): ListWatcher<T> {
+    const t = this.#o.tuning;
+    const name = namespace ? `${rt.plural}/${namespace}` : rt.plural;
+    const source = this.#o.client.watchSource<T>(
+      rt,
+      { namespace, labelSelector },
+      { timeoutSeconds: t.timeoutSeconds, inactivityMs: t.watchdogMs + 30_000 },
+      transform,
+    );
+    const lw = new ListWatcher<T>(source, handlers, {
+      name,
+      watchdogMs: t.watchdogMs,
+      resyncMs: t.resyncMs,
+      backoffBaseMs: t.backoffBaseMs,
+      backoffMaxMs: t.backoffMaxMs,
+      timers: this.#o.timers,
+      onRestart: (reason, err) => {
+        this.#o.metrics.watchRestarts.inc({ resource: rt.plural, reason });
+        const log = reason === 'error' || reason === 'list_error' ? 'warn' : 'debug';
+        this.#o.logger[log](
+          { watch: name, reason, err: err instanceof Error ? err.message : err },
+          'watch restarting',
+        );
+      },
+    });
+    this.#all.push(lw as unknown as ListWatcher<KubernetesObject>);
+    return lw;
+  }
+
+  #enqueue(key: string): void {
+    this.#queue?.add(key);
+  }
+
+  start(): void {
+    for (const w of this.#all) w.start();
+  }
+
+  /** Resolves when every watch has listed once. */
+  async waitForSync(): Promise<void> {
+    await Promise.all(this.#all.map((w) => w.waitForSync()));
+  }
+
+  get synced(): boolean {
+    return this.#all.every((w) => w.synced);
+  }
+
+  get leading(): boolean {
+    return this.#queue !== undefined;
+  }
+
+  /** Creates the queue and enqueues every known resource. */
+  startLeading(): void {
+    if (this.#queue) return;
+    const m = this.#o.metrics;
+    this.#queue = new WorkQueue(this.#o.reconcile, {
+      workers: this.#o.workers,
+      backoffBaseMs: this.#o.queueBackoffBaseMs,
+      backoffMaxMs: this.#o.queueBackoffMaxMs,
+      timers: this.#o.timers,
+      onDepth: (d) => m.queueDepth.set(d),
+      onError: (key, err, retryInMs) =>
+        this.#o.logger.warn(
+          { key, retryInMs, err: err instanceof Error ? err.message : String(err) },
+          'reconcile failed; retrying',
+        ),
+    });
+    for (const af of this.forwarders()) this.#queue.add(resourceKey(af.metadata.namespace, af.metadata.name));
+  }
+
+  /** Leadership lost: abort in-flight reconciles and drop the queue at once. */
+  async stopLeading(): Promise<void> {
+    const q = this.#queue;
+    this.#queue = undefined;
+    await q?.stop();
+  }
+
+  /** Graceful: let in-flight reconciles finish, then stop the watches. */
+  async shutdown(): Promise<void> {
+    const q = this.#queue;
+    this.#queue = undefined;
+    await q?.drain();
+    for (const w of this.#all) w.stop();
+  }
+
+  forwarders(): AlpacaForwarder[] {
+    return this.#forwarders.flatMap((w) => w.list());
+  }
+
+  /** Forwarder pods of one resource, from the cache. */
+  podsOf(namespace: string, name: string): V1Pod[] {
+    return this.#pods
+      .flatMap((w) => w.list())
+      .filter(
+        (p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[this.#o.instanceLabel] === name,
+      );
+  }
+}

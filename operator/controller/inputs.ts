@@ -1,0 +1,51 @@
+/**
+ * Resolves the Secret-derived inputs of one resource: the key id hash (credentials-in-use check)
+ * and the hash of every referenced Secret value (rotation rolls the pod). Values are read, hashed
+ * and dropped here; nothing else ever sees them.
+ */
+import type { AlpacaForwarderSpec } from '../api/types.ts';
+import { keyIdHash, type SecretValue, secretHash } from '../desired/hash.ts';
+import { referencedSecretKeys } from '../desired/secret-refs.ts';
+import type { SecretData } from '../kube/client.ts';
+
+export type SecretReader = (
+  namespace: string,
+  name: string,
+  keys: readonly string[],
+) => Promise<SecretData | undefined>;
+
+export type ResolvedInputs =
+  | { ok: true; secretHash: string; keyIdHash: string }
+  /** A referenced Secret or key is missing: names only, never values. */
+  | { ok: false; missing: string[] };
+
+export async function resolveSecretInputs(
+  namespace: string,
+  spec: AlpacaForwarderSpec,
+  read: SecretReader,
+): Promise<ResolvedInputs> {
+  const refs = referencedSecretKeys(spec);
+  const bySecret = new Map<string, string[]>();
+  for (const r of refs) bySecret.set(r.secret, [...(bySecret.get(r.secret) ?? []), r.key]);
+  const values: SecretValue[] = [];
+  const missing: string[] = [];
+  let keyId: Buffer | undefined;
+  for (const [secret, keys] of bySecret) {
+    const data = await read(namespace, secret, keys);
+    if (data === undefined) {
+      missing.push(`Secret ${secret}`);
+      continue;
+    }
+    for (const key of keys) {
+      const v = data.get(key);
+      if (v === undefined || v.length === 0) missing.push(`key ${key} of Secret ${secret}`);
+      else values.push({ secret, key, value: v });
+    }
+    keyId ??= data.get(spec.credentialsSecretRef.keyIdKey);
+  }
+  if (missing.length > 0) return { ok: false, missing };
+  const id = keyId?.toString('utf8').trim() ?? '';
+  const result = { ok: true as const, secretHash: secretHash(values), keyIdHash: keyIdHash(id) };
+  for (const v of values) v.value.fill(0);
+  return result;
+}

@@ -1,0 +1,65 @@
+/**
+ * The operator's Prometheus metrics (prom-client), in their own registry. Names are part of the
+ * operator's contract with dashboards: alpaca_forwarder_operator_*.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface OperatorMetrics {
+  registry: Registry;
+  reconciles: Counter<'result'>;
+  reconcileErrors: Counter<'kind'>;
+  reconcileDuration: Histogram<'result'>;
+  queueDepth: Gauge;
+  watchRestarts: Counter<'resource' | 'reason'>;
+  restartsTriggered: Counter<'namespace' | 'name'>;
+  leader: Gauge;
+}
+
+export function createOperatorMetrics(): OperatorMetrics {
+  const registry = new Registry();
+  const p = 'alpaca_forwarder_operator_';
+  return {
+    registry,
+    reconciles: new Counter({
+      name: `${p}reconciles_total`,
+      help: 'Reconciles by result (success, requeue, error)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    reconcileErrors: new Counter({
+      name: `${p}reconcile_errors_total`,
+      help: 'Reconcile errors by kind (KubeError kind or internal)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    reconcileDuration: new Histogram({
+      name: `${p}reconcile_duration_seconds`,
+      help: 'Duration of one reconcile',
+      labelNames: ['result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: `${p}queue_depth`,
+      help: 'Keys waiting in the work queue',
+      registers: [registry],
+    }),
+    watchRestarts: new Counter({
+      name: `${p}watch_restarts_total`,
+      help: 'Watch restarts by resource and reason (error, closed, gone, watchdog, resync, list_error)',
+      labelNames: ['resource', 'reason'],
+      registers: [registry],
+    }),
+    restartsTriggered: new Counter({
+      name: `${p}restarts_triggered_total`,
+      help: 'Forwarder pod restarts triggered by the 406 restart policy',
+      labelNames: ['namespace', 'name'],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: `${p}leader`,
+      help: '1 while this process holds the leader Lease',
+      registers: [registry],
+    }),
+  };
+}
