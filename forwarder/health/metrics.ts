@@ -1,0 +1,176 @@
+/**
+ * Prometheus metrics (names are a contract: docs/forwarder-metrics.md). Own registry per
+ * instance so tests can run several forwarders in one process.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { ERROR_CLASSES } from '../contracts/readiness.ts';
+import type { SinkMetrics } from '../kafka/sink.ts';
+import type { PipelineMetrics } from '../pipeline/pipeline.ts';
+import type { ReadinessState } from './readiness.ts';
+
+const P = 'alpaca_forwarder_';
+
+export interface ForwarderMetrics {
+  registry: Registry;
+  pipeline: PipelineMetrics;
+  sink: SinkMetrics;
+  unknownMessage(stream: string, type: string): void;
+  reconnect(stream: string, reason: string): void;
+  streamState(stream: string, status: string): void;
+  statusEventsPublished(stream: string): void;
+  readiness(state: ReadinessState): void;
+  configReloads(result: 'applied' | 'restart_required' | 'rejected' | 'unchanged'): void;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): ForwarderMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: P });
+  const registers = [registry];
+  const received = new Counter({
+    name: `${P}events_received_total`,
+    help: 'Alpaca events received, by channel',
+    labelNames: ['channel'],
+    registers,
+  });
+  const forwarded = new Counter({
+    name: `${P}events_forwarded_total`,
+    help: 'Envelopes handed to the Kafka sink, by channel',
+    labelNames: ['channel'],
+    registers,
+  });
+  const deduplicated = new Counter({
+    name: `${P}events_deduplicated_total`,
+    help: 'Exact replays dropped by dedup, by channel',
+    labelNames: ['channel'],
+    registers,
+  });
+  const dropped = new Counter({
+    name: `${P}events_dropped_total`,
+    help: 'Events that could not be forwarded, by channel and reason',
+    labelNames: ['channel', 'reason'],
+    registers,
+  });
+  const unknown = new Counter({
+    name: `${P}unknown_messages_total`,
+    help: 'Alpaca messages of an unknown type or shape, by stream and type',
+    labelNames: ['stream', 'type'],
+    registers,
+  });
+  const reconnects = new Counter({
+    name: `${P}reconnects_total`,
+    help: 'WebSocket reconnects, by stream and reason',
+    labelNames: ['stream', 'reason'],
+    registers,
+  });
+  const streamState = new Gauge({
+    name: `${P}stream_state`,
+    help: 'Current connection state per stream (one-hot over status)',
+    labelNames: ['stream', 'status'],
+    registers,
+  });
+  const statusEvents = new Counter({
+    name: `${P}status_events_total`,
+    help: 'Status-topic events published, by stream',
+    labelNames: ['stream'],
+    registers,
+  });
+  const lag = new Histogram({
+    name: `${P}ws_lag_seconds`,
+    help: 'WebSocket lag: ingest time minus Alpaca event time, by channel',
+    labelNames: ['channel'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  const sendLatency = new Histogram({
+    name: `${P}kafka_send_latency_seconds`,
+    help: 'Kafka produce request latency (send to ack)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const batch = new Histogram({
+    name: `${P}kafka_batch_records`,
+    help: 'Records per Kafka produce batch',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers,
+  });
+  const bufferBytes = new Gauge({
+    name: `${P}kafka_buffer_bytes`,
+    help: 'Bytes waiting in the Kafka sink buffer',
+    registers,
+  });
+  const delivered = new Counter({
+    name: `${P}kafka_records_delivered_total`,
+    help: 'Records acknowledged by Kafka, by topic',
+    labelNames: ['topic'],
+    registers,
+  });
+  const overflowed = new Counter({
+    name: `${P}kafka_buffer_overflow_total`,
+    help: 'Records dropped because the Kafka buffer was full, by topic',
+    labelNames: ['topic'],
+    registers,
+  });
+  const sendFailed = new Counter({
+    name: `${P}kafka_send_failures_total`,
+    help: 'Failed Kafka sends, by error class',
+    labelNames: ['error_class'],
+    registers,
+  });
+  const ready = new Gauge({ name: `${P}ready`, help: '1 when /readyz is 200', registers });
+  const gate = new Gauge({
+    name: `${P}readiness_gate`,
+    help: 'Readiness gate status (1 open, 0 closed, -1 disabled)',
+    labelNames: ['gate'],
+    registers,
+  });
+  const errorClass = new Gauge({
+    name: `${P}readiness_error_class`,
+    help: 'Current readiness error class (one-hot)',
+    labelNames: ['error_class'],
+    registers,
+  });
+  for (const c of ERROR_CLASSES) errorClass.set({ error_class: c }, 0);
+  const reloads = new Counter({
+    name: `${P}config_reloads_total`,
+    help: 'Config file changes seen, by result',
+    labelNames: ['result'],
+    registers,
+  });
+  const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
+
+  return {
+    registry,
+    pipeline: {
+      received: (channel) => received.inc({ channel }),
+      forwarded: (channel) => forwarded.inc({ channel }),
+      deduplicated: (channel) => deduplicated.inc({ channel }),
+      dropped: (channel, reason) => dropped.inc({ channel, reason }),
+      lagSeconds: (channel, s) => lag.observe({ channel }, s),
+    },
+    sink: {
+      sendLatencySeconds: (s) => sendLatency.observe(s),
+      batchRecords: (n) => batch.observe(n),
+      bufferBytes: (n) => bufferBytes.set(n),
+      forwarded: (topic, n) => delivered.inc({ topic }, n),
+      overflowed: (topic, n) => overflowed.inc({ topic }, n),
+      sendFailed: (c) => sendFailed.inc({ error_class: c }),
+    },
+    unknownMessage: (stream, type) => unknown.inc({ stream, type }),
+    reconnect: (stream, reason) => reconnects.inc({ stream, reason }),
+    streamState: (stream, status) => {
+      for (const s of STATUSES) streamState.set({ stream, status: s }, s === status ? 1 : 0);
+    },
+    statusEventsPublished: (stream) => statusEvents.inc({ stream }),
+    readiness: (state) => {
+      ready.set(state.ready ? 1 : 0);
+      gate.set({ gate: 'alpaca_ws' }, state.gates.alpaca_ws ? 1 : 0);
+      gate.set({ gate: 'kafka' }, state.gates.kafka ? 1 : 0);
+      gate.set(
+        { gate: 'trade_updates' },
+        state.gates.trade_updates === null ? -1 : state.gates.trade_updates ? 1 : 0,
+      );
+      for (const c of ERROR_CLASSES) errorClass.set({ error_class: c }, state.error_class === c ? 1 : 0);
+    },
+    configReloads: (result) => reloads.inc({ result }),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * AlpacaEvent → dedup → seq → envelope → sink. One call per batch of decoded events; never
+ * throws for a bad event: it is counted as dropped (with a reason) and logged.
+ */
+import type { Logger } from 'pino';
+import type { AlpacaEvent } from '../alpaca/types.ts';
+import type { TopicNames } from '../config/types.ts';
+import type { EventSink } from '../kafka/sink.ts';
+import type { DedupCache } from './dedup.ts';
+import { dedupKey } from './dedup-key.ts';
+import { buildEnvelope } from './envelope.ts';
+import { topicFor } from './routing.ts';
+import type { SeqAllocator } from './seq.ts';
+import { type MicrosClock, parseEventMs } from './time.ts';
+
+export interface PipelineMetrics {
+  received(channel: string): void;
+  forwarded(channel: string): void;
+  deduplicated(channel: string): void;
+  dropped(channel: string, reason: string): void;
+  lagSeconds(channel: string, seconds: number): void;
+}
+
+export interface PipelineDeps {
+  feed: string;
+  topics: TopicNames;
+  dedup: DedupCache;
+  seq: SeqAllocator;
+  sink: Pick<EventSink, 'send'>;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  nowMicros: MicrosClock;
+}
+
+export interface Pipeline {
+  handle(events: readonly AlpacaEvent[]): void;
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { metrics, logger } = deps;
+  const debug = logger.isLevelEnabled('debug');
+
+  function handleOne(event: AlpacaEvent): void {
+    metrics.received(event.channel);
+    if (typeof event.symbol !== 'string' || event.symbol.length === 0) {
+      metrics.dropped(event.channel, 'missing_symbol');
+      logger.warn({ channel: event.channel, source: event.source }, 'dropped event without a symbol');
+      return;
+    }
+    const nowMicros = deps.nowMicros();
+    const nowMs = Math.floor(nowMicros / 1000);
+    const key = dedupKey(event);
+    if (deps.dedup.isDuplicate(key, nowMs)) {
+      metrics.deduplicated(event.channel);
+      if (debug)
+        logger.debug({ channel: event.channel, symbol: event.symbol, dedup_key: key }, 'duplicate dropped');
+      return;
+    }
+    const seq = deps.seq.next(event.channel, event.symbol);
+    const envelope = buildEnvelope(event, { feed: deps.feed, seq, dedupKey: key, ingestMicros: nowMicros });
+    let value: string;
+    try {
+      value = JSON.stringify(envelope);
+    } catch {
+      metrics.dropped(event.channel, 'unserialisable_payload');
+      logger.error(
+        { channel: event.channel, symbol: event.symbol, seq },
+        'dropped event: payload not serialisable',
+      );
+      return;
+    }
+    deps.sink.send({ topic: topicFor(event.channel, deps.topics), key: event.symbol, value });
+    metrics.forwarded(event.channel);
+    const eventMs = parseEventMs(event.eventTs);
+    const lagMs = Number.isNaN(eventMs) ? null : nowMs - eventMs;
+    // REST events are old by design: their lag would distort the live WS lag histogram.
+    if (lagMs !== null && event.source === 'ws') metrics.lagSeconds(event.channel, lagMs / 1000);
+    if (debug) {
+      logger.debug(
+        {
+          channel: event.channel,
+          symbol: event.symbol,
+          seq,
+          source: event.source,
+          event_ts: event.eventTs,
+          ingest_ts: envelope.ingest_ts,
+          lag_ms: lagMs,
+        },
+        'event forwarded',
+      );
+    }
+  }
+
+  return {
+    handle(events) {
+      for (const event of events) {
+        try {
+          handleOne(event);
+        } catch (err) {
+          metrics.dropped(event.channel, 'pipeline_error');
+          logger.error(
+            { err, channel: event.channel, symbol: event.symbol },
+            'dropped event: pipeline error',
+          );
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Status-topic events (design §3.4): one per connection state change of every stream. Kafka key =
+ * the stream name (`market_data` or `trade_updates`), so each stream's events stay in order on
+ * one partition; the envelope's symbol is the stream name too. Pure.
+ */
+import type { StreamState } from '../alpaca/types.ts';
+import type { Envelope } from '../generated/envelope.ts';
+import { formatMicros } from '../pipeline/time.ts';
+
+export interface StatusEvent {
+  stream: StreamState['stream'];
+  status: StreamState['status'];
+  reason: string | null;
+  error_class: StreamState['errorClass'];
+  attempt: number;
+  lag_ms?: number;
+  next_attempt_at?: string;
+  ts: string;
+  feed: string;
+}
+
+export function statusEvent(state: StreamState, feed: string, lagMs?: number): StatusEvent {
+  const event: StatusEvent = {
+    stream: state.stream,
+    status: state.status,
+    reason: state.reason,
+    error_class: state.errorClass,
+    attempt: state.attempt,
+    ts: new Date(state.atMs).toISOString(),
+    feed,
+  };
+  if (lagMs !== undefined) event.lag_ms = lagMs;
+  if (state.nextAttemptAtMs !== undefined)
+    event.next_attempt_at = new Date(state.nextAttemptAtMs).toISOString();
+  return event;
+}
+
+export function statusEnvelope(event: StatusEvent, seq: number, ingestMicros: number): Envelope {
+  return {
+    schema_version: 1,
+    ingest_ts: formatMicros(ingestMicros),
+    event_ts: event.ts,
+    feed: event.feed,
+    channel: 'status',
+    symbol: event.stream,
+    seq,
+    payload: { ...event },
+    is_final: true,
+    source: 'ws',
+    window: null,
+    dedup_key: `status:${event.stream}:${seq}`,
+  };
+}

@@ -1,0 +1,33 @@
+/** An in-memory EventSink for unit tests (integration tests use the real Kafka sink). */
+import type { EventSink, ProducedRecord, SinkHealth } from '../../../../forwarder/kafka/sink.ts';
+
+export class MemorySink implements EventSink {
+  readonly records: ProducedRecord[] = [];
+  #health: SinkHealth = {
+    ok: true,
+    errorClass: null,
+    reason: null,
+    consecutiveFailures: 0,
+    bufferedBytes: 0,
+    bufferedRecords: 0,
+    overflowedRecords: 0,
+  };
+  readonly #listeners = new Set<(h: SinkHealth) => void>();
+  async start(): Promise<void> {}
+  send(record: ProducedRecord): void {
+    this.records.push(record);
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+  health(): SinkHealth {
+    return this.#health;
+  }
+  setHealth(patch: Partial<SinkHealth>): void {
+    this.#health = { ...this.#health, ...patch };
+    for (const l of this.#listeners) l(this.#health);
+  }
+  onHealthChange(listener: (h: SinkHealth) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

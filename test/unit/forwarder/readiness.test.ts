@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { StreamState } from '../../../forwarder/alpaca/types.ts';
+import { readinessBodySchema } from '../../../forwarder/contracts/readiness.ts';
+import { evaluateReadiness, ReadinessTracker } from '../../../forwarder/health/readiness.ts';
+import type { SinkHealth } from '../../../forwarder/kafka/sink.ts';
+
+const kafkaOk: SinkHealth = {
+  ok: true,
+  errorClass: null,
+  reason: null,
+  consecutiveFailures: 0,
+  bufferedBytes: 0,
+  bufferedRecords: 0,
+  overflowedRecords: 0,
+};
+const healthy = (stream: StreamState['stream']): StreamState => ({
+  stream,
+  status: 'healthy',
+  reason: null,
+  errorClass: null,
+  attempt: 0,
+  atMs: 0,
+});
+
+describe('readiness', () => {
+  test('ready when market data and Kafka are healthy; trade_updates null when disabled', () => {
+    const s = evaluateReadiness({
+      marketData: healthy('market_data'),
+      tradeUpdates: undefined,
+      kafka: kafkaOk,
+    });
+    assert.equal(s.ready, true);
+    assert.equal(s.error_class, null);
+    assert.deepEqual(s.gates, { alpaca_ws: true, kafka: true, trade_updates: null });
+  });
+
+  test('first connect: not ready, no error class, reason alpaca_ws_connecting', () => {
+    const s = evaluateReadiness({ marketData: null, tradeUpdates: null, kafka: kafkaOk });
+    assert.equal(s.ready, false);
+    assert.equal(s.error_class, null);
+    assert.equal(s.reason, 'alpaca_ws_connecting');
+    assert.deepEqual(s.gates, { alpaca_ws: false, kafka: true, trade_updates: false });
+  });
+
+  test('406 wins over a Kafka failure; reason comes from the same gate', () => {
+    const s = evaluateReadiness({
+      marketData: {
+        ...healthy('market_data'),
+        status: 'error',
+        reason: 'alpaca_406_connection_limit',
+        errorClass: 'alpaca_406_second_connection',
+      },
+      tradeUpdates: undefined,
+      kafka: { ...kafkaOk, ok: false, errorClass: 'kafka_produce', reason: 'kafka_produce' },
+    });
+    assert.equal(s.error_class, 'alpaca_406_second_connection');
+    assert.equal(s.reason, 'alpaca_406_connection_limit');
+    assert.deepEqual(s.gates, { alpaca_ws: false, kafka: false, trade_updates: null });
+    assert.deepEqual(s.detail.failing_gates, ['alpaca_ws', 'kafka']);
+  });
+
+  test('kafka_auth outranks a trade-updates unknown error; a connecting stream does not hide a real error', () => {
+    const s = evaluateReadiness({
+      marketData: { ...healthy('market_data'), status: 'connecting', attempt: 2 },
+      tradeUpdates: {
+        ...healthy('trade_updates'),
+        status: 'reconnect',
+        reason: 'socket_closed',
+        errorClass: null,
+      },
+      kafka: { ...kafkaOk, ok: false, errorClass: 'kafka_auth', reason: 'kafka_sasl_authentication_failed' },
+    });
+    assert.equal(s.error_class, 'kafka_auth');
+    assert.equal(s.reason, 'kafka_sasl_authentication_failed');
+  });
+
+  test('a raw upstream string is never passed through as reason', () => {
+    const s = evaluateReadiness({
+      marketData: {
+        ...healthy('market_data'),
+        status: 'error',
+        reason: 'Auth failed for key PK123',
+        errorClass: 'alpaca_auth',
+      },
+      tradeUpdates: undefined,
+      kafka: kafkaOk,
+    });
+    assert.equal(s.reason, 'alpaca_ws_error');
+    assert.doesNotMatch(JSON.stringify(s), /PK123/);
+  });
+
+  test('since changes only when ready/error_class/reason change; body matches the contract', () => {
+    let now = Date.UTC(2026, 0, 1);
+    const tracker = new ReadinessTracker(() => now);
+    const notReady = evaluateReadiness({ marketData: null, tradeUpdates: undefined, kafka: kafkaOk });
+    const b1 = tracker.body(notReady);
+    now += 5000;
+    const b2 = tracker.body(notReady);
+    assert.equal(b1.since, b2.since);
+    now += 5000;
+    const b3 = tracker.body(
+      evaluateReadiness({ marketData: healthy('market_data'), tradeUpdates: undefined, kafka: kafkaOk }),
+    );
+    assert.equal(b3.since, new Date(now).toISOString());
+    for (const b of [b1, b3]) assert.equal(readinessBodySchema.safeParse(b).success, true);
+  });
+});
