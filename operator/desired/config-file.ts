@@ -1,0 +1,123 @@
+/**
+ * Renders the forwarder's config file (forwarder/contracts/config-file.ts) from the resource:
+ * the spec's camelCase shape minus everything Kubernetes-only, never a secret (the schema has no
+ * field for one). The result is validated with the forwarder's own zod schema.
+ */
+import {
+  CONFIG_FILE_VERSION,
+  type ConfigFileInput,
+  configFileSchema,
+} from '../../forwarder/contracts/config-file.ts';
+import type { AlpacaForwarder } from '../api/types.ts';
+import { shortHash } from './hash.ts';
+import { FORWARDER_POD, type OperatorSettings } from './settings.ts';
+
+export class InvalidConfigFileError extends Error {
+  readonly issues: string[];
+  constructor(resource: string, issues: string[]) {
+    super(`rendered config file for ${resource} is invalid: ${issues.join('; ')}`);
+    this.name = 'InvalidConfigFileError';
+    this.issues = issues;
+  }
+}
+
+/** Fields the forwarder applies on the live socket; a change to them alone must not roll the pod. */
+export const HOT_RELOADED_FIELDS = ['symbols', 'channels'] as const;
+
+/** The config file content, keys in a fixed order. Throws InvalidConfigFileError naming each bad key. */
+export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings): ConfigFileInput {
+  const { spec, metadata } = af;
+  const kafka = spec.kafka;
+  const file: ConfigFileInput = {
+    version: CONFIG_FILE_VERSION,
+    feed: spec.feed,
+    streamUrl: spec.streamUrl,
+    dataUrl: spec.dataUrl,
+    symbols: [...(spec.symbols ?? [])],
+    ...(spec.symbolsFrom
+      ? {
+          symbolsFrom: {
+            url: spec.symbolsFrom.url,
+            pollIntervalSeconds: spec.symbolsFrom.pollIntervalSeconds,
+          },
+        }
+      : {}),
+    channels: {
+      trades: spec.channels.trades,
+      quotes: spec.channels.quotes,
+      bars: spec.channels.bars,
+      updatedBars: spec.channels.updatedBars,
+      statuses: spec.channels.statuses,
+    },
+    tradeUpdates: {
+      enabled: spec.tradeUpdates.enabled,
+      ...(spec.tradeUpdates.streamUrl ? { streamUrl: spec.tradeUpdates.streamUrl } : {}),
+    },
+    backfill: {
+      bars: { enabled: spec.backfill.bars.enabled, lookbackMinutes: spec.backfill.bars.lookbackMinutes },
+      gapFill: { enabled: spec.backfill.gapFill.enabled },
+    },
+    kafka: {
+      bootstrapServers: [...kafka.bootstrapServers],
+      clientId: `alpaca-forwarder.${metadata.namespace}.${metadata.name}`,
+      securityProtocol: kafka.securityProtocol,
+      ...(kafka.sasl
+        ? {
+            sasl: {
+              mechanism: kafka.sasl.mechanism,
+              // A username kept in the Secret reaches the forwarder as env KAFKA_SASL_USER.
+              ...(kafka.sasl.username ? { username: kafka.sasl.username } : {}),
+            },
+          }
+        : {}),
+      ...(kafka.tls?.caSecretRef
+        ? { tls: { caFile: `${FORWARDER_POD.kafkaCaDir}/${FORWARDER_POD.kafkaCaFileName}` } }
+        : {}),
+      producer: {
+        lingerMs: kafka.producer.lingerMs,
+        batchBytes: kafka.producer.batchBytes,
+        compression: kafka.producer.compression,
+        acks: -1,
+      },
+      topics: {
+        trades: kafka.topics.trades,
+        quotes: kafka.topics.quotes,
+        bars: kafka.topics.bars,
+        status: kafka.topics.status,
+        tradeUpdates: kafka.topics.tradeUpdates,
+      },
+    },
+    dedup: { ttlSeconds: spec.dedup.ttlSeconds, maxEntries: spec.dedup.maxEntries },
+    reconnect: {
+      baseMs: spec.reconnect.baseMs,
+      maxMs: spec.reconnect.maxMs,
+      cooldown406Ms: spec.reconnect.after406Seconds * 1000,
+    },
+    health: { port: FORWARDER_POD.healthPort, metricsPort: FORWARDER_POD.metricsPort },
+    logLevel: settings.logLevel,
+    shutdown: { gracePeriodMs: FORWARDER_POD.shutdownGraceMs },
+    // Namespace from env POD_NAMESPACE (downward API).
+    lease: { enabled: true },
+  };
+  const result = configFileSchema.safeParse(file);
+  if (!result.success) {
+    throw new InvalidConfigFileError(
+      `${metadata.namespace}/${metadata.name}`,
+      result.error.issues.map((i) => `${i.path.join('.') || '<root>'}: ${i.message}`),
+    );
+  }
+  return file;
+}
+
+/** The config without the hot-reloaded fields: what the config-hash annotation covers. */
+export function rollingConfig(
+  file: ConfigFileInput,
+): Omit<ConfigFileInput, (typeof HOT_RELOADED_FIELDS)[number]> {
+  const { symbols: _symbols, channels: _channels, ...rest } = file;
+  return rest;
+}
+
+/** Hash of everything in the config file but the hot-reloaded fields (pod-template annotation). */
+export function configHash(file: ConfigFileInput): string {
+  return shortHash(rollingConfig(file));
+}

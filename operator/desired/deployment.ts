@@ -1,0 +1,204 @@
+/**
+ * The forwarder Deployment (design §4.1): one replica (0 when suspended or held), Recreate, a
+ * locked-down non-root container, probes on the forwarder's health port, secrets only as
+ * secretKeyRef env, the config file mounted from the ConfigMap, and pod-template annotations that
+ * roll the pod when the rolling config, a Secret or an operator restart changes.
+ */
+import type { V1Container, V1Deployment, V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { CONFIG_FILE_ENV } from '../../forwarder/contracts/config-file.ts';
+import type { AlpacaForwarder } from '../api/types.ts';
+import type { DesiredInputs } from './inputs.ts';
+import {
+  ANNOTATION_CONFIG_HASH,
+  ANNOTATION_RESTARTED_AT,
+  ANNOTATION_SECRET_HASH,
+  childLabels,
+  childMetadata,
+  childName,
+  selectorLabels,
+} from './names.ts';
+import { HEALTH_PORT_NAME, METRICS_PORT_NAME } from './service.ts';
+import { FORWARDER_POD, type OperatorSettings } from './settings.ts';
+
+export const CONTAINER_NAME = 'forwarder';
+
+export interface DeploymentInputs extends DesiredInputs {
+  /** configHash() of the rendered config file (operator/desired/config-file.ts). */
+  configHash: string;
+}
+
+function secretEnv(name: string, secret: string, key: string): V1EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key, optional: false } } };
+}
+
+function env(af: AlpacaForwarder): V1EnvVar[] {
+  const { credentialsSecretRef: creds, kafka } = af.spec;
+  const out: V1EnvVar[] = [
+    { name: CONFIG_FILE_ENV, value: `${FORWARDER_POD.configDir}/${FORWARDER_POD.configFileName}` },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'NODE_ENV', value: 'production' },
+    secretEnv('ALPACA_KEY_ID', creds.name, creds.keyIdKey),
+    secretEnv('ALPACA_SECRET_KEY', creds.name, creds.secretKeyKey),
+  ];
+  if (kafka.sasl) {
+    if (kafka.sasl.secretRef.usernameKey) {
+      out.push(secretEnv('KAFKA_SASL_USER', kafka.sasl.secretRef.name, kafka.sasl.secretRef.usernameKey));
+    }
+    out.push(secretEnv('KAFKA_SASL_PASSWORD', kafka.sasl.secretRef.name, kafka.sasl.secretRef.passwordKey));
+  }
+  return out;
+}
+
+function volumes(af: AlpacaForwarder): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
+  const volumes: V1Volume[] = [
+    // Mounted as a directory (no subPath) so ConfigMap updates (symbols) reach the running pod.
+    { name: 'config', configMap: { name: childName(af), defaultMode: 0o444 } },
+    { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+  ];
+  const mounts: V1VolumeMount[] = [
+    { name: 'config', mountPath: FORWARDER_POD.configDir, readOnly: true },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  const ca = af.spec.kafka.tls?.caSecretRef;
+  if (ca) {
+    volumes.push({
+      name: 'kafka-ca',
+      secret: {
+        secretName: ca.name,
+        items: [{ key: ca.key, path: FORWARDER_POD.kafkaCaFileName }],
+        defaultMode: 0o444,
+      },
+    });
+    mounts.push({ name: 'kafka-ca', mountPath: FORWARDER_POD.kafkaCaDir, readOnly: true });
+  }
+  return { volumes, mounts };
+}
+
+function container(af: AlpacaForwarder, settings: OperatorSettings, mounts: V1VolumeMount[]): V1Container {
+  const { requests, limits } = af.spec.resources;
+  return {
+    name: CONTAINER_NAME,
+    image: af.spec.image ?? settings.defaultImage,
+    imagePullPolicy: settings.imagePullPolicy,
+    env: env(af),
+    ports: [
+      { name: HEALTH_PORT_NAME, containerPort: FORWARDER_POD.healthPort, protocol: 'TCP' },
+      { name: METRICS_PORT_NAME, containerPort: FORWARDER_POD.metricsPort, protocol: 'TCP' },
+    ],
+    // /healthz = event loop alive; /readyz = streaming (design §3.2).
+    startupProbe: {
+      httpGet: { path: '/healthz', port: HEALTH_PORT_NAME },
+      periodSeconds: 2,
+      timeoutSeconds: 2,
+      failureThreshold: 30,
+    },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: HEALTH_PORT_NAME },
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: HEALTH_PORT_NAME },
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 2,
+    },
+    resources: {
+      ...(requests ? { requests: stringQuantities(requests) } : {}),
+      ...(limits ? { limits: stringQuantities(limits) } : {}),
+    },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: FORWARDER_POD.runAsUser,
+      runAsGroup: FORWARDER_POD.runAsUser,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: mounts,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+/** Quantities as strings (the API server returns them so; keeps SSA diffs empty). */
+function stringQuantities(q: Record<string, number | string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(q).sort()) {
+    const v = q[key];
+    if (v !== undefined) out[key] = String(v);
+  }
+  return out;
+}
+
+export function podAnnotations(af: AlpacaForwarder, inputs: DeploymentInputs): Record<string, string> {
+  const user = af.spec.podTemplate?.annotations ?? {};
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(user).sort()) {
+    const v = user[key];
+    // torghut.io/ keys are reserved by a CRD rule; skipped here too so a user can never override ours.
+    if (v !== undefined && !key.startsWith('torghut.io/')) out[key] = v;
+  }
+  out[ANNOTATION_CONFIG_HASH] = inputs.configHash;
+  out[ANNOTATION_SECRET_HASH] = inputs.secretHash;
+  if (inputs.restartedAt) out[ANNOTATION_RESTARTED_AT] = inputs.restartedAt;
+  return out;
+}
+
+export function desiredReplicas(af: AlpacaForwarder, inputs: Pick<DesiredInputs, 'hold'>): 0 | 1 {
+  return af.spec.suspend || inputs.hold ? 0 : 1;
+}
+
+export function buildDeployment(
+  af: AlpacaForwarder,
+  settings: OperatorSettings,
+  inputs: DeploymentInputs,
+): V1Deployment {
+  const { volumes: vols, mounts } = volumes(af);
+  const pt = af.spec.podTemplate;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMetadata(af, 'forwarder'),
+    spec: {
+      replicas: desiredReplicas(af, inputs),
+      // Never two pods at once: a second Alpaca connection on one key gets 406 (design §4.1).
+      strategy: { type: 'Recreate' },
+      revisionHistoryLimit: 3,
+      progressDeadlineSeconds: 600,
+      selector: { matchLabels: selectorLabels(af) },
+      template: {
+        metadata: { labels: childLabels(af, 'forwarder'), annotations: podAnnotations(af, inputs) },
+        spec: {
+          serviceAccountName: childName(af),
+          automountServiceAccountToken: true,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: FORWARDER_POD.terminationGracePeriodSeconds,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: FORWARDER_POD.runAsUser,
+            runAsGroup: FORWARDER_POD.runAsUser,
+            fsGroup: FORWARDER_POD.runAsUser,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [container(af, settings, mounts)],
+          volumes: vols,
+          ...(pt?.nodeSelector ? { nodeSelector: definedEntries(pt.nodeSelector) } : {}),
+          ...(pt?.tolerations ? { tolerations: pt.tolerations.map((t) => ({ ...t })) } : {}),
+        },
+      },
+    },
+  };
+}
+
+function definedEntries(map: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(map).sort()) {
+    const v = map[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+/** ClusterIP Service in front of the forwarder's health (/healthz, /readyz) and metrics ports. */
+import type { V1Service } from '@kubernetes/client-node';
+import type { AlpacaForwarder } from '../api/types.ts';
+import { childMetadata, selectorLabels } from './names.ts';
+import { FORWARDER_POD } from './settings.ts';
+
+export const HEALTH_PORT_NAME = 'health';
+export const METRICS_PORT_NAME = 'metrics';
+
+export function buildService(af: AlpacaForwarder): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMetadata(af, 'forwarder'),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(af),
+      ports: [
+        {
+          name: HEALTH_PORT_NAME,
+          port: FORWARDER_POD.healthPort,
+          targetPort: HEALTH_PORT_NAME,
+          protocol: 'TCP',
+        },
+        {
+          name: METRICS_PORT_NAME,
+          port: FORWARDER_POD.metricsPort,
+          targetPort: METRICS_PORT_NAME,
+          protocol: 'TCP',
+        },
+      ],
+    },
+  };
+}
