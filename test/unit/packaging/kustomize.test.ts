@@ -3,8 +3,16 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe as suite, test } from 'node:test';
+import type { V1PolicyRule } from '@kubernetes/client-node';
 import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../../../operator/api/types.ts';
-import { ALPACA_FORWARDER, OWNED_TYPES, SECRET } from '../../../operator/kube/resources.ts';
+import { buildRole } from '../../../operator/desired/rbac.ts';
+import {
+  ALPACA_FORWARDER,
+  NETWORK_POLICY,
+  OWNED_TYPES,
+  POD,
+  SECRET,
+} from '../../../operator/kube/resources.ts';
 import { describe, find, type KubeObject, parseYamlObjects, render } from './kustomize.ts';
 import { projectRoot } from './tools.ts';
 
@@ -314,13 +322,44 @@ suite('config/ (Kustomize)', () => {
       'watch',
     ]);
     for (const rt of OWNED_TYPES) has(rt.group, rt.plural, ['get', 'list', 'watch', 'patch']);
-    has(SECRET.group, SECRET.plural, ['get']);
+    has(SECRET.group, SECRET.plural, ['get', 'list', 'watch']);
     assert.deepEqual(
-      [...verbsOn(SECRET.group, SECRET.plural)],
-      ['get'],
-      'Secrets: get only, never list or watch',
+      [...verbsOn(SECRET.group, SECRET.plural)].sort(),
+      ['get', 'list', 'watch'],
+      'Secrets: read only',
     );
+    has(POD.group, POD.plural, ['get', 'list', 'watch']);
+    has(NETWORK_POLICY.group, NETWORK_POLICY.plural, ['delete']);
     has('events.k8s.io', 'events', ['create', 'patch']);
+  });
+
+  test('the operator holds every permission of the forwarder Role it creates (RBAC escalation check)', async () => {
+    const objects = await render(path.join(projectRoot, 'config/default'));
+    const granted = find(objects, 'ClusterRole', 'alpaca-forwarder-operator').rules as V1PolicyRule[];
+    const af = {
+      apiVersion: 'torghut.io/v1alpha1',
+      kind: 'AlpacaForwarder',
+      metadata: { name: 'x', namespace: 'y', uid: 'u', generation: 1 },
+      spec: {},
+    } as unknown as Parameters<typeof buildRole>[0];
+    for (const leaseName of ['alpaca-lease', undefined]) {
+      for (const rule of buildRole(af, { leaseName }).rules ?? []) {
+        for (const group of rule.apiGroups ?? []) {
+          for (const resource of rule.resources ?? []) {
+            for (const verb of rule.verbs) {
+              const ok = granted.some(
+                (g) =>
+                  g.apiGroups?.includes(group) &&
+                  g.resources?.includes(resource) &&
+                  g.verbs.includes(verb) &&
+                  g.resourceNames === undefined,
+              );
+              assert.ok(ok, `${verb} ${group}/${resource}`);
+            }
+          }
+        }
+      }
+    }
   });
 
   test('Argo CD ignores exactly the fields the operator field managers own on AlpacaForwarders', async () => {
