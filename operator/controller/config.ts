@@ -42,8 +42,14 @@ export const envSchema = z
     PROBE_INTERVAL_NOT_READY_SECONDS: int(1, 3600).default(10),
     PROBE_INTERVAL_READY_SECONDS: int(1, 3600).default(30),
     PROBE_TIMEOUT_MS: int(100, 60_000).default(3000),
-    /** How the operator reaches the forwarder's /readyz: its Service DNS name or the pod IP. */
-    PROBE_ADDRESS: z.enum(['service', 'pod']).default('service'),
+    /**
+     * How the operator reaches the forwarder's /readyz: the pod IP (default) or the Service DNS
+     * name. The pod IP is the default because the forwarder's readinessProbe is /readyz itself:
+     * a pod stuck on 406 is not Ready, so the Service has no endpoint for it and the operator
+     * could never see the error class it must act on (unless the Service publishes not-ready
+     * addresses).
+     */
+    PROBE_ADDRESS: z.enum(['service', 'pod']).default('pod'),
     FORWARDER_HEALTH_PORT: int(1, 65535).default(8080),
     LEADER_ELECTION: bool.default(true),
     LEASE_NAME: dnsName.default('alpaca-forwarder-operator'),
@@ -56,6 +62,33 @@ export const envSchema = z
     /** Port of /healthz, /readyz and /metrics; 0 picks a free one (tests). */
     HTTP_PORT: int(0, 65535).default(8081),
     HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Forwarder image for resources without spec.image (required: no silent default image). */
+    FORWARDER_IMAGE: z.string().trim().min(1, 'must name the forwarder image').max(512),
+    FORWARDER_IMAGE_PULL_POLICY: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+    FORWARDER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** Where the forwarder reaches the API server (its Lease): NetworkPolicy egress. */
+    API_SERVER_CIDRS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      )
+      .pipe(z.array(z.cidrv4().or(z.cidrv6())).min(1))
+      .default(['0.0.0.0/0']),
+    API_SERVER_PORTS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      )
+      .pipe(
+        z.array(z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(65535))).min(1),
+      )
+      .default([443, 6443]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine(

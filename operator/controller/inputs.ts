@@ -7,6 +7,7 @@ import type { AlpacaForwarderSpec } from '../api/types.ts';
 import { keyIdHash, type SecretValue, secretHash } from '../desired/hash.ts';
 import { referencedSecretKeys } from '../desired/secret-refs.ts';
 import type { SecretData } from '../kube/client.ts';
+import type { SecretProblem } from '../status/compute.ts';
 
 export type SecretReader = (
   namespace: string,
@@ -17,7 +18,7 @@ export type SecretReader = (
 export type ResolvedInputs =
   | { ok: true; secretHash: string; keyIdHash: string }
   /** A referenced Secret or key is missing: names only, never values. */
-  | { ok: false; missing: string[] };
+  | { ok: false; missing: SecretProblem[] };
 
 export async function resolveSecretInputs(
   namespace: string,
@@ -28,17 +29,17 @@ export async function resolveSecretInputs(
   const bySecret = new Map<string, string[]>();
   for (const r of refs) bySecret.set(r.secret, [...(bySecret.get(r.secret) ?? []), r.key]);
   const values: SecretValue[] = [];
-  const missing: string[] = [];
+  const missing: SecretProblem[] = [];
   let keyId: Buffer | undefined;
   for (const [secret, keys] of bySecret) {
     const data = await read(namespace, secret, keys);
     if (data === undefined) {
-      missing.push(`Secret ${secret}`);
+      missing.push({ kind: 'secret_not_found', secret });
       continue;
     }
     for (const key of keys) {
       const v = data.get(key);
-      if (v === undefined || v.length === 0) missing.push(`key ${key} of Secret ${secret}`);
+      if (v === undefined || v.length === 0) missing.push({ kind: 'key_missing', secret, key });
       else values.push({ secret, key, value: v });
     }
     keyId ??= data.get(spec.credentialsSecretRef.keyIdKey);

@@ -1,0 +1,287 @@
+/**
+ * One level-based reconcile of one AlpacaForwarder (namespace/name):
+ * read it fresh (deleted → nothing; ownerReferences + GC clean up) → resolve Secret hashes →
+ * credentials-in-use check → build the children with the pure builders → server-side apply each →
+ * probe /readyz → decide a restart → compute status → write status (only when it changed) →
+ * restart (Deployment re-applied with the new restartedAt, which status already records, so a
+ * crash in between never repeats or loses a restart) → requeue for the next probe.
+ * Every write first checks the abort signal: a process that lost leadership stops at once.
+ */
+import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { AlpacaForwarder, AlpacaForwarderStatus } from '../api/types.ts';
+import { API_VERSION, KIND } from '../api/types.ts';
+import { buildChildren, type ChildObject } from '../desired/children.ts';
+import { InvalidConfigFileError } from '../desired/config-file.ts';
+import { canonicalJson } from '../desired/hash.ts';
+import { childName } from '../desired/names.ts';
+import type { OperatorSettings } from '../desired/settings.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { KubeError } from '../kube/errors.ts';
+import type { EventRecorder, EventTarget } from '../kube/events.ts';
+import { ALPACA_FORWARDER, DEPLOYMENT, NETWORK_POLICY } from '../kube/resources.ts';
+import type { Timers } from '../kube/timers.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import {
+  type CredentialHolder,
+  type CredentialsDecision,
+  decideCredentialsInUse,
+} from '../policy/credentials.ts';
+import { decideRestart, type RestartDecision } from '../policy/restart.ts';
+import { computeStatus, type SecretProblem } from '../status/compute.ts';
+import { deploymentState } from '../status/deployment-state.ts';
+import type { ProbeResult } from '../status/probe.ts';
+import { resolveSecretInputs } from './inputs.ts';
+import { splitKey } from './mapping.ts';
+import type { ProbeOutcome, ReadinessProbe } from './probe.ts';
+import type { HandlerResult } from './queue.ts';
+
+export type KubeOps = Pick<KubeClient, 'get' | 'apply' | 'delete' | 'applyStatus' | 'readSecretKeys'>;
+
+export interface ReconcilerDeps {
+  client: KubeOps;
+  settings: OperatorSettings;
+  probe: ReadinessProbe;
+  recorder: EventRecorder;
+  /** Every AlpacaForwarder in the cache (credentials-in-use check). */
+  forwarders(): AlpacaForwarder[];
+  /** Forwarder pods of one resource, from the cache. */
+  podsOf(namespace: string, name: string): V1Pod[];
+  timers: Timers;
+  probeIntervalReadyMs: number;
+  probeIntervalNotReadyMs: number;
+  metrics: OperatorMetrics;
+  logger: Logger;
+}
+
+/** Status fields that change on every probe and alone do not justify a write. */
+function comparable(status: AlpacaForwarderStatus | undefined): string {
+  if (!status) return '';
+  const { lastProbeTime: _ignored, ...rest } = status;
+  return canonicalJson(rest);
+}
+
+function toProbeResult(o: ProbeOutcome): ProbeResult {
+  return o.kind === 'reported'
+    ? { kind: 'body', httpStatus: o.httpStatus, body: o.body }
+    : { kind: 'failed', error: `${o.reason}: ${o.detail}` };
+}
+
+/** A pod worth asking: scheduled and running, not being deleted. */
+function probeablePod(pods: readonly V1Pod[]): V1Pod | undefined {
+  return pods
+    .filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running')
+    .sort((a, b) =>
+      String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
+    )[0];
+}
+
+function holder(af: AlpacaForwarder, keyIdHash: string | undefined): CredentialHolder {
+  return {
+    namespace: af.metadata.namespace,
+    name: af.metadata.name,
+    uid: af.metadata.uid,
+    creationTimestamp: af.metadata.creationTimestamp ? String(af.metadata.creationTimestamp) : undefined,
+    keyIdHash,
+    suspended: af.spec?.suspend === true,
+    deleting: af.metadata.deletionTimestamp !== undefined,
+  };
+}
+
+export function eventTarget(af: AlpacaForwarder): EventTarget {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    namespace: af.metadata.namespace,
+    name: af.metadata.name,
+    uid: af.metadata.uid,
+  };
+}
+
+export function makeReconciler(deps: ReconcilerDeps) {
+  return async function reconcile(key: string, signal: AbortSignal): Promise<HandlerResult | undefined> {
+    const { namespace, name } = splitKey(key);
+    const log = deps.logger.child({ key });
+    const started = performance.now();
+    let result = 'success';
+    try {
+      const out = await reconcileOne(deps, namespace, name, signal, log);
+      if (out?.requeueAfterMs !== undefined) result = 'requeue';
+      return out;
+    } catch (err) {
+      result = 'error';
+      deps.metrics.reconcileErrors.inc({ kind: err instanceof KubeError ? err.kind : 'internal' });
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'reconcile failed');
+      throw err;
+    } finally {
+      deps.metrics.reconciles.inc({ result });
+      deps.metrics.reconcileDuration.observe({ result }, (performance.now() - started) / 1000);
+    }
+  };
+}
+
+async function reconcileOne(
+  deps: ReconcilerDeps,
+  namespace: string,
+  name: string,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<HandlerResult | undefined> {
+  const { client } = deps;
+  const af = await client.get<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, namespace, name);
+  if (!af || af.metadata.deletionTimestamp) {
+    log.debug('resource gone or being deleted; garbage collection removes the children');
+    return undefined;
+  }
+  const now = new Date(deps.timers.now());
+  const previous = af.status;
+
+  // Inputs from Secrets: hashes only.
+  const inputs = await resolveSecretInputs(namespace, af.spec, (ns, n, keys) =>
+    client.readSecretKeys(ns, n, keys),
+  );
+  const secretProblem: SecretProblem | undefined = inputs.ok ? undefined : inputs.missing[0];
+  const keyIdHash = inputs.ok ? inputs.keyIdHash : undefined;
+
+  // One stream per Alpaca account.
+  const others = deps
+    .forwarders()
+    .filter((o) => o.metadata.uid !== af.metadata.uid)
+    .map((o) => holder(o, o.status?.keyIdHash));
+  const credentials: CredentialsDecision = af.spec.suspend
+    ? { inUse: false }
+    : decideCredentialsInUse(holder(af, keyIdHash), others);
+
+  // Desired children.
+  const restartedAt = previous?.restarts?.restartedAt;
+  const secretHash = inputs.ok ? inputs.secretHash : (previous?.secretHash ?? 'unresolved');
+  let configError: string | undefined;
+  let children: ReturnType<typeof buildChildren> | undefined;
+  try {
+    children = buildChildren(af, deps.settings, { secretHash, restartedAt, hold: credentials.inUse });
+  } catch (err) {
+    if (!(err instanceof InvalidConfigFileError)) throw err;
+    configError = err.message;
+  }
+
+  let deployment: V1Deployment | undefined;
+  if (children) {
+    for (const obj of children.apply) {
+      signal.throwIfAborted();
+      const applied = await client.apply<ChildObject & KubernetesObject>(
+        obj as ChildObject & KubernetesObject,
+      );
+      if (applied.kind === 'Deployment' || obj.kind === 'Deployment') deployment = applied as V1Deployment;
+    }
+    for (const kind of children.absent) {
+      if (kind === 'NetworkPolicy') {
+        signal.throwIfAborted();
+        await client.delete(NETWORK_POLICY, namespace, childName(af));
+      }
+    }
+  } else {
+    deployment = await client.get<V1Deployment & KubernetesObject>(DEPLOYMENT, namespace, childName(af));
+  }
+  const depState = deploymentState(deployment);
+
+  // Readiness of the forwarder.
+  let probe: ProbeResult = { kind: 'skipped' };
+  const runs = !af.spec.suspend && !credentials.inUse && !configError && depState.desiredReplicas > 0;
+  if (runs) {
+    const pod = probeablePod(deps.podsOf(namespace, name));
+    if (pod) {
+      const outcome = await deps.probe.probe(
+        { namespace, name, serviceName: childName(af), podIP: pod.status?.podIP },
+        signal,
+      );
+      probe = toProbeResult(outcome);
+    }
+  }
+
+  // 406 restart policy.
+  const errorClass =
+    probe.kind === 'body' && !probe.body.ready ? (probe.body.error_class ?? undefined) : undefined;
+  const restart: RestartDecision = runs
+    ? decideRestart({
+        policy: af.spec.restartPolicy.on406,
+        errorClass,
+        errorSince: previous?.errorClass === errorClass ? previous?.errorSince : undefined,
+        restarts: previous?.restarts,
+        rolloutInProgress: depState.rolloutInProgress,
+        now,
+      })
+    : { action: 'none' };
+
+  const status = computeStatus({
+    af,
+    now,
+    probe,
+    deployment: depState,
+    credentials,
+    restart,
+    ...(secretProblem ? { secretProblem } : {}),
+    ...(configError ? { configError } : {}),
+    ...(children ? { configHash: children.configHash } : {}),
+    ...(inputs.ok ? { secretHash: inputs.secretHash, keyIdHash: inputs.keyIdHash } : {}),
+  });
+
+  // Status first: it records restartedAt before the Deployment carries it (see the module comment).
+  if (comparable(status) !== comparable(previous) || restart.action === 'restart') {
+    signal.throwIfAborted();
+    await client.applyStatus(ALPACA_FORWARDER, namespace, name, status);
+    log.info(
+      { ready: status.conditions?.find((c) => c.type === 'Ready')?.reason, errorClass: status.errorClass },
+      'status updated',
+    );
+    await recordTransition(deps, af, previous, status);
+  }
+
+  if (restart.action === 'restart') {
+    const again = buildChildren(af, deps.settings, {
+      secretHash,
+      restartedAt: restart.restartedAt,
+      hold: false,
+    });
+    const dep = again.apply.find((o) => o.kind === 'Deployment');
+    if (dep) {
+      signal.throwIfAborted();
+      await client.apply(dep as V1Deployment & KubernetesObject);
+      deps.metrics.restartsTriggered.inc({ namespace, name });
+      log.warn(
+        { restartedAt: restart.restartedAt, reason: restart.reason },
+        'forwarder pod restarted by the 406 policy',
+      );
+      await deps.recorder.record(eventTarget(af), {
+        type: 'Warning',
+        reason: 'RestartTriggered',
+        action: 'Restart',
+        note: `Restarted the forwarder pod (restart ${restart.restarts.count}, at ${restart.restartedAt}): ${restart.reason}.`,
+      });
+    }
+  }
+
+  const ready = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  let requeueAfterMs = ready ? deps.probeIntervalReadyMs : deps.probeIntervalNotReadyMs;
+  if (restart.action === 'wait' || restart.action === 'stalled') {
+    requeueAfterMs = Math.min(requeueAfterMs, Math.max(restart.requeueAfterMs, 1));
+  }
+  return { requeueAfterMs };
+}
+
+/** One Event when the summary (Ready status and reason) changes. */
+async function recordTransition(
+  deps: ReconcilerDeps,
+  af: AlpacaForwarder,
+  previous: AlpacaForwarderStatus | undefined,
+  next: AlpacaForwarderStatus,
+): Promise<void> {
+  const before = previous?.conditions?.find((c) => c.type === 'Ready');
+  const after = next.conditions?.find((c) => c.type === 'Ready');
+  if (!after || (before?.status === after.status && before?.reason === after.reason)) return;
+  await deps.recorder.record(eventTarget(af), {
+    type: after.status === 'True' ? 'Normal' : 'Warning',
+    reason: after.status === 'True' ? 'Ready' : after.reason,
+    action: 'Reconcile',
+    note: after.message || `Ready=${after.status}`,
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * Assembles the operator from its parts and runs it: watches, leader election (or immediate
+ * leadership when disabled), the reconcile queue while leading, the HTTP endpoints, Events and
+ * metrics. `stop()` is the graceful shutdown: stop electing new work, drain in-flight reconciles,
+ * stop the watches, release the Lease, close the HTTP server. Used by main.ts and, in-process,
+ * by the integration tests (which inject the probe transport and the kubeconfig).
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../api/types.ts';
+import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../desired/names.ts';
+import { FORWARDER_POD, type OperatorSettings } from '../desired/settings.ts';
+import { KubeClient } from '../kube/client.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { realTimers, type Timers } from '../kube/timers.ts';
+import { LeaderElector } from '../leader.ts';
+import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
+import type { OperatorConfig } from './config.ts';
+import { Controller } from './controller.ts';
+import { startHttpServer } from './http-server.ts';
+import { HttpReadinessProbe, podIpUrlResolver, type ReadinessProbe, serviceUrlResolver } from './probe.ts';
+import { makeReconciler } from './reconcile.ts';
+
+export const REPORTING_CONTROLLER = 'torghut.io/alpaca-forwarder-operator';
+
+export interface StartOptions {
+  config: OperatorConfig;
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  /** Replaces the HTTP probe (tests point it at a loopback server). */
+  probe?: ReadinessProbe;
+  timers?: Timers;
+  /** Queue retry backoff (tests shorten it). */
+  queueBackoffBaseMs?: number;
+  queueBackoffMaxMs?: number;
+  watchBackoffBaseMs?: number;
+  watchBackoffMaxMs?: number;
+}
+
+export interface RunningOperator {
+  identity: string;
+  httpPort: number;
+  metrics: OperatorMetrics;
+  isLeader(): boolean;
+  /** Resolves when every watch has listed once. */
+  synced(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function settingsFrom(config: OperatorConfig): OperatorSettings {
+  return {
+    operatorNamespace: config.OPERATOR_NAMESPACE,
+    defaultImage: config.FORWARDER_IMAGE,
+    imagePullPolicy: config.FORWARDER_IMAGE_PULL_POLICY,
+    logLevel: config.FORWARDER_LOG_LEVEL,
+    apiServerCidrs: config.API_SERVER_CIDRS,
+    apiServerPorts: config.API_SERVER_PORTS,
+  };
+}
+
+export async function startOperator(opts: StartOptions): Promise<RunningOperator> {
+  const { config, logger } = opts;
+  const timers = opts.timers ?? realTimers;
+  const identity = config.POD_NAME ?? `${os.hostname()}-${randomUUID().slice(0, 8)}`;
+  const metrics = createOperatorMetrics();
+  const client = new KubeClient(opts.kubeConfig, { apply: FIELD_MANAGER, status: STATUS_FIELD_MANAGER });
+  const recorder = new EventRecorder(
+    {
+      create: (ns, e) => client.createEvent(ns, e),
+      patch: (ns, n, p) => client.patchEvent(ns, n, p),
+    },
+    {
+      reportingController: REPORTING_CONTROLLER,
+      reportingInstance: identity,
+      timers,
+      onError: (err) =>
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write Event'),
+    },
+  );
+  const port = FORWARDER_POD.healthPort;
+  const probe =
+    opts.probe ??
+    new HttpReadinessProbe({
+      resolveUrl: config.PROBE_ADDRESS === 'pod' ? podIpUrlResolver(port) : serviceUrlResolver(port),
+      timeoutMs: config.PROBE_TIMEOUT_MS,
+    });
+
+  // The controller needs the reconciler, the reconciler reads the controller's caches.
+  let controller: Controller | undefined;
+  const reconcile = makeReconciler({
+    client,
+    settings: settingsFrom(config),
+    probe,
+    recorder,
+    forwarders: () => controller?.forwarders() ?? [],
+    podsOf: (ns, name) => controller?.podsOf(ns, name) ?? [],
+    timers,
+    probeIntervalReadyMs: config.PROBE_INTERVAL_READY_SECONDS * 1000,
+    probeIntervalNotReadyMs: config.PROBE_INTERVAL_NOT_READY_SECONDS * 1000,
+    metrics,
+    logger,
+  });
+  const ctl = new Controller({
+    client,
+    namespaces: config.WATCH_NAMESPACES,
+    ownedSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`,
+    podSelector: `${LABEL_NAME}=${APP_NAME}`,
+    instanceLabel: LABEL_INSTANCE,
+    workers: config.WORKERS,
+    queueBackoffBaseMs: opts.queueBackoffBaseMs,
+    queueBackoffMaxMs: opts.queueBackoffMaxMs,
+    tuning: {
+      timeoutSeconds: config.WATCH_TIMEOUT_SECONDS,
+      watchdogMs: config.WATCH_WATCHDOG_SECONDS * 1000,
+      resyncMs: config.RESYNC_SECONDS * 1000,
+      backoffBaseMs: opts.watchBackoffBaseMs,
+      backoffMaxMs: opts.watchBackoffMaxMs,
+    },
+    reconcile,
+    metrics,
+    logger,
+    timers,
+  });
+  controller = ctl;
+  ctl.start();
+
+  // Leadership: reconcile only while leading, and only once the caches are filled.
+  let leading = false;
+  let stopping = false;
+  const lead = () => {
+    leading = true;
+    metrics.leader.set(1);
+    logger.info({ identity }, 'leading: reconciling');
+    void ctl.waitForSync().then(() => {
+      if (leading && !stopping) ctl.startLeading();
+    });
+  };
+  const unlead = () => {
+    leading = false;
+    metrics.leader.set(0);
+    logger.warn({ identity }, 'not leading: stopped reconciling');
+    void ctl.stopLeading();
+  };
+  let elector: LeaderElector | undefined;
+  if (config.LEADER_ELECTION) {
+    elector = new LeaderElector(
+      {
+        get: () => client.getLease(config.OPERATOR_NAMESPACE, config.LEASE_NAME),
+        create: (l) => client.createLease(config.OPERATOR_NAMESPACE, l),
+        replace: (l) => client.replaceLease(config.OPERATOR_NAMESPACE, l),
+      },
+      {
+        namespace: config.OPERATOR_NAMESPACE,
+        name: config.LEASE_NAME,
+        identity,
+        leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000,
+        renewDeadlineMs: config.RENEW_DEADLINE_SECONDS * 1000,
+        retryPeriodMs: config.RETRY_PERIOD_SECONDS * 1000,
+        timers,
+        onStartedLeading: lead,
+        onStoppedLeading: unlead,
+        onError: (err) =>
+          logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader election'),
+      },
+    );
+    elector.start();
+  } else {
+    lead();
+  }
+
+  const http = await startHttpServer(
+    config.HTTP_HOST,
+    config.HTTP_PORT,
+    {
+      ready: () =>
+        leading
+          ? { ready: true, role: 'leader' }
+          : { ready: ctl.synced, role: ctl.synced ? 'standby' : 'starting' },
+    },
+    metrics.registry,
+  );
+  logger.info({ identity, port: http.port, namespaces: config.WATCH_NAMESPACES }, 'operator started');
+
+  return {
+    identity,
+    httpPort: http.port,
+    metrics,
+    isLeader: () => leading && ctl.leading,
+    synced: () => ctl.waitForSync(),
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down: draining reconciles');
+      await ctl.shutdown();
+      leading = false;
+      await elector?.stop();
+      metrics.leader.set(0);
+      await http.close();
+      logger.info('operator stopped');
+    },
+  };
+}
