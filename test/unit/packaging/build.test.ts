@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { projectRoot, run } from './tools.ts';
+
+/**
+ * What the Dockerfiles run: `tsc -p tsconfig.build.json` (here into a private outDir under the
+ * ignored .tmp/, so concurrent runs and a developer's dist/ are untouched), then the entries of
+ * package.json "bin" from the compiled output.
+ */
+const outDir = path.join(projectRoot, '.tmp', `build-test-${randomBytes(4).toString('hex')}`);
+
+async function jsFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.js'))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** The compiled path of a package.json bin entry (dist/x.js → <outDir>/x.js). */
+async function compiledBin(name: string): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+  };
+  const entry = pkg.bin[name];
+  assert.ok(entry !== undefined && entry.startsWith('dist/'), `package.json bin ${name} points into dist/`);
+  return path.join(outDir, entry.slice('dist/'.length));
+}
+
+describe('production build (tsconfig.build.json)', () => {
+  let build = { code: -1, stdout: '', stderr: '' };
+  before(async () => {
+    build = await run(path.join(projectRoot, 'node_modules/.bin/tsc'), [
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      outDir,
+    ]);
+  });
+  after(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  test('tsc -p tsconfig.build.json compiles without errors and emits no test files', async () => {
+    assert.equal(build.code, 0, build.stdout + build.stderr);
+    const files = await jsFiles(outDir);
+    assert.ok(files.length > 0);
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.test.js')),
+      [],
+    );
+  });
+
+  test('every relative import in the output names a .js file that was emitted', async () => {
+    assert.equal(build.code, 0);
+    const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
+    const files = await jsFiles(outDir);
+    const emitted = new Set(files);
+    const missing: string[] = [];
+    for (const file of files) {
+      for (const m of (await readFile(file, 'utf8')).matchAll(specifier)) {
+        const target = path.resolve(path.dirname(file), m[1] as string);
+        if (!emitted.has(target)) missing.push(`${path.relative(outDir, file)} -> ${m[1]}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  test('the output imports only node: builtins and production dependencies (the image prunes dev ones)', async () => {
+    assert.equal(build.code, 0);
+    const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const bare = /(?:\bfrom\s*|\bimport\s*\(\s*)['"]([^'".][^'"]*)['"]/g;
+    const wrong: string[] = [];
+    for (const file of await jsFiles(outDir)) {
+      for (const m of (await readFile(file, 'utf8')).matchAll(bare)) {
+        const spec = m[1] as string;
+        if (spec.startsWith('node:')) continue;
+        const name = spec.startsWith('@')
+          ? spec.split('/').slice(0, 2).join('/')
+          : (spec.split('/')[0] as string);
+        if (!(name in pkg.dependencies)) wrong.push(`${path.relative(outDir, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('the compiled forwarder entry starts and rejects an empty configuration by name, exit 2', async () => {
+    assert.equal(build.code, 0);
+    const entry = await compiledBin('alpaca-forwarder');
+    const result = await run(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '' } });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /invalid forwarder configuration/);
+    assert.match(result.stderr, /ALPACA_KEY_ID/);
+    assert.match(result.stderr, /KAFKA_BOOTSTRAP/);
+  });
+});
