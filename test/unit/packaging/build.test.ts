@@ -24,8 +24,8 @@ async function compiledBin(name: string): Promise<string> {
   const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
     bin: Record<string, string>;
   };
-  const entry = pkg.bin[name];
-  assert.ok(entry !== undefined && entry.startsWith('dist/'), `package.json bin ${name} points into dist/`);
+  const entry = pkg.bin[name] ?? '';
+  assert.ok(entry.startsWith('dist/'), `package.json bin ${name} points into dist/`);
   return path.join(outDir, entry.slice('dist/'.length));
 }
 
