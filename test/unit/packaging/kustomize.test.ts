@@ -168,13 +168,14 @@ suite('config/ (Kustomize)', () => {
       `AlpacaForwarder ${SAMPLES_NS}/iex-equities`,
       `Namespace ${SAMPLES_NS}`,
       `Secret ${SAMPLES_NS}/alpaca-credentials`,
+      `Secret ${SAMPLES_NS}/alpaca-credentials-iex`,
       `Secret ${SAMPLES_NS}/torghut-forwarder-kafka`,
     ]);
     for (const secret of objects.filter((o) => o.kind === 'Secret')) {
       const values = Object.values(secret.stringData as Record<string, string>);
       assert.ok(values.length > 0);
       for (const v of values)
-        assert.match(v, /^REPLACE_WITH_[A-Z_]+$/, `${describe(secret)} holds only placeholders`);
+        assert.match(v, /^REPLACE_WITH_[A-Z0-9_]+$/, `${describe(secret)} holds only placeholders`);
     }
   });
 
@@ -201,6 +202,9 @@ suite('config/ (Kustomize)', () => {
       assert.ok((spec.credentialsSecretRef.keyIdKey ?? 'APCA_API_KEY_ID') in creds);
       assert.ok((spec.credentialsSecretRef.secretKeyKey ?? 'APCA_API_SECRET_KEY') in creds);
     }
+    // One Alpaca account per resource (design §4.1): distinct Secrets with distinct key ids.
+    const keyIds = [test, sasl].map((spec) => secrets.get(spec.credentialsSecretRef.name)?.APCA_API_KEY_ID);
+    assert.equal(new Set(keyIds).size, 2, 'the samples use different Alpaca accounts');
     const saslRef = sasl.kafka.sasl?.secretRef;
     assert.ok(saslRef);
     assert.ok((saslRef.passwordKey ?? 'password') in (secrets.get(saslRef.name) ?? {}), saslRef.name);
