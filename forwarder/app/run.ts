@@ -1,0 +1,317 @@
+/**
+ * Wiring: config → logger/metrics → health server → Kafka sink → pipeline → Alpaca streams,
+ * config watch, gap fill; signals → graceful shutdown. Every part is created here and nowhere
+ * else; each module below has one job and is tested on its own.
+ */
+import type { DestinationStream } from 'pino';
+import { createGapFiller } from '../alpaca/backfill.ts';
+import type { DecodeIssue } from '../alpaca/decode-issues.ts';
+import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
+import { createRestClient } from '../alpaca/rest-client.ts';
+import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
+import type { StreamState } from '../alpaca/types.ts';
+import { type Env, readEnv } from '../config/env.ts';
+import { loadConfig } from '../config/load.ts';
+import { ConfigError, type Resolved } from '../config/resolve.ts';
+import { subscriptionsFor } from '../config/subscriptions.ts';
+import type { ForwarderConfig } from '../config/types.ts';
+import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
+import { createMetrics } from '../health/metrics.ts';
+import { evaluateReadiness, ReadinessTracker } from '../health/readiness.ts';
+import { type HealthServer, startHealthServer } from '../health/server.ts';
+import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
+import { createLogger } from '../log/logger.ts';
+import { DedupCache } from '../pipeline/dedup.ts';
+import { createPipeline } from '../pipeline/pipeline.ts';
+import { SeqAllocator } from '../pipeline/seq.ts';
+import { systemMicros } from '../pipeline/time.ts';
+import { createStatusPublisher } from '../status/publisher.ts';
+import { shutdown } from './shutdown.ts';
+
+export interface RunOptions {
+  env: Env;
+  /** Process exit (injectable for tests that run the app in-process). */
+  exit(code: number): void;
+  /** Where ConfigError text goes before a logger exists. */
+  stderr(text: string): void;
+  /** Register signal handlers (default: process.once). */
+  onSignal?(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void;
+  /** Health server bind address (default 0.0.0.0). */
+  host?: string;
+  /** Log destination (default stdout). */
+  logDestination?: DestinationStream;
+}
+
+export interface RunningForwarder {
+  config: ForwarderConfig;
+  health: HealthServer;
+  stop(signal?: string): Promise<number>;
+}
+
+function allTopics(config: ForwarderConfig): string[] {
+  const t = config.kafka.topics;
+  const list = [t.status];
+  if (config.channels.trades) list.push(t.trades);
+  if (config.channels.quotes) list.push(t.quotes);
+  if (config.channels.bars || config.channels.updatedBars || config.backfill.bars.enabled) list.push(t.bars);
+  if (config.tradeUpdates.enabled) list.push(t.tradeUpdates);
+  return [...new Set(list)];
+}
+
+export async function runForwarder(options: RunOptions): Promise<RunningForwarder | null> {
+  const startMs = Date.now();
+  let resolved: Resolved;
+  try {
+    resolved = await loadConfig(options.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    options.stderr(`${err.message}\n`);
+    options.exit(2);
+    return null;
+  }
+  const { config } = resolved;
+  const logger = createLogger(config.logLevel, options.logDestination);
+  if (resolved.overriddenEnvKeys.length > 0) {
+    logger.warn({ env_keys: resolved.overriddenEnvKeys }, 'env settings overridden by the config file');
+  }
+  logger.info(
+    {
+      feed: config.alpaca.feed,
+      symbols: config.symbols.length,
+      channels: config.channels,
+      trade_updates: config.tradeUpdates.enabled,
+      kafka: { brokers: config.kafka.brokers, security_protocol: config.kafka.securityProtocol },
+      config_file: config.configFile,
+      node: process.version,
+    },
+    'forwarder starting',
+  );
+
+  const metrics = createMetrics();
+  let sink: EventSink;
+  try {
+    sink = createKafkaSink(
+      {
+        brokers: config.kafka.brokers,
+        clientId: config.kafka.clientId,
+        securityProtocol: config.kafka.securityProtocol,
+        sasl: config.kafka.sasl ?? undefined,
+        tlsCaFile: config.kafka.tlsCaFile ?? undefined,
+        acks: config.kafka.acks,
+        lingerMs: config.kafka.lingerMs,
+        batchBytes: config.kafka.batchBytes,
+        maxBufferBytes: config.kafka.maxBufferBytes,
+        topics: allTopics(config),
+      },
+      { logger: logger.child({ component: 'kafka' }), metrics: metrics.sink },
+    );
+  } catch (err) {
+    if (!(err instanceof KafkaSinkConfigError)) throw err;
+    options.stderr(`invalid Kafka configuration: ${err.message}\n`);
+    options.exit(2);
+    return null;
+  }
+
+  const states: { market_data: StreamState | null; trade_updates: StreamState | null } = {
+    market_data: null,
+    trade_updates: null,
+  };
+  const tracker = new ReadinessTracker(Date.now);
+  const readinessState = () =>
+    evaluateReadiness({
+      marketData: states.market_data,
+      tradeUpdates: config.tradeUpdates.enabled ? states.trade_updates : undefined,
+      kafka: sink.health(),
+    });
+  let lastReadyLog = '';
+  const readiness = () => {
+    const state = readinessState();
+    metrics.readiness(state);
+    const body = tracker.body(state);
+    const key = `${body.ready}|${body.error_class}|${body.reason}`;
+    if (key !== lastReadyLog) {
+      lastReadyLog = key;
+      logger.info(
+        { ready: body.ready, error_class: body.error_class, reason: body.reason, gates: body.gates },
+        'readiness changed',
+      );
+    }
+    return body;
+  };
+  sink.onHealthChange(() => readiness());
+
+  const health = await startHealthServer(
+    { readiness, registry: metrics.registry },
+    { healthPort: config.health.port, metricsPort: config.health.metricsPort, host: options.host },
+  );
+  logger.info(
+    { health_port: health.healthPort, metrics_port: health.metricsPort },
+    'health server listening',
+  );
+
+  const seq = new SeqAllocator(startMs);
+  const pipeline = createPipeline({
+    feed: config.alpaca.feed,
+    topics: config.kafka.topics,
+    dedup: new DedupCache({ ttlMs: config.dedup.ttlSeconds * 1000, maxEntries: config.dedup.maxEntries }),
+    seq,
+    sink,
+    metrics: metrics.pipeline,
+    logger: logger.child({ component: 'pipeline' }),
+    nowMicros: systemMicros,
+  });
+  const publishStatus = createStatusPublisher({
+    feed: config.alpaca.feed,
+    topic: config.kafka.topics.status,
+    sink,
+    seq,
+    nowMicros: systemMicros,
+    logger: logger.child({ component: 'status' }),
+  });
+  const onState = (state: StreamState): void => {
+    states[state.stream] = state;
+    metrics.streamState(state.stream, state.status);
+    if (state.status === 'reconnect' || state.status === 'error') {
+      metrics.reconnect(state.stream, state.reason ?? 'unknown');
+    }
+    publishStatus(state);
+    metrics.statusEventsPublished(state.stream);
+    readiness();
+  };
+  const onDecodeIssue = (issue: DecodeIssue): void => {
+    if (issue.kind === 'unknown_type') metrics.unknownMessage(issue.stream, issue.type ?? 'none');
+    else metrics.pipeline.dropped(issue.type ?? 'unknown', issue.reason);
+  };
+
+  let stopping = false;
+  const stopWaiters: (() => void)[] = [];
+  let startSinkDone: Promise<void> = Promise.resolve();
+  const credentials = { keyId: config.alpaca.keyId, secretKey: config.alpaca.secretKey };
+  const reconnect = {
+    baseMs: config.reconnect.baseMs,
+    maxMs: config.reconnect.maxMs,
+    cooldown406Ms: config.reconnect.cooldown406Ms,
+  };
+  const rest = createRestClient(
+    { dataUrl: config.alpaca.dataUrl, credentials, feed: config.alpaca.feed },
+    { logger: logger.child({ component: 'alpaca-rest' }) },
+  );
+  let market: MarketDataStream | null = null;
+  const gapFiller = config.backfill.gapFill.enabled
+    ? createGapFiller({
+        rest,
+        logger,
+        subscriptions: () => market?.subscriptions().desired ?? subscriptionsFor(config),
+        onEvents: (events) => pipeline.handle(events),
+        onFailure: (gap, cls) =>
+          logger.error({ gap, ...cls }, 'gap could not be filled; events in it may be missing'),
+      })
+    : null;
+  market = createMarketDataStream(
+    {
+      streamUrl: config.alpaca.streamUrl,
+      feed: config.alpaca.feed,
+      credentials,
+      subscriptions: subscriptionsFor(config),
+      reconnect,
+    },
+    {
+      logger,
+      onEvents: (events) => pipeline.handle(events),
+      onState,
+      onGap: gapFiller ? (gap) => gapFiller.fill(gap) : undefined,
+      onDecodeIssue,
+    },
+  );
+  let trades: TradeUpdatesStream | null = null;
+  if (config.tradeUpdates.enabled && config.tradeUpdates.streamUrl) {
+    trades = createTradeUpdatesStream(
+      { tradeStreamUrl: config.tradeUpdates.streamUrl, credentials, reconnect },
+      { logger, onEvents: (events) => pipeline.handle(events), onState, onDecodeIssue },
+    );
+  }
+
+  let watcher: ConfigWatcher | null = null;
+  if (config.configFile) {
+    watcher = watchConfigFile(config.configFile, {
+      env: readEnv(options.env),
+      initial: config,
+      logger: logger.child({ component: 'config-watch' }),
+      onSubscriptions: (next) => market?.updateSubscriptions(subscriptionsFor(next)),
+      onResult: (result) => metrics.configReloads(result),
+    });
+  }
+
+  let stopped: Promise<number> | null = null;
+  const stop = (signal = 'stop'): Promise<number> => {
+    stopped ??= (async () => {
+      stopping = true;
+      for (const w of stopWaiters.splice(0)) w();
+      return shutdown(
+        {
+          logger,
+          gracePeriodMs: config.shutdown.gracePeriodMs,
+          sink,
+          stopSources: async () => {
+            watcher?.close();
+            await Promise.all([market?.stop(), trades?.stop()]);
+            await startSinkDone.catch(() => {});
+          },
+          release: () => health.close(),
+        },
+        signal,
+      );
+    })();
+    return stopped;
+  };
+  const onSignal = options.onSignal ?? ((s, h) => process.once(s, h));
+  for (const s of ['SIGTERM', 'SIGINT'] as const) {
+    onSignal(s, () => {
+      void stop(s).then((code) => options.exit(code));
+    });
+  }
+
+  // Kafka first: the Alpaca slot is only taken once Kafka accepts records (reading data that
+  // cannot be delivered would only fill the bounded buffer). start() resolves after the first
+  // connect attempt, good or bad; the sink keeps retrying and reports through onHealthChange.
+  startSinkDone = (async () => {
+    await sink.start();
+    if (sink.health().ok || stopping) return;
+    const h = sink.health();
+    logger.error(
+      { error_class: h.errorClass, reason: h.reason },
+      'Kafka not available; waiting before connecting to Alpaca',
+    );
+    await new Promise<void>((resolve) => {
+      const off = sink.onHealthChange((next) => {
+        if (next.ok || stopping) {
+          off();
+          resolve();
+        }
+      });
+      stopWaiters.push(() => {
+        off();
+        resolve();
+      });
+    });
+  })();
+  void startSinkDone.then(() => {
+    if (stopping) return;
+    market?.start();
+    trades?.start();
+    if (config.backfill.bars.enabled) {
+      // Runs beside the live stream (never blocks the socket reader); dedup removes the overlap.
+      import('../alpaca/backfill.ts')
+        .then(({ backfillBars }) =>
+          backfillBars(rest, subscriptionsFor(config), Date.now(), config.backfill.bars.lookbackMinutes),
+        )
+        .then((events) => {
+          logger.info({ events: events.length }, 'bars backfill done');
+          if (!stopping) pipeline.handle(events);
+        })
+        .catch((err) => logger.error({ err: (err as Error).message }, 'bars backfill failed'));
+    }
+  });
+
+  return { config, health, stop };
+}

@@ -1,0 +1,205 @@
+/**
+ * Runs the real forwarder (in-process through runForwarder, or the CLI as a child process)
+ * against the Alpaca simulator and the shared Kafka test broker.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { type RunningForwarder, runForwarder } from '../../../forwarder/app/run.ts';
+import type { ReadinessBody } from '../../../forwarder/contracts/readiness.ts';
+import { createTopics, uniqueTopic } from '../../infra/kafka/clients.ts';
+import type { KafkaInfo } from '../../infra/kafka/info.ts';
+import type { AlpacaSim } from '../../sim/alpaca/index.ts';
+
+export const KEY_ID = 'PKFWDTEST000001';
+export const SECRET = 'sk-forwarder-secret-value-0001';
+
+export interface Topics {
+  trades: string;
+  quotes: string;
+  bars: string;
+  status: string;
+  tradeUpdates: string;
+}
+
+export async function freshTopics(kafka: KafkaInfo): Promise<Topics> {
+  const t: Topics = {
+    trades: uniqueTopic('fwd.trades'),
+    quotes: uniqueTopic('fwd.quotes'),
+    bars: uniqueTopic('fwd.bars'),
+    status: uniqueTopic('fwd.status'),
+    tradeUpdates: uniqueTopic('fwd.tu'),
+  };
+  await createTopics(kafka, [
+    { topic: t.trades, numPartitions: 3 },
+    { topic: t.quotes, numPartitions: 3 },
+    t.bars,
+    t.status,
+    t.tradeUpdates,
+  ]);
+  return t;
+}
+
+export function forwarderEnv(
+  sim: AlpacaSim,
+  kafka: KafkaInfo,
+  topics: Topics,
+  extra: Record<string, string> = {},
+  listener = 'PLAINTEXT',
+): Record<string, string> {
+  const l = kafka.listener(listener);
+  const env: Record<string, string> = {
+    ALPACA_KEY_ID: KEY_ID,
+    ALPACA_SECRET_KEY: SECRET,
+    ALPACA_FEED: 'iex',
+    ALPACA_STREAM_URL: sim.urls.stream,
+    ALPACA_BASE_URL: sim.urls.rest,
+    SYMBOLS: 'AAPL,MSFT,TSLA',
+    KAFKA_BOOTSTRAP: l.broker,
+    KAFKA_SECURITY_PROTOCOL: l.securityProtocol,
+    KAFKA_LINGER_MS: '5',
+    TOPIC_TRADES: topics.trades,
+    TOPIC_QUOTES: topics.quotes,
+    TOPIC_BARS_1M: topics.bars,
+    TOPIC_STATUS: topics.status,
+    TOPIC_TRADE_UPDATES: topics.tradeUpdates,
+    HEALTH_PORT: '0',
+    METRICS_PORT: '0',
+    RECONNECT_BASE_MS: '50',
+    RECONNECT_MAX_MS: '500',
+    ENABLE_GAP_FILL: 'false',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_GRACE_MS: '15000',
+  };
+  if (l.securityProtocol !== 'PLAINTEXT') {
+    env.KAFKA_SASL_MECH = 'SCRAM-SHA-512';
+    env.KAFKA_SASL_USER = kafka.user.username;
+    env.KAFKA_SASL_PASSWORD = kafka.user.password;
+  }
+  if (l.securityProtocol === 'SASL_SSL') env.KAFKA_TLS_CA_FILE = kafka.caFile;
+  return { ...env, ...extra };
+}
+
+export class CapturedLog extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    for (const line of String(chunk).split('\n')) if (line.trim() !== '') this.lines.push(line);
+    cb();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface InProcess {
+  running: RunningForwarder;
+  log: CapturedLog;
+  exits: number[];
+  base: string;
+}
+
+export async function startInProcess(env: Record<string, string>): Promise<InProcess> {
+  const log = new CapturedLog();
+  const exits: number[] = [];
+  const running = await runForwarder({
+    env,
+    exit: (code) => exits.push(code),
+    stderr: (text) => log.lines.push(text),
+    onSignal: () => {},
+    host: '127.0.0.1',
+    logDestination: log,
+  });
+  if (running === null) throw new Error(`forwarder did not start:\n${log.text()}`);
+  return { running, log, exits, base: `http://127.0.0.1:${running.health.healthPort}` };
+}
+
+export async function readyz(base: string): Promise<{ status: number; body: ReadinessBody }> {
+  const res = await fetch(`${base}/readyz`);
+  return { status: res.status, body: (await res.json()) as ReadinessBody };
+}
+
+/**
+ * Polls /readyz until `predicate` holds. The forwarder has no push channel for readiness, so this
+ * polls (every 50 ms) with a generous overall bound as the safety net.
+ */
+export async function waitReadiness(
+  base: string,
+  predicate: (b: ReadinessBody, status: number) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<ReadinessBody> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const { status, body } = await readyz(base);
+      last = body;
+      if (predicate(body, status)) return body;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for readiness: ${what}; last: ${JSON.stringify(last)}`);
+}
+
+export const MAIN = fileURLToPath(new URL('../../../forwarder/main.ts', import.meta.url));
+
+export interface Child {
+  proc: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<number | null>;
+  /** Resolves with the first stdout JSON line matching. */
+  waitForLog(pred: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}
+
+export function spawnCli(env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: {
+    pred: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }[] = [];
+  let buf = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    buf += String(d);
+    let i = buf.indexOf('\n');
+    while (i >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      stdout.push(line);
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        for (const w of [...waiters]) {
+          if (w.pred(parsed)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(parsed);
+          }
+        }
+      } catch {}
+      i = buf.indexOf('\n');
+    }
+  });
+  proc.stderr?.on('data', (d: Buffer) => stderr.push(String(d)));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return {
+    proc,
+    stdout,
+    stderr,
+    exited,
+    waitForLog(pred) {
+      for (const line of stdout) {
+        try {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          if (pred(parsed)) return Promise.resolve(parsed);
+        } catch {}
+      }
+      return new Promise((resolve) => waiters.push({ pred, resolve }));
+    },
+  };
+}
