@@ -315,4 +315,57 @@ describe('market-data stream against a loopback server', () => {
     assert.equal(st.reason, 'alpaca_ws_connect_failed');
     await h.stream.stop();
   });
+
+  test('the failure count resets only after a healthy period', async () => {
+    const srv = await server();
+    const h = createHarness(
+      {
+        streamUrl: srv.url,
+        reconnect: { baseMs: 1_000, maxMs: 60_000, healthyResetMs: 30_000 },
+        timing: { pingIntervalMs: 1_000_000 },
+      },
+      { random: () => 1 },
+    );
+    h.stream.start();
+    const dropAndWait = async (n: number) => {
+      const conn = await srv.connections.waitFor((c) => c.id === n);
+      await h.states.waitFor((s) => s.status === 'healthy', h.states.all.length - 1);
+      return conn;
+    };
+    const c1 = await dropAndWait(1);
+    c1.ws.terminate();
+    const r1 = await h.states.waitFor((s) => s.status === 'reconnect');
+    assert.equal(r1.attempt, 1);
+    assert.equal(r1.nextAttemptAtMs, r1.atMs + 2_000);
+    h.clock.advance(2_000);
+    const c2 = await dropAndWait(2);
+    h.clock.advance(29_999);
+    c2.ws.terminate();
+    const r2 = await h.states.waitFor((s) => s.status === 'reconnect', h.states.all.indexOf(r1) + 1);
+    assert.equal(r2.attempt, 2, 'not healthy for long enough: failures keep counting');
+    assert.equal(r2.nextAttemptAtMs, r2.atMs + 4_000);
+    h.clock.advance(4_000);
+    const c3 = await dropAndWait(3);
+    h.clock.advance(30_000);
+    c3.ws.terminate();
+    const r3 = await h.states.waitFor((s) => s.status === 'reconnect', h.states.all.indexOf(r2) + 1);
+    assert.equal(r3.attempt, 1, 'a healthy period resets the count');
+    assert.equal(r3.nextAttemptAtMs, r3.atMs + 2_000);
+    await h.stream.stop();
+  });
+
+  test('no welcome within the handshake deadline → alpaca_handshake_timeout, clean close', async () => {
+    const srv = await server({ silent: true });
+    const h = createHarness({ streamUrl: srv.url, timing: { handshakeTimeoutMs: 10_000 } });
+    h.stream.start();
+    const conn = await srv.connections.waitFor(() => true);
+    // something that is not a welcome proves the client socket is open; then time passes
+    conn.send([{ T: 'zz' }]);
+    await h.issues.waitFor((i) => i.type === 'zz');
+    h.clock.advance(10_000);
+    const st = await h.states.waitFor((s) => s.status === 'reconnect');
+    assert.equal(st.reason, 'alpaca_handshake_timeout');
+    assert.equal((await conn.closed).code, 1000);
+    await h.stream.stop();
+  });
 });

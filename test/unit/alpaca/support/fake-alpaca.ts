@@ -24,6 +24,8 @@ export interface FakeAlpacaOptions {
   /** Reply to subscribe/unsubscribe; default: subscription ack of the running set. */
   onSubscribe?: (conn: FakeConnection, msg: Record<string, unknown>) => Record<string, unknown> | null;
   autoPong?: boolean;
+  /** Do not send the welcome (a server that accepts the upgrade and then says nothing). */
+  silent?: boolean;
   /** Refuse the upgrade with this HTTP status. */
   refuseUpgrade?: () => { status: number; headers?: Record<string, string> } | null;
 }
@@ -99,7 +101,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         conn.send([ack]);
       }
     });
-    conn.send([{ T: 'success', msg: 'connected' }]);
+    if (!options.silent) conn.send([{ T: 'success', msg: 'connected' }]);
     connections.push(conn);
   });
   const port = (wss.address() as AddressInfo).port;
