@@ -278,4 +278,43 @@ describe('market-data stream ↔ simulator', () => {
     assert.deepEqual(resub.bars, ['AAPL', 'MSFT']);
     await h.stream.stop();
   });
+
+  test('slow client (407) and refused upgrades (429) → transient reconnects with their reasons', async () => {
+    const { sim: s, clock } = await sim({ lingerMs: 0 });
+    const h = simStream(clock, { streamUrl: s.urls.stream, reconnect: { baseMs: 500, maxMs: 30_000 } });
+    h.stream.start();
+    const c1 = await s.log.waitForConnection();
+    await h.states.waitFor((x) => x.status === 'healthy');
+    s.slowClient(c1.id, { send407: true });
+    const st = await h.states.waitFor((x) => x.status === 'reconnect');
+    assert.equal(st.reason, 'alpaca_407_slow_client');
+    s.rejectUpgrades(429, 1);
+    clock.set(st.nextAttemptAtMs ?? 0);
+    const st2 = await h.states.waitFor((x) => x.status === 'reconnect', h.states.all.indexOf(st) + 1);
+    assert.equal(st2.reason, 'alpaca_http_429_rate_limited');
+    assert.equal(st2.attempt, 2);
+    const refused = await s.log.waitFor((e) => e.type === 'upgrade-refused');
+    assert.equal(refused.type === 'upgrade-refused' && refused.status, 429);
+    clock.set(st2.nextAttemptAtMs ?? 0);
+    await h.states.waitFor((x) => x.status === 'healthy', h.states.all.indexOf(st2));
+    await h.stream.stop();
+  });
+
+  test('garbage and unknown frames from the server are reported, the stream keeps going', async () => {
+    const { sim: s, clock } = await sim();
+    const h = simStream(clock, { streamUrl: s.urls.stream, encoding: 'json' });
+    h.stream.start();
+    const c1 = await s.log.waitForConnection();
+    await h.states.waitFor((x) => x.status === 'healthy');
+    s.pushFrame(c1.id, 'not json at all');
+    s.pushFrame(c1.id, [{ T: 'n', S: 'AAPL', headline: 'x' }]);
+    s.push([s.data.trade('AAPL')]);
+    await h.events.waitFor((e) => e.channel === 'trades');
+    const frame = await h.issues.waitFor((i) => i.kind === 'malformed_frame');
+    assert.equal(frame.reason, 'invalid_json');
+    const unknown = await h.issues.waitFor((i) => i.kind === 'unknown_type');
+    assert.equal(unknown.type, 'n');
+    assert.equal(h.states.all.at(-1)?.status, 'healthy');
+    await h.stream.stop();
+  });
 });
