@@ -1,5 +1,5 @@
 /** Builds a market-data stream wired to recorders and a manual clock. */
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { DecodeIssue } from '../../../../forwarder/alpaca/decode-issues.ts';
 import {
   createMarketDataStream,
@@ -31,7 +31,7 @@ export interface Harness {
 
 export function createHarness(
   config: Partial<MarketDataStreamConfig> & { streamUrl: string },
-  extra: { dataExpected?: boolean; random?: () => number } = {},
+  extra: { dataExpected?: boolean; random?: () => number; logger?: Logger } = {},
 ): Harness {
   const clock = createManualClock();
   const states = createRecorder<StreamState>();
@@ -49,7 +49,7 @@ export function createHarness(
       ...config,
     },
     {
-      logger: silentLogger,
+      logger: extra.logger ?? silentLogger,
       clock,
       random: extra.random ?? (() => 0),
       onState: (s) => states.push(s),
