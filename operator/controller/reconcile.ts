@@ -52,6 +52,19 @@ export interface ReconcilerDeps {
   probeIntervalNotReadyMs: number;
   metrics: OperatorMetrics;
   logger: Logger;
+  /** Told after every reconcile, with the resourceVersion of the resource it read (tests, diagnostics). */
+  onReconciled?: (e: ReconcileReport) => void;
+}
+
+export interface ReconcileReport {
+  key: string;
+  /** resourceVersion of the AlpacaForwarder this reconcile acted on; undefined when it was gone. */
+  resourceVersion: string | undefined;
+  result: 'success' | 'requeue' | 'error';
+  restarted: boolean;
+  /** performance.now() when the reconcile began and ended. */
+  startedAt: number;
+  endedAt: number;
 }
 
 /** Status fields that change on every probe and alone do not justify a write. */
@@ -103,9 +116,10 @@ export function makeReconciler(deps: ReconcilerDeps) {
     const { namespace, name } = splitKey(key);
     const log = deps.logger.child({ key });
     const started = performance.now();
-    let result = 'success';
+    let result: ReconcileReport['result'] = 'success';
+    const seen: Seen = { resourceVersion: undefined, restarted: false };
     try {
-      const out = await reconcileOne(deps, namespace, name, signal, log);
+      const out = await reconcileOne(deps, namespace, name, signal, log, seen);
       if (out?.requeueAfterMs !== undefined) result = 'requeue';
       return out;
     } catch (err) {
@@ -116,8 +130,21 @@ export function makeReconciler(deps: ReconcilerDeps) {
     } finally {
       deps.metrics.reconciles.inc({ result });
       deps.metrics.reconcileDuration.observe({ result }, (performance.now() - started) / 1000);
+      deps.onReconciled?.({
+        key,
+        resourceVersion: seen.resourceVersion,
+        result,
+        restarted: seen.restarted,
+        startedAt: started,
+        endedAt: performance.now(),
+      });
     }
   };
+}
+
+interface Seen {
+  resourceVersion: string | undefined;
+  restarted: boolean;
 }
 
 async function reconcileOne(
@@ -126,9 +153,11 @@ async function reconcileOne(
   name: string,
   signal: AbortSignal,
   log: Logger,
+  seen: Seen,
 ): Promise<HandlerResult | undefined> {
   const { client } = deps;
   const af = await client.get<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, namespace, name);
+  seen.resourceVersion = af?.metadata.resourceVersion;
   if (!af || af.metadata.deletionTimestamp) {
     log.debug('resource gone or being deleted; garbage collection removes the children');
     return undefined;
@@ -247,6 +276,7 @@ async function reconcileOne(
       signal.throwIfAborted();
       await client.apply(dep as V1Deployment & KubernetesObject);
       deps.metrics.restartsTriggered.inc({ namespace, name });
+      seen.restarted = true;
       log.warn(
         { restartedAt: restart.restartedAt, reason: restart.reason },
         'forwarder pod restarted by the 406 policy',

@@ -21,7 +21,7 @@ import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { startHttpServer } from './http-server.ts';
 import { HttpReadinessProbe, podIpUrlResolver, type ReadinessProbe, serviceUrlResolver } from './probe.ts';
-import { makeReconciler } from './reconcile.ts';
+import { makeReconciler, type ReconcileReport } from './reconcile.ts';
 
 export const REPORTING_CONTROLLER = 'torghut.io/alpaca-forwarder-operator';
 
@@ -37,6 +37,7 @@ export interface StartOptions {
   queueBackoffMaxMs?: number;
   watchBackoffBaseMs?: number;
   watchBackoffMaxMs?: number;
+  onReconciled?: (e: ReconcileReport) => void;
 }
 
 export interface RunningOperator {
@@ -101,6 +102,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     probeIntervalNotReadyMs: config.PROBE_INTERVAL_NOT_READY_SECONDS * 1000,
     metrics,
     logger,
+    onReconciled: opts.onReconciled,
   });
   const ctl = new Controller({
     client,
