@@ -23,12 +23,12 @@ export function isUsRegularSession(nowMs: number): boolean {
 }
 
 /**
- * Data is expected on /v2/test whenever anything is subscribed (FAKEPACA is always on), and on
- * real feeds during the regular session when trades, quotes or bars are subscribed.
+ * Data is expected on /v2/test when quotes or bars are subscribed (FAKEPACA is always on and
+ * sends a quote about every 5 s and a bar each minute), and on real feeds during the regular
+ * session when trades, quotes or bars are subscribed.
  */
 export function isDataExpected(feed: string, subscriptions: SubscriptionSet, nowMs: number): boolean {
+  if (feed === 'test') return subscriptions.quotes.length + subscriptions.bars.length > 0;
   const streaming = subscriptions.trades.length + subscriptions.quotes.length + subscriptions.bars.length > 0;
-  if (!streaming && subscriptions.updatedBars.length + subscriptions.statuses.length === 0) return false;
-  if (feed === 'test') return true;
   return streaming && isUsRegularSession(nowMs);
 }
