@@ -97,4 +97,13 @@ describe('production build (tsconfig.build.json)', () => {
     assert.match(result.stderr, /ALPACA_KEY_ID/);
     assert.match(result.stderr, /KAFKA_BOOTSTRAP/);
   });
+
+  test('the compiled operator entry starts and rejects a missing FORWARDER_IMAGE by name, exit 1', async () => {
+    assert.equal(build.code, 0);
+    const entry = await compiledBin('alpaca-forwarder-operator');
+    const result = await run(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '' } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /"level":"fatal"/);
+    assert.match(result.stderr, /FORWARDER_IMAGE/);
+  });
 });
