@@ -51,6 +51,9 @@ describe('production build (tsconfig.build.json)', () => {
       files.filter((f) => f.endsWith('.test.js')),
       [],
     );
+    // The Dockerfiles copy only forwarder/ and operator/: the build must need nothing else.
+    const top = new Set(files.map((f) => path.relative(outDir, f).split(path.sep)[0]));
+    assert.deepEqual([...top].sort(), ['forwarder', 'operator']);
   });
 
   test('every relative import in the output names a .js file that was emitted', async () => {
