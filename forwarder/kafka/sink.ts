@@ -4,6 +4,12 @@
  * idempotent, acks=all, LZ4 producer, one batch in flight so a key's records never reorder,
  * a failed batch is retried before newer ones. Health turns not ok after 3 consecutive failures.
  */
+import type { Logger } from 'pino';
+import { createBatchingSink } from './batching-sink.ts';
+import { createKafkajsClient } from './kafkajs-client.ts';
+import { secretScrubber } from './kafkajs-logger.ts';
+import { describeSinkConfig, validateSinkConfig } from './sink-config.ts';
+import { systemTimers } from './timers.ts';
 
 export interface ProducedRecord {
   topic: string;
@@ -58,4 +64,31 @@ export interface KafkaSinkConfig {
   batchBytes: number;
   maxBufferBytes: number;
   topics: string[];
+}
+
+export { KafkaSinkConfigError } from './sink-config.ts';
+
+/**
+ * The production sink: kafkajs (idempotent when acks=-1, LZ4) behind the batching engine.
+ * Throws KafkaSinkConfigError for a bad config; never throws for Kafka trouble afterwards.
+ */
+export function createKafkaSink(
+  config: KafkaSinkConfig,
+  deps: { logger: Logger; metrics?: SinkMetrics; now?: () => number },
+): EventSink {
+  validateSinkConfig(config);
+  const logger = deps.logger.child({ component: 'kafka-sink' });
+  const scrub = secretScrubber(config.sasl ? [config.sasl.password] : []);
+  logger.info({ config: describeSinkConfig(config) }, 'kafka sink configured');
+  const client = createKafkajsClient(config, logger.child({ component: 'kafkajs' }), scrub);
+  return createBatchingSink(
+    client,
+    {
+      topics: config.topics,
+      lingerMs: config.lingerMs,
+      batchBytes: config.batchBytes,
+      maxBufferBytes: config.maxBufferBytes,
+    },
+    { logger, timers: systemTimers(deps.now), scrub, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
+  );
 }

@@ -1,0 +1,362 @@
+/**
+ * The sink's engine, independent of any Kafka library: a bounded FIFO buffer, linger/batchBytes
+ * accumulation, exactly one batch in flight (a failed batch is retried, unchanged, before any newer
+ * record, so a key's records never reorder and idempotent retries dedupe on the broker), connect
+ * + metadata check at start and after connection-class failures, backoff, health and metrics.
+ */
+import type { Logger } from 'pino';
+import { type ClassifiedError, classifyKafkaError, type KafkaPhase } from './classify.ts';
+import type { SinkClient } from './client.ts';
+import { HealthTracker } from './health.ts';
+import { type Batch, type BufferedRecord, RecordBuffer, recordBytes, toOutBatch } from './record-buffer.ts';
+import type { EventSink, ProducedRecord, SinkHealth, SinkMetrics } from './sink.ts';
+import type { Timers } from './timers.ts';
+
+export interface BatchingOptions {
+  topics: string[];
+  lingerMs: number;
+  batchBytes: number;
+  maxBufferBytes: number;
+  /** Retry backoff after a failed connect/send: initial, doubling up to max. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Default bound for flush()/close() without an argument. */
+  defaultFlushTimeoutMs?: number;
+}
+
+export interface BatchingDeps {
+  logger: Logger;
+  metrics?: SinkMetrics;
+  timers: Timers;
+  /** Hides secrets in raw client error text before it is logged. */
+  scrub?: (text: string) => string;
+}
+
+interface FlushWaiter {
+  targetId: number;
+  resolve: () => void;
+}
+
+export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps: BatchingDeps): EventSink {
+  const log = deps.logger;
+  const metrics = deps.metrics ?? {};
+  const timers = deps.timers;
+  const scrub = deps.scrub ?? ((s: string) => s);
+  const retryInitialMs = o.retryInitialMs ?? 250;
+  const retryMaxMs = o.retryMaxMs ?? 5_000;
+  const defaultFlushTimeoutMs = o.defaultFlushTimeoutMs ?? 30_000;
+
+  const buffer = new RecordBuffer();
+  let inFlight: Batch | null = null;
+  /** Single-record batches split from a batch the broker rejected, sent before anything newer. */
+  let isolated: Batch[] = [];
+  let nextId = 1;
+  let ackedThrough = 0;
+  let overflowed = 0;
+  let overflowEpisode = 0;
+  let connected = false;
+  let started = false;
+  let closed = false;
+  /** Set by close() once flushing is over: nothing is scheduled any more. */
+  let halted = false;
+  let firstConnect: { promise: Promise<void>; resolve: () => void } | null = null;
+  let busy: Promise<void> | null = null;
+  let lingerTimer: unknown = null;
+  let retryTimer: unknown = null;
+  let retryAttempt = 0;
+  let waiters: FlushWaiter[] = [];
+
+  const sum = (f: (b: Batch) => number) => isolated.reduce((n, b) => n + f(b), 0);
+  const bufferedBytes = () => buffer.bytes + (inFlight?.bytes ?? 0) + sum((b) => b.bytes);
+  const bufferedRecords = () =>
+    buffer.length + (inFlight?.records.length ?? 0) + sum((b) => b.records.length);
+  const health = new HealthTracker(
+    () => ({
+      bufferedBytes: bufferedBytes(),
+      bufferedRecords: bufferedRecords(),
+      overflowedRecords: overflowed,
+    }),
+    (err) => log.error({ err }, 'kafka sink health listener threw'),
+  );
+
+  const urgent = () => waiters.length > 0 || closed;
+
+  function clearLinger(): void {
+    if (lingerTimer !== null) timers.clearTimeout(lingerTimer);
+    lingerTimer = null;
+  }
+
+  function schedule(): void {
+    if (busy || retryTimer !== null || !started || halted) return;
+    if (!connected) {
+      run('connect', connectOnce);
+      return;
+    }
+    if (!inFlight) inFlight = isolated.shift() ?? null;
+    if (inFlight) {
+      const batch = inFlight;
+      run('produce', () => sendOnce(batch));
+      return;
+    }
+    const oldest = buffer.oldest();
+    if (!oldest) return;
+    const waited = timers.now() - oldest.enqueuedAt;
+    if (buffer.bytes >= o.batchBytes || waited >= o.lingerMs || urgent()) {
+      clearLinger();
+      inFlight = buffer.takeBatch(o.batchBytes);
+      const batch = inFlight as Batch;
+      run('produce', () => sendOnce(batch));
+      return;
+    }
+    if (lingerTimer === null) {
+      lingerTimer = timers.setTimeout(() => {
+        lingerTimer = null;
+        schedule();
+      }, o.lingerMs - waited);
+    }
+  }
+
+  function run(phase: KafkaPhase, op: () => Promise<void>): void {
+    busy = op()
+      .then(
+        () => {
+          // A reconnect alone does not end a run of failures while a batch still waits to be retried.
+          if (phase === 'connect' && (inFlight !== null || isolated.length > 0)) {
+            health.connected();
+            return;
+          }
+          retryAttempt = 0;
+          health.succeeded();
+        },
+        (err: unknown) => onFailure(phase, err),
+      )
+      .finally(() => {
+        busy = null;
+        if (phase === 'connect') firstConnect?.resolve();
+        schedule();
+      });
+  }
+
+  async function connectOnce(): Promise<void> {
+    await client.connect();
+    await client.checkTopics(o.topics);
+    connected = true;
+    log.info({ topics: o.topics }, 'kafka sink connected; all topics exist');
+  }
+
+  async function sendOnce(batch: Batch): Promise<void> {
+    const t0 = timers.now();
+    await client.sendBatch(batch.out);
+    metrics.sendLatencySeconds?.((timers.now() - t0) / 1000);
+    metrics.batchRecords?.(batch.records.length);
+    for (const t of batch.out.topicMessages) metrics.forwarded?.(t.topic, t.messages.length);
+    inFlight = null;
+    ackedThrough = batch.lastId;
+    metrics.bufferBytes?.(bufferedBytes());
+    resolveWaiters();
+  }
+
+  function onFailure(phase: KafkaPhase, err: unknown): void {
+    const c: ClassifiedError = classifyKafkaError(err, phase);
+    if (c.reason === 'kafka_record_rejected' && inFlight) {
+      isolateRejected(inFlight, err);
+      inFlight = null;
+    }
+    if (c.reconnect) connected = false;
+    retryAttempt++;
+    const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(retryAttempt - 1, 20));
+    log.warn(
+      {
+        errorClass: c.errorClass,
+        reason: c.reason,
+        phase,
+        attempt: retryAttempt,
+        retryInMs: delay,
+        bufferedRecords: bufferedRecords(),
+        error: scrub(describeError(err)),
+      },
+      phase === 'connect'
+        ? 'kafka connect/metadata check failed; retrying'
+        : 'kafka send failed; the batch will be retried unchanged',
+    );
+    metrics.sendFailed?.(c.errorClass);
+    health.failed(c);
+    retryTimer = timers.setTimeout(() => {
+      retryTimer = null;
+      schedule();
+    }, delay);
+  }
+
+  /**
+   * The broker refused a batch as invalid/too large: retrying it unchanged would block the stream
+   * forever. Its records are retried one by one, in order; a single record the broker refuses is
+   * dropped loudly (error log, counted as overflowed) so the records behind it can flow.
+   */
+  function isolateRejected(batch: Batch, err: unknown): void {
+    if (batch.records.length > 1) {
+      isolated = [...batch.records.map((r) => singleBatch(r)), ...isolated];
+      return;
+    }
+    const r = batch.records[0];
+    if (!r) return;
+    overflowed++;
+    metrics.overflowed?.(r.record.topic, 1);
+    log.error(
+      { topic: r.record.topic, key: r.record.key, bytes: r.bytes, error: scrub(describeError(err)) },
+      'kafka rejected a record as invalid or too large; it is dropped and counted as overflowed',
+    );
+    ackedThrough = r.id;
+    resolveWaiters();
+  }
+
+  function resolveWaiters(): void {
+    if (waiters.length === 0) return;
+    const still: FlushWaiter[] = [];
+    for (const w of waiters) {
+      if (ackedThrough >= w.targetId) w.resolve();
+      else still.push(w);
+    }
+    waiters = still;
+  }
+
+  function overflow(record: ProducedRecord, why: 'buffer_full' | 'sink_closed'): void {
+    overflowed++;
+    metrics.overflowed?.(record.topic, 1);
+    if (overflowEpisode === 0) {
+      log.error(
+        {
+          topic: record.topic,
+          key: record.key,
+          why,
+          bufferedBytes: bufferedBytes(),
+          maxBufferBytes: o.maxBufferBytes,
+        },
+        'kafka sink dropped a record (buffer overflow); counting further drops until records are accepted again',
+      );
+      health.overflowStarted();
+    }
+    overflowEpisode++;
+  }
+
+  async function flush(timeoutMs = defaultFlushTimeoutMs): Promise<void> {
+    const targetId = nextId - 1;
+    if (ackedThrough >= targetId) return;
+    let handle: unknown = null;
+    const done = new Promise<'acked'>((resolve) => {
+      waiters.push({ targetId, resolve: () => resolve('acked') });
+    });
+    schedule();
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      handle = timers.setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([done, timedOut]);
+    timers.clearTimeout(handle);
+    if (outcome === 'timeout') {
+      waiters = waiters.filter((w) => w.targetId !== targetId);
+      log.warn(
+        {
+          timeoutMs,
+          unackedRecords: targetId - ackedThrough,
+          bufferedBytes: bufferedBytes(),
+          health: health.snapshot(),
+        },
+        'kafka sink flush timed out; records are still buffered',
+      );
+    }
+  }
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      log.info(
+        {
+          topics: o.topics,
+          lingerMs: o.lingerMs,
+          batchBytes: o.batchBytes,
+          maxBufferBytes: o.maxBufferBytes,
+        },
+        'kafka sink starting',
+      );
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      firstConnect = { promise, resolve };
+      schedule();
+      // Resolves once the first connect + metadata check finished, successfully or not.
+      await promise;
+    },
+
+    send(record) {
+      if (closed) {
+        overflow(record, 'sink_closed');
+        return;
+      }
+      const bytes = recordBytes(record);
+      if (bufferedBytes() + bytes > o.maxBufferBytes) {
+        overflow(record, 'buffer_full');
+        return;
+      }
+      if (overflowEpisode > 0) {
+        log.warn(
+          { dropped: overflowEpisode, overflowedTotal: overflowed },
+          'kafka sink accepts records again after an overflow',
+        );
+        overflowEpisode = 0;
+      }
+      buffer.push({ id: nextId++, record, bytes, enqueuedAt: timers.now() });
+      metrics.bufferBytes?.(bufferedBytes());
+      schedule();
+    },
+
+    flush,
+
+    async close(timeoutMs = defaultFlushTimeoutMs) {
+      if (closed) return;
+      if (started) await flush(timeoutMs);
+      closed = true;
+      halted = true;
+      clearLinger();
+      if (retryTimer !== null) timers.clearTimeout(retryTimer);
+      retryTimer = null;
+      const lost = bufferedRecords();
+      if (lost > 0)
+        log.error(
+          { lostRecords: lost, bufferedBytes: bufferedBytes() },
+          'kafka sink closed with unacked records',
+        );
+      while (busy) await busy;
+      health.markClosed();
+      try {
+        await client.disconnect();
+      } catch (err) {
+        log.warn({ error: scrub(describeError(err)) }, 'kafka disconnect failed');
+      }
+      log.info('kafka sink closed');
+    },
+
+    health(): SinkHealth {
+      return health.snapshot();
+    },
+
+    onHealthChange(listener) {
+      return health.subscribe(listener);
+    },
+  };
+}
+
+function singleBatch(r: BufferedRecord): Batch {
+  return { records: [r], bytes: r.bytes, lastId: r.id, out: toOutBatch([r]) };
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const parts = [`${err.name}: ${err.message}`];
+  let cause: unknown = err.cause;
+  for (let i = 0; i < 4 && cause instanceof Error; i++) {
+    parts.push(`${cause.name}: ${cause.message}`);
+    cause = cause.cause;
+  }
+  return parts.join(' <- ');
+}

@@ -1,0 +1,110 @@
+/**
+ * The thin kafkajs adapter behind SinkClient: an idempotent producer (when acks=-1) with one
+ * request in flight, LZ4, no auto topic creation; an admin client for the topic metadata check;
+ * SASL (SCRAM-SHA-512/256, PLAIN) over PLAINTEXT or TLS verified against a CA file.
+ */
+import { readFileSync } from 'node:fs';
+import type { Admin, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import type { Logger } from 'pino';
+import type { OutBatch, SinkClient } from './client.ts';
+import { kafkajsLevel, pinoLogCreator } from './kafkajs-logger.ts';
+import { registerLz4 } from './lz4.ts';
+import type { KafkaSinkConfig } from './sink.ts';
+
+export interface KafkajsClientOptions {
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+function sasl(config: KafkaSinkConfig): SASLOptions | undefined {
+  const s = config.sasl;
+  if (!s) return undefined;
+  switch (s.mechanism) {
+    case 'SCRAM-SHA-512':
+      return { mechanism: 'scram-sha-512', username: s.username, password: s.password };
+    case 'SCRAM-SHA-256':
+      return { mechanism: 'scram-sha-256', username: s.username, password: s.password };
+    case 'PLAIN':
+      return { mechanism: 'plain', username: s.username, password: s.password };
+  }
+}
+
+export function kafkajsConfig(
+  config: KafkaSinkConfig,
+  logger: Logger,
+  scrub: (t: string) => string,
+  o: KafkajsClientOptions = {},
+): KafkaConfig {
+  const tls = config.securityProtocol === 'SSL' || config.securityProtocol === 'SASL_SSL';
+  const useSasl = config.securityProtocol === 'SASL_PLAINTEXT' || config.securityProtocol === 'SASL_SSL';
+  const kc: KafkaConfig = {
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: o.connectionTimeoutMs ?? 5_000,
+    requestTimeout: o.requestTimeoutMs ?? 30_000,
+    // kafkajs' own retries are short; the sink retries the unchanged batch after that.
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
+    logLevel: kafkajsLevel(logger),
+    logCreator: pinoLogCreator(logger, scrub),
+  };
+  if (tls) {
+    kc.ssl = config.tlsCaFile
+      ? { ca: [readFileSync(config.tlsCaFile, 'utf8')], rejectUnauthorized: true }
+      : { rejectUnauthorized: true };
+  }
+  const s = useSasl ? sasl(config) : undefined;
+  if (s) kc.sasl = s;
+  return kc;
+}
+
+export function createKafkajsClient(
+  config: KafkaSinkConfig,
+  logger: Logger,
+  scrub: (t: string) => string,
+  o: KafkajsClientOptions = {},
+): SinkClient {
+  registerLz4();
+  const kafka = new kafkajs.Kafka(kafkajsConfig(config, logger, scrub, o));
+  const idempotent = config.acks === -1;
+  const producer: Producer = kafka.producer({
+    idempotent,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
+  });
+  const admin: Admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 } });
+
+  return {
+    async connect() {
+      await producer.connect();
+      await admin.connect();
+    },
+    async checkTopics(topics) {
+      for (const topic of topics) {
+        try {
+          const md = await admin.fetchTopicMetadata({ topics: [topic] });
+          const t = md.topics.find((x) => x.name === topic);
+          if (!t || t.partitions.length === 0) {
+            throw Object.assign(new Error(`topic ${topic} has no partitions`), {
+              type: 'UNKNOWN_TOPIC_OR_PARTITION',
+            });
+          }
+        } catch (err) {
+          throw new Error(`metadata check of topic "${topic}" failed`, { cause: err });
+        }
+      }
+    },
+    async sendBatch(batch: OutBatch) {
+      await producer.sendBatch({
+        acks: config.acks,
+        compression: kafkajs.CompressionTypes.LZ4,
+        timeout: o.requestTimeoutMs ?? 30_000,
+        topicMessages: batch.topicMessages,
+      });
+    },
+    async disconnect() {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    },
+  };
+}
