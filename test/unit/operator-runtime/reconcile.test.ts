@@ -1,0 +1,191 @@
+/**
+ * The reconcile sequence with a scripted API (the pure parts are the real ones): what is written,
+ * in which order, and what is not written. The real API server is exercised by
+ * test/integration/operator/.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../operator/api/types.ts';
+import type { ProbeOutcome, ReadinessProbe } from '../../../operator/controller/probe.ts';
+import { type KubeOps, makeReconciler } from '../../../operator/controller/reconcile.ts';
+import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
+import { EventRecorder } from '../../../operator/kube/events.ts';
+import type { ResourceType } from '../../../operator/kube/resources.ts';
+import { createOperatorMetrics } from '../../../operator/metrics.ts';
+import { forwarder, SECRET_VALUES, SETTINGS } from '../operator/fixtures.ts';
+import { FakeTimers } from './fake-timers.ts';
+
+type Write = { op: 'apply' | 'status' | 'delete' | 'event'; kind: string; obj?: unknown };
+
+function scripted(af: AlpacaForwarder | undefined) {
+  const writes: Write[] = [];
+  let current = af;
+  const client: KubeOps = {
+    get: (async (rt: ResourceType) =>
+      rt.kind === 'AlpacaForwarder' ? structuredClone(current) : undefined) as KubeOps['get'],
+    apply: (async (obj: KubernetesObject) => {
+      writes.push({ op: 'apply', kind: obj.kind ?? '', obj: structuredClone(obj) });
+      if (obj.kind === 'Deployment') {
+        return {
+          ...obj,
+          metadata: { ...obj.metadata, generation: 1 },
+          status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1 },
+        };
+      }
+      return obj;
+    }) as KubeOps['apply'],
+    delete: async (rt) => {
+      writes.push({ op: 'delete', kind: rt.kind });
+      return false;
+    },
+    applyStatus: async (_rt, _ns, _name, status) => {
+      writes.push({ op: 'status', kind: 'AlpacaForwarder', obj: structuredClone(status) });
+      if (current) current = { ...current, status: status as AlpacaForwarderStatus };
+      return {} as KubernetesObject;
+    },
+    readSecretKeys: async (_ns, _name, keys) =>
+      new Map(
+        keys.map((k) => [
+          k,
+          Buffer.from(k === 'APCA_API_KEY_ID' ? SECRET_VALUES.keyId : SECRET_VALUES.secretKey),
+        ]),
+      ),
+  };
+  return { client, writes, current: () => current };
+}
+
+function deps(client: KubeOps, probeOutcome: ProbeOutcome, timers = new FakeTimers(), writes: Write[] = []) {
+  const probe: ReadinessProbe = { probe: async () => probeOutcome };
+  const pod: V1Pod = {
+    metadata: { name: 'p', namespace: 'torghut', creationTimestamp: new Date() },
+    status: { phase: 'Running', podIP: '10.0.0.9' },
+  };
+  return {
+    client,
+    settings: SETTINGS,
+    probe,
+    recorder: new EventRecorder(
+      {
+        create: async (_ns, e) => {
+          writes.push({ op: 'event', kind: e.reason ?? '', obj: e });
+        },
+        patch: async () => {},
+      },
+      { reportingController: 'c', reportingInstance: 'i', timers },
+    ),
+    forwarders: () => [],
+    podsOf: () => [pod],
+    timers,
+    probeIntervalReadyMs: 30_000,
+    probeIntervalNotReadyMs: 10_000,
+    metrics: createOperatorMetrics(),
+    logger: pino({ level: 'silent' }),
+  };
+}
+
+const ready: ProbeOutcome = {
+  kind: 'reported',
+  httpStatus: 200,
+  body: {
+    ready: true,
+    error_class: null,
+    reason: null,
+    gates: { alpaca_ws: true, kafka: true, trade_updates: null },
+    since: '2026-11-22T10:00:00Z',
+    detail: {},
+  },
+};
+
+describe('reconcile', () => {
+  test('applies every child, writes status once, and does not rewrite an unchanged status', async () => {
+    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+    const reconcile = makeReconciler(deps(s.client, ready, undefined, s.writes));
+    const out = await reconcile('torghut/equities', new AbortController().signal);
+    assert.deepEqual(
+      s.writes.filter((w) => w.op === 'apply').map((w) => w.kind),
+      ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Service', 'NetworkPolicy', 'Deployment'],
+    );
+    assert.equal(s.writes.filter((w) => w.op === 'status').length, 1);
+    assert.equal(out?.requeueAfterMs, 30_000, 'Ready: probe again after the ready interval');
+    const ready1 = s.current()?.status?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(ready1?.status, 'True');
+
+    s.writes.length = 0;
+    await reconcile('torghut/equities', new AbortController().signal);
+    assert.equal(s.writes.filter((w) => w.op === 'status').length, 0, 'status unchanged: not written again');
+    assert.doesNotMatch(
+      JSON.stringify(s.writes),
+      new RegExp(`${SECRET_VALUES.keyId}|${SECRET_VALUES.secretKey}`),
+    );
+  });
+
+  test('a 406 held past stuckAfterSeconds: status (with restartedAt) is written before the Deployment carries it; one Event', async () => {
+    const timers = new FakeTimers();
+    const now = timers.now();
+    const since = new Date(now - 200_000).toISOString();
+    const s = scripted(
+      forwarder({
+        spec: { credentialsSecretRef: { name: 'creds' } },
+        status: { errorClass: 'alpaca_406_second_connection', errorSince: since, restarts: { count: 0 } },
+      }),
+    );
+    const stuck: ProbeOutcome = {
+      kind: 'reported',
+      httpStatus: 503,
+      body: {
+        ready: false,
+        error_class: 'alpaca_406_second_connection',
+        reason: 'alpaca_406_connection_limit',
+        gates: { alpaca_ws: false, kafka: true, trade_updates: null },
+        since,
+        detail: {},
+      },
+    };
+    const reconcile = makeReconciler(deps(s.client, stuck, timers, s.writes));
+    await reconcile('torghut/equities', new AbortController().signal);
+    const statusAt = s.writes.findIndex((w) => w.op === 'status');
+    const restartApply = s.writes.findLastIndex((w) => w.op === 'apply' && w.kind === 'Deployment');
+    assert.ok(statusAt >= 0 && restartApply > statusAt, 'status first, then the restarting apply');
+    const status = s.writes[statusAt]?.obj as AlpacaForwarderStatus;
+    assert.equal(status.restarts?.count, 1);
+    const dep = s.writes[restartApply]?.obj as {
+      spec: { template: { metadata: { annotations: Record<string, string> } } };
+    };
+    assert.equal(
+      dep.spec.template.metadata.annotations[ANNOTATION_RESTARTED_AT],
+      status.restarts?.restartedAt,
+    );
+    assert.equal(s.writes.filter((w) => w.op === 'event' && w.kind === 'RestartTriggered').length, 1);
+
+    // The next reconcile re-sends the same restartedAt (no second restart).
+    s.writes.length = 0;
+    await reconcile('torghut/equities', new AbortController().signal);
+    const deps2 = s.writes.filter((w) => w.op === 'apply' && w.kind === 'Deployment');
+    assert.equal(deps2.length, 1);
+    const again = deps2[0]?.obj as typeof dep;
+    assert.equal(
+      again.spec.template.metadata.annotations[ANNOTATION_RESTARTED_AT],
+      status.restarts?.restartedAt,
+    );
+    assert.equal(s.writes.filter((w) => w.op === 'event' && w.kind === 'RestartTriggered').length, 0);
+  });
+
+  test('an aborted reconcile (leadership lost) writes nothing; a deleted resource is left to garbage collection', async () => {
+    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+    const reconcile = makeReconciler(deps(s.client, ready, undefined, s.writes));
+    const ac = new AbortController();
+    ac.abort(new Error('lost the lease'));
+    await assert.rejects(reconcile('torghut/equities', ac.signal), /lost the lease/);
+    assert.deepEqual(s.writes, []);
+
+    const gone = scripted(undefined);
+    const out = await makeReconciler(deps(gone.client, ready, undefined, gone.writes))(
+      'torghut/equities',
+      new AbortController().signal,
+    );
+    assert.equal(out, undefined);
+    assert.deepEqual(gone.writes, []);
+  });
+});
