@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { projectRoot, run } from './tools.ts';
@@ -108,5 +108,32 @@ describe('production build (tsconfig.build.json)', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /"level":"fatal"/);
     assert.match(result.stderr, /FORWARDER_IMAGE/);
+  });
+
+  test('the forwarder compiles from only what Dockerfile.forwarder copies (no operator/, no tests)', async () => {
+    const stage = path.join(projectRoot, '.tmp', `forwarder-stage-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(stage, { recursive: true });
+      for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) {
+        await cp(path.join(projectRoot, file), path.join(stage, file));
+      }
+      await cp(path.join(projectRoot, 'forwarder'), path.join(stage, 'forwarder'), {
+        recursive: true,
+        filter: (source) => !source.endsWith('.test.ts'),
+      });
+      await symlink(path.join(projectRoot, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
+      const result = await run(
+        path.join(projectRoot, 'node_modules/.bin/tsc'),
+        ['-p', 'tsconfig.build.json'],
+        {
+          cwd: stage,
+        },
+      );
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      const emitted = await jsFiles(path.join(stage, 'dist'));
+      assert.ok(emitted.includes(path.join(stage, 'dist/forwarder/main.js')));
+    } finally {
+      await rm(stage, { recursive: true, force: true });
+    }
   });
 });
