@@ -3,7 +3,6 @@
  * request in flight, LZ4, no auto topic creation; an admin client for the topic metadata check;
  * SASL (SCRAM-SHA-512/256, PLAIN) over PLAINTEXT or TLS verified against a CA file.
  */
-import { readFileSync } from 'node:fs';
 import type { Admin, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
@@ -15,6 +14,8 @@ import type { KafkaSinkConfig } from './sink.ts';
 export interface KafkajsClientOptions {
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** PEM of the CA that signs the brokers' certificates (from config.tlsCaFile); system CAs otherwise. */
+  caPem?: string;
 }
 
 function sasl(config: KafkaSinkConfig): SASLOptions | undefined {
@@ -49,9 +50,7 @@ export function kafkajsConfig(
     logCreator: pinoLogCreator(logger, scrub),
   };
   if (tls) {
-    kc.ssl = config.tlsCaFile
-      ? { ca: [readFileSync(config.tlsCaFile, 'utf8')], rejectUnauthorized: true }
-      : { rejectUnauthorized: true };
+    kc.ssl = o.caPem ? { ca: [o.caPem], rejectUnauthorized: true } : { rejectUnauthorized: true };
   }
   const s = useSasl ? sasl(config) : undefined;
   if (s) kc.sasl = s;

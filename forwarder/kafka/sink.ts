@@ -4,11 +4,12 @@
  * idempotent, acks=all, LZ4 producer, one batch in flight so a key's records never reorder,
  * a failed batch is retried before newer ones. Health turns not ok after 3 consecutive failures.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createBatchingSink } from './batching-sink.ts';
 import { createKafkajsClient } from './kafkajs-client.ts';
 import { secretScrubber } from './kafkajs-logger.ts';
-import { describeSinkConfig, validateSinkConfig } from './sink-config.ts';
+import { describeSinkConfig, KafkaSinkConfigError, validateSinkConfig } from './sink-config.ts';
 import { systemTimers } from './timers.ts';
 
 export interface ProducedRecord {
@@ -80,7 +81,25 @@ export function createKafkaSink(
   const logger = deps.logger.child({ component: 'kafka-sink' });
   const scrub = secretScrubber(config.sasl ? [config.sasl.password] : []);
   logger.info({ config: describeSinkConfig(config) }, 'kafka sink configured');
-  const client = createKafkajsClient(config, logger.child({ component: 'kafkajs' }), scrub);
+  let caPem: string | undefined;
+  if (config.tlsCaFile !== undefined) {
+    try {
+      caPem = readFileSync(config.tlsCaFile, 'utf8');
+    } catch (err) {
+      throw new KafkaSinkConfigError([
+        `tlsCaFile: cannot read ${config.tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      ]);
+    }
+    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new KafkaSinkConfigError([`tlsCaFile: ${config.tlsCaFile} holds no PEM certificate`]);
+    }
+  }
+  const client = createKafkajsClient(
+    config,
+    logger.child({ component: 'kafkajs' }),
+    scrub,
+    caPem ? { caPem } : {},
+  );
   return createBatchingSink(
     client,
     {
