@@ -40,7 +40,11 @@ export interface MarketDataStreamConfig {
   encoding?: WireEncoding;
   reconnect?: Partial<BackoffConfig>;
   timing?: Partial<ConnectionTiming>;
-  /** Reconnect when no data arrives for this long while data is expected. Default 180 s. */
+  /**
+   * Reconnect when no data arrives for this long while data is expected. Default 180 s. Each
+   * stale reconnect that brings no data doubles the window (up to 8×) until data flows again, so
+   * a quiet feed (holiday, thin symbols) does not cycle the connection every few minutes.
+   */
   staleAfterMs?: number;
   /** Forward daily bars (`d`) on the bars channel instead of only counting them. */
   forwardDailyBars?: boolean;
@@ -85,7 +89,10 @@ export function createMarketDataStream(
 ): MarketDataStream {
   const clock = deps.clock ?? systemClock;
   const encoding: WireEncoding = config.encoding ?? 'msgpack';
-  const staleAfterMs = config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const baseStaleAfterMs = config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  /** Consecutive stale reconnects without data in between. */
+  let staleStreak = 0;
+  const staleWindowMs = (): number => baseStaleAfterMs * 2 ** Math.min(staleStreak, 3);
   const url = marketDataUrl(config.streamUrl, config.feed);
   const logger = deps.logger.child({ component: 'alpaca-market-data', feed: config.feed });
   const reportIssue = createIssueReporter(logger, deps.onDecodeIssue);
@@ -133,7 +140,7 @@ export function createMarketDataStream(
           logger.error({ err }, 'onGap handler threw');
         }
       }
-      armStale(staleAfterMs);
+      armStale(staleWindowMs());
     }
 
     function armStale(ms: number): void {
@@ -145,16 +152,31 @@ export function createMarketDataStream(
       const now = clock.now();
       const since = lastDataThisConnMs ?? readyAtMs ?? now;
       const silentFor = now - since;
-      if (silentFor >= staleAfterMs) {
+      const windowMs = staleWindowMs();
+      if (silentFor >= windowMs) {
         if (dataExpected(now, confirmed ?? desired)) {
-          logger.warn({ silentForMs: silentFor }, 'no data while data is expected; reconnecting');
+          logger.warn(
+            { silentForMs: silentFor, staleStreak },
+            'no data while data is expected; reconnecting',
+          );
+          staleStreak += 1;
           link.fail(LOCAL_FAILURES.stale);
           return;
         }
-        armStale(staleAfterMs);
+        armStale(windowMs);
         return;
       }
-      armStale(staleAfterMs - silentFor);
+      armStale(windowMs - silentFor);
+    }
+
+    function noteData(receivedAtMs: number): void {
+      lastDataAtMs = receivedAtMs;
+      lastDataThisConnMs = receivedAtMs;
+      if (staleStreak > 0) {
+        // Data flows again: back to the configured window, counted from now.
+        staleStreak = 0;
+        if (staleTimer !== null) armStale(staleWindowMs());
+      }
     }
 
     function subscribeFull(): void {
@@ -223,8 +245,7 @@ export function createMarketDataStream(
           if (batch.length === 0) return;
           const out = batch;
           batch = [];
-          lastDataAtMs = receivedAtMs;
-          lastDataThisConnMs = receivedAtMs;
+          noteData(receivedAtMs);
           try {
             deps.onEvents(out);
           } catch (err) {
@@ -260,8 +281,7 @@ export function createMarketDataStream(
               });
               break;
             case 'not_forwarded':
-              lastDataAtMs = receivedAtMs;
-              lastDataThisConnMs = receivedAtMs;
+              noteData(receivedAtMs);
               reportIssue({
                 stream: 'market_data',
                 kind: 'not_forwarded',

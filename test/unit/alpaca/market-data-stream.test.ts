@@ -260,8 +260,26 @@ describe('market-data stream against a loopback server', () => {
     assert.equal(st.reason, 'alpaca_stream_stale');
     assert.equal((await c1.closed).code, 1000);
     h.clock.advance((st.nextAttemptAtMs ?? 0) - h.clock.now());
-    await srv.connections.waitFor((c) => c.id !== c1.id);
+    const c2 = await srv.connections.waitFor((c) => c.id !== c1.id);
     await h.gaps.waitFor(() => true);
+    // Still no data on the new connection: the window doubles (a quiet feed does not cycle).
+    const healthy2 = await h.states.waitFor((s) => s.status === 'healthy', h.states.all.indexOf(st));
+    h.clock.advance(119_999);
+    assert.equal(h.states.all.at(-1), healthy2);
+    h.clock.advance(1);
+    const st2 = await h.states.waitFor((s) => s.status === 'reconnect', h.states.all.indexOf(healthy2));
+    assert.equal(st2.reason, 'alpaca_stream_stale');
+    h.clock.advance((st2.nextAttemptAtMs ?? 0) - h.clock.now());
+    const c3 = await srv.connections.waitFor((c) => c.id > c2.id);
+    const healthy3 = await h.states.waitFor((s) => s.status === 'healthy', h.states.all.indexOf(st2));
+    // Data flows again: back to the configured window.
+    c3.send([trade(2)]);
+    await h.events.waitFor((e) => e.payload.i === 2);
+    h.clock.advance(59_999);
+    assert.equal(h.states.all.at(-1), healthy3);
+    h.clock.advance(1);
+    const st3 = await h.states.waitFor((s) => s.status === 'reconnect', h.states.all.indexOf(healthy3));
+    assert.equal(st3.reason, 'alpaca_stream_stale');
     await h.stream.stop();
   });
 
