@@ -41,9 +41,10 @@ export async function writeAtomicVolume(dir: string, files: Record<string, strin
       await symlink(path.join('..data', top), link);
     }
   }
-  for (const entry of await readdir(dir)) {
-    if (entry.startsWith('..')) continue;
-    if (!wanted.has(entry)) await rm(path.join(dir, entry), { force: true });
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    // Directories are mount points of nested volumes, made by the runner: keep them.
+    if (entry.name.startsWith('..') || !entry.isSymbolicLink()) continue;
+    if (!wanted.has(entry.name)) await rm(path.join(dir, entry.name), { force: true });
   }
   if (previous !== undefined && previous !== stamp) {
     await rm(path.join(dir, previous), { recursive: true, force: true });

@@ -48,6 +48,7 @@ export class PodProcessHandle {
 
   async start(): Promise<void> {
     await this.syncVolumes(this.plan.volumes);
+    for (const m of this.plan.mounts) await mkdir(m.hostPath, { recursive: true });
     await mkdir(path.dirname(this.logPath), { recursive: true });
     this.log = createWriteStream(this.logPath, { flags: 'a' });
     this.spawnChild();
@@ -68,7 +69,8 @@ export class PodProcessHandle {
   }
 
   private spawnChild(): void {
-    const child = spawn(this.plan.command, this.plan.args, {
+    const [command, args] = withMounts(this.plan);
+    const child = spawn(command, args, {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.plan.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -126,4 +128,23 @@ export class PodProcessHandle {
     }
     await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
   }
+}
+
+/**
+ * Runs the container command in a private mount namespace (util-linux `unshare`, root) where each
+ * volume is bind-mounted at its path in the pod, so the process sees exactly the files the pod
+ * spec gives it (config file, CA, /tmp) at the paths the operator rendered. `unshare` execs the
+ * shell, which execs the command: the pid is the container's, and signals reach it.
+ */
+export function withMounts(plan: ProcessPlan): [string, string[]] {
+  if (plan.mounts.length === 0) return [plan.command, plan.args];
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const steps = plan.mounts.map(
+    (m) => `mkdir -p ${q(m.containerPath)} && mount --bind ${q(m.hostPath)} ${q(m.containerPath)}`,
+  );
+  const script = `set -e; ${steps.join('; ')}; exec "$@"`;
+  return [
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', plan.command, ...plan.args],
+  ];
 }

@@ -28,6 +28,8 @@ export interface ProcessPlan {
   args: string[];
   env: Record<string, string>;
   volumes: Map<string, VolumeContent>;
+  /** Volume mounts, bound at their container paths in a private mount namespace (longest last). */
+  mounts: Array<{ containerPath: string; hostPath: string }>;
   /** containerPort → host port. */
   ports: Map<number, number>;
   readiness?: { path: string; port: number };
@@ -65,8 +67,8 @@ export function planProcess(inputs: PlanInputs): ProcessPlan {
   for (const p of container.ports ?? []) ports.set(p.containerPort, inputs.hostPortFor(p.containerPort));
 
   const volumes = planVolumes(pod, refs, podDir);
-  const mountMap = mountPaths(container, volumes);
-  const env = resolveEnv(pod, container, refs, ports, mountMap);
+  const mounts = mountPaths(container, volumes);
+  const env = resolveEnv(pod, container, refs, ports);
 
   const probe = container.readinessProbe?.httpGet;
   let readiness: ProcessPlan['readiness'];
@@ -83,6 +85,7 @@ export function planProcess(inputs: PlanInputs): ProcessPlan {
     args: [...base.args, ...(container.args ?? [])],
     env,
     volumes,
+    mounts,
     ports,
     ...(readiness ? { readiness } : {}),
     terminationGraceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
@@ -145,26 +148,16 @@ function selectItems(
   return out;
 }
 
-/** containerPath → hostPath for every volume mount of the container. */
-function mountPaths(container: V1Container, volumes: Map<string, VolumeContent>): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
+/** Every volume mount of the container, parents before nested mounts. */
+function mountPaths(container: V1Container, volumes: Map<string, VolumeContent>): ProcessPlan['mounts'] {
+  const out: ProcessPlan['mounts'] = [];
   for (const m of container.volumeMounts ?? []) {
     const vol = volumes.get(m.name);
     if (vol === undefined) continue;
-    const host = m.subPath ? path.join(vol.hostDir, m.subPath) : vol.hostDir;
-    out.push([m.mountPath.replace(/\/+$/, ''), host]);
+    const hostPath = m.subPath ? path.join(vol.hostDir, m.subPath) : vol.hostDir;
+    out.push({ containerPath: m.mountPath.replace(/\/+$/, ''), hostPath });
   }
-  // Longest prefix first, so nested mounts win.
-  return out.sort((a, b) => b[0].length - a[0].length);
-}
-
-function rewritePath(value: string, mounts: Array<[string, string]>): string {
-  for (const [containerPath, hostPath] of mounts) {
-    if (value === containerPath || value.startsWith(`${containerPath}/`)) {
-      return hostPath + value.slice(containerPath.length);
-    }
-  }
-  return value;
+  return out.sort((a, b) => a.containerPath.length - b.containerPath.length);
 }
 
 function resolveEnv(
@@ -172,7 +165,6 @@ function resolveEnv(
   container: V1Container,
   refs: ResolvedRefs,
   ports: Map<number, number>,
-  mounts: Array<[string, string]>,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
@@ -200,7 +192,7 @@ function resolveEnv(
     }
     if (value === undefined) continue;
     value = value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => env[name] ?? m);
-    env[e.name] = remapPort(e.name, rewritePath(value, mounts), ports);
+    env[e.name] = remapPort(e.name, value, ports);
   }
   return env;
 }

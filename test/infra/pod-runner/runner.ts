@@ -44,6 +44,7 @@ export interface RunningPod {
   ready: boolean;
   restartCount: number;
   hostPorts: Map<number, number>;
+  labels: Record<string, string>;
   logPath: string;
 }
 
@@ -51,6 +52,7 @@ interface Tracked {
   handle: PodProcessHandle;
   namespace: string;
   name: string;
+  labels: Record<string, string>;
   reportedReady: boolean | undefined;
   reportedRestarts: number;
 }
@@ -87,6 +89,7 @@ export class PodRunner {
       ready: t.handle.ready,
       restartCount: t.handle.restartCount,
       hostPorts: t.handle.plan.ports,
+      labels: t.labels,
       logPath: t.handle.logPath,
     }));
   }
@@ -220,7 +223,14 @@ export class PodRunner {
         },
         onLine ? (line) => onLine(`${namespace}/${name}`, line) : undefined,
       );
-      t = { handle, namespace, name, reportedReady: undefined, reportedRestarts: -1 };
+      t = {
+        handle,
+        namespace,
+        name,
+        labels: { ...(pod.metadata?.labels ?? {}) },
+        reportedReady: undefined,
+        reportedRestarts: -1,
+      };
       this.tracked.set(uid, t);
       await handle.start();
       await this.api.patchNamespacedPod(

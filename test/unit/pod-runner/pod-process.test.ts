@@ -63,7 +63,11 @@ test('a pod spec becomes a local process with resolved env, remapped ports and m
   assert.deepEqual(p.args, ['forwarder/main.ts', '--flag']);
   assert.equal(p.env.HEALTH_PORT, '38080', 'a *_PORT naming a container port moves to its host port');
   assert.equal(p.env.OTHER_PORT, '9999', 'other ports are left alone');
-  assert.equal(p.env.FORWARDER_CONFIG_FILE, '/work/pods/p1/volumes/config/config.yaml');
+  assert.equal(p.env.FORWARDER_CONFIG_FILE, '/etc/forwarder/config.yaml', 'paths stay as in the pod');
+  assert.deepEqual(p.mounts, [
+    { containerPath: '/tmp', hostPath: '/work/pods/p1/volumes/tmp' },
+    { containerPath: '/etc/forwarder', hostPath: '/work/pods/p1/volumes/config' },
+  ]);
   assert.equal(p.env.ALPACA_KEY_ID, 'AKTEST');
   assert.equal(p.env.POD_NAMESPACE, 'trading');
   assert.equal(p.env.DERIVED, 'ns=trading');
@@ -101,4 +105,30 @@ test('configMap volumes are swapped atomically through ..data like the kubelet d
     [secondTarget, '..data', 'config.yaml'].sort(),
     'the old data directory is removed',
   );
+});
+
+test('the container sees its volumes at the pod paths (private mount namespace)', async () => {
+  const { execFile } = await import('node:child_process');
+  const { mkdir, rmdir, writeFile } = await import('node:fs/promises');
+  const { withMounts } = await import('../../infra/pod-runner/pod-process-handle.ts');
+  const host = await mkdtemp(path.join(tmpdir(), 'mount-src-'));
+  await mkdir(path.join(host, 'nested'));
+  await writeFile(path.join(host, 'config.json'), '{"symbols":["AAPL"]}');
+  const containerPath = path.join(tmpdir(), `pod-runner-mnt-${process.pid}`);
+  const [command, args] = withMounts({
+    command: 'cat',
+    args: [path.join(containerPath, 'config.json')],
+    env: {},
+    volumes: new Map(),
+    mounts: [{ containerPath, hostPath: host }],
+    ports: new Map(),
+    terminationGraceSeconds: 1,
+  });
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(command, args, (err, stdout, stderr) =>
+      err ? reject(new Error(stderr || err.message)) : resolve(stdout),
+    ),
+  );
+  await rmdir(containerPath);
+  assert.equal(out, '{"symbols":["AAPL"]}');
 });
