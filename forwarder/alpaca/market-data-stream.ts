@@ -121,7 +121,8 @@ export function createMarketDataStream(
   function createSession(link: SessionLink) {
     let readyAtMs: number | null = null;
     let staleTimer: TimerHandle | null = null;
-    let lastDataThisConnMs: number | null = null;
+    /** Silence is measured from here: last data, going live, or the last check that expected none. */
+    let silenceFromMs = 0;
     const session: LiveSession = { link, phase: 'welcome', sent: EMPTY_SUBSCRIPTIONS };
 
     const send = (msg: Record<string, unknown>): void => link.send(encodeMessage(msg));
@@ -129,6 +130,7 @@ export function createMarketDataStream(
     function becomeLive(): void {
       session.phase = 'live';
       readyAtMs = clock.now();
+      silenceFromMs = readyAtMs;
       link.ready();
       if (gapFromMs !== null) {
         const gap: StreamGap = { fromMs: gapFromMs, toMs: readyAtMs };
@@ -150,8 +152,7 @@ export function createMarketDataStream(
 
     function checkStale(): void {
       const now = clock.now();
-      const since = lastDataThisConnMs ?? readyAtMs ?? now;
-      const silentFor = now - since;
+      const silentFor = now - silenceFromMs;
       const windowMs = staleWindowMs();
       if (silentFor >= windowMs) {
         if (dataExpected(now, confirmed ?? desired)) {
@@ -163,6 +164,8 @@ export function createMarketDataStream(
           link.fail(LOCAL_FAILURES.stale);
           return;
         }
+        // Silence while none is expected (market closed) does not count once data is expected.
+        silenceFromMs = now;
         armStale(windowMs);
         return;
       }
@@ -171,7 +174,7 @@ export function createMarketDataStream(
 
     function noteData(receivedAtMs: number): void {
       lastDataAtMs = receivedAtMs;
-      lastDataThisConnMs = receivedAtMs;
+      silenceFromMs = receivedAtMs;
       if (staleStreak > 0) {
         // Data flows again: back to the configured window, counted from now.
         staleStreak = 0;
@@ -300,7 +303,9 @@ export function createMarketDataStream(
         if (live === session) live = null;
         // Data was flowing on this connection: everything after the last message (or after the
         // resubscribe, if nothing came) until the next resubscribe is a gap.
-        if (readyAtMs !== null && gapFromMs === null) gapFromMs = lastDataAtMs ?? readyAtMs;
+        // Nothing was missed while live before the last data (or before going live, if later).
+        if (readyAtMs !== null && gapFromMs === null)
+          gapFromMs = Math.max(lastDataAtMs ?? readyAtMs, readyAtMs);
       },
     };
   }

@@ -283,6 +283,26 @@ describe('market-data stream against a loopback server', () => {
     await h.stream.stop();
   });
 
+  test('silence while no data is expected does not count once data is expected', async () => {
+    const srv = await server();
+    let expected = false;
+    const h = createHarness(
+      { streamUrl: srv.url, staleAfterMs: 60_000, timing: { pingIntervalMs: 1_000_000 } },
+      { dataExpected: () => expected },
+    );
+    h.stream.start();
+    const healthy = await h.states.waitFor((s) => s.status === 'healthy');
+    h.clock.advance(600_000); // market closed: checks find nothing expected
+    expected = true; // the market opens
+    h.clock.advance(59_999);
+    assert.equal(h.states.all.at(-1), healthy);
+    h.clock.advance(60_000);
+    const st = await h.states.waitFor((s) => s.status === 'reconnect');
+    assert.equal(st.reason, 'alpaca_stream_stale');
+    assert.ok(st.atMs - healthy.atMs >= 660_000);
+    await h.stream.stop();
+  });
+
   test('no data while none is expected keeps the socket', async () => {
     const srv = await server();
     const h = createHarness(

@@ -31,7 +31,7 @@ export interface Harness {
 
 export function createHarness(
   config: Partial<MarketDataStreamConfig> & { streamUrl: string },
-  extra: { dataExpected?: boolean; random?: () => number; logger?: Logger } = {},
+  extra: { dataExpected?: boolean | (() => boolean); random?: () => number; logger?: Logger } = {},
 ): Harness {
   const clock = createManualClock();
   const states = createRecorder<StreamState>();
@@ -60,7 +60,8 @@ export function createHarness(
       onGap: (g) => gaps.push(g),
       onDecodeIssue: (i) => issues.push(i),
       onSubscriptionConfirmed: (s) => confirmed.push(s),
-      isDataExpected: () => extra.dataExpected ?? false,
+      isDataExpected: () =>
+        typeof extra.dataExpected === 'function' ? extra.dataExpected() : (extra.dataExpected ?? false),
     },
   );
   return { stream, clock, states, events, batches, gaps, issues, confirmed };
