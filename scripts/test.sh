@@ -6,6 +6,8 @@
 #   bash scripts/test.sh                  everything
 #   bash scripts/test.sh test/unit/x.test.ts ...   only those files (checks skipped)
 source "$(dirname "$0")/lib/env.sh"
+# lua5.1 (Argo CD health check), shellcheck and hadolint for the packaging tests.
+source "$(dirname "$0")/lib/ensure-tools.sh"
 cd "$PROJECT_ROOT"
 
 if [[ $# -eq 0 ]]; then
