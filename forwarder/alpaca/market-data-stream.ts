@@ -26,7 +26,7 @@ import {
   isEmptySubscription,
   normaliseSubscriptions,
   subscriptionFromAck,
-  subscriptionMessage,
+  subscriptionMessages,
 } from './subscriptions.ts';
 import type { AlpacaEvent, StreamGap, StreamState, SubscriptionSet } from './types.ts';
 
@@ -46,6 +46,8 @@ export interface MarketDataStreamConfig {
    * a quiet feed (holiday, thin symbols) does not cycle the connection every few minutes.
    */
   staleAfterMs?: number;
+  /** Split subscribe/unsubscribe messages above this many symbol entries. Default 1000. */
+  maxSymbolsPerMessage?: number;
   /** Forward daily bars (`d`) on the bars channel instead of only counting them. */
   forwardDailyBars?: boolean;
 }
@@ -89,6 +91,7 @@ export function createMarketDataStream(
 ): MarketDataStream {
   const clock = deps.clock ?? systemClock;
   const encoding: WireEncoding = config.encoding ?? 'msgpack';
+  const maxPerMessage = config.maxSymbolsPerMessage ?? 1000;
   const baseStaleAfterMs = config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   /** Consecutive stale reconnects without data in between. */
   let staleStreak = 0;
@@ -184,13 +187,14 @@ export function createMarketDataStream(
 
     function subscribeFull(): void {
       session.sent = desired;
-      const msg = subscriptionMessage('subscribe', desired);
-      if (msg === null) {
+      const msgs = subscriptionMessages('subscribe', desired, maxPerMessage);
+      if (msgs.length === 0) {
         becomeLive();
         return;
       }
+      // Live at the first ack: data for the first part may already be flowing.
       session.phase = 'subscribe';
-      send(msg);
+      for (const m of msgs) send(m);
     }
 
     function onControl(control: ReturnType<typeof decodeMessage> & { kind: 'control' }): void {
@@ -341,10 +345,12 @@ export function createMarketDataStream(
       const base = session.phase === 'live' && confirmed !== null ? confirmed : session.sent;
       const { subscribe, unsubscribe } = diffSubscriptions(base, target);
       session.sent = target;
-      const un = subscriptionMessage('unsubscribe', unsubscribe);
-      const sub = subscriptionMessage('subscribe', subscribe);
-      if (un !== null) session.link.send(encodeMessage(un));
-      if (sub !== null) session.link.send(encodeMessage(sub));
+      for (const m of subscriptionMessages('unsubscribe', unsubscribe, maxPerMessage)) {
+        session.link.send(encodeMessage(m));
+      }
+      for (const m of subscriptionMessages('subscribe', subscribe, maxPerMessage)) {
+        session.link.send(encodeMessage(m));
+      }
       logger.info(
         {
           added: isEmptySubscription(subscribe) ? 0 : subscribe,

@@ -83,6 +83,38 @@ export function subscriptionMessage(
   return any ? msg : null;
 }
 
+/**
+ * The same as subscriptionMessage, split so that no message carries more than `maxEntries`
+ * symbol entries over all channels (very large single subscribe messages are reported to be
+ * partly ignored by Alpaca). Empty when there is nothing to send.
+ */
+export function subscriptionMessages(
+  action: 'subscribe' | 'unsubscribe',
+  set: SubscriptionSet,
+  maxEntries: number,
+): Record<string, unknown>[] {
+  const limit = Math.max(1, Math.floor(maxEntries));
+  const out: Record<string, unknown>[] = [];
+  let current: Record<string, unknown> = { action };
+  let used = 0;
+  for (const c of SUBSCRIPTION_CHANNELS) {
+    let rest = [...set[c]];
+    while (rest.length > 0) {
+      if (used === limit) {
+        out.push(current);
+        current = { action };
+        used = 0;
+      }
+      const take = rest.slice(0, limit - used);
+      rest = rest.slice(take.length);
+      current[c] = take;
+      used += take.length;
+    }
+  }
+  if (used > 0) out.push(current);
+  return out;
+}
+
 /** Reads a `subscription` control message; missing keys mean empty, unknown keys are ignored. */
 export function subscriptionFromAck(msg: Record<string, unknown>): SubscriptionSet {
   const pick = (k: string): string[] => {

@@ -317,4 +317,34 @@ describe('market-data stream ↔ simulator', () => {
     assert.equal(h.states.all.at(-1)?.status, 'healthy');
     await h.stream.stop();
   });
+
+  test('a large subscription is sent in parts; the sim ends up with the whole set on one connection', async () => {
+    const { sim: s, clock } = await sim({ accounts: { PKTEST: { secret: 'SKTEST', symbolLimit: null } } });
+    const symbols = Array.from({ length: 250 }, (_, i) => `S${String(i).padStart(3, '0')}`);
+    const h = simStream(clock, {
+      streamUrl: s.urls.stream,
+      subscriptions: normaliseSubscriptions({ trades: symbols, bars: symbols }),
+      maxSymbolsPerMessage: 100,
+    });
+    h.stream.start();
+    const c1 = await s.log.waitForConnection();
+    await h.states.waitFor((x) => x.status === 'healthy');
+    await s.log.waitFor(
+      (e) =>
+        e.type === 'frame' &&
+        e.dir === 'out' &&
+        e.connId === c1.id &&
+        (e.messages ?? []).some(
+          (m) =>
+            (m as { T?: string; bars?: string[] }).T === 'subscription' &&
+            (m as { bars: string[] }).bars.length === 250,
+        ),
+    );
+    const subs = s.log.messagesIn(c1.id).filter((m) => m.action === 'subscribe');
+    assert.equal(subs.length, 5);
+    const rec = s.log.subscriptionsOf(c1.id);
+    assert.equal(rec?.trades.length, 250);
+    assert.equal(rec?.bars.length, 250);
+    await h.stream.stop();
+  });
 });

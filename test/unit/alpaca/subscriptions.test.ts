@@ -7,6 +7,7 @@ import {
   sameSubscriptions,
   subscriptionFromAck,
   subscriptionMessage,
+  subscriptionMessages,
 } from '../../../forwarder/alpaca/subscriptions.ts';
 
 test('normalise upper-cases, trims, dedups and sorts', () => {
@@ -58,4 +59,17 @@ test('ack parsing tolerates missing and extra keys', () => {
     }),
     { ...EMPTY_SUBSCRIPTIONS, trades: ['FAKEPACA'], bars: ['FAKEPACA'] },
   );
+});
+
+test('large sets are split into messages of at most N symbol entries, in channel order', () => {
+  const set = normaliseSubscriptions({ trades: ['A', 'B', 'C'], quotes: ['D', 'E'], bars: ['F'] });
+  assert.deepEqual(subscriptionMessages('subscribe', set, 2), [
+    { action: 'subscribe', trades: ['A', 'B'] },
+    { action: 'subscribe', trades: ['C'], quotes: ['D'] },
+    { action: 'subscribe', quotes: ['E'], bars: ['F'] },
+  ]);
+  assert.deepEqual(subscriptionMessages('unsubscribe', set, 1000), [
+    { action: 'unsubscribe', trades: ['A', 'B', 'C'], quotes: ['D', 'E'], bars: ['F'] },
+  ]);
+  assert.deepEqual(subscriptionMessages('subscribe', EMPTY_SUBSCRIPTIONS, 5), []);
 });
