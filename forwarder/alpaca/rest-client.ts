@@ -27,6 +27,8 @@ export interface RestClientConfig {
   maxRetries?: number;
   /** Page size (1..10000). Default 10000. */
   pageLimit?: number;
+  /** Symbols per request (long URLs are refused by proxies); more are fetched group by group. Default 200. */
+  symbolsPerRequest?: number;
   /** Per-request timeout. Default 30 s. */
   requestTimeoutMs?: number;
   backoff?: Partial<BackoffConfig>;
@@ -124,6 +126,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
   const maxRetries = config.maxRetries ?? 5;
   const pageLimit = Math.min(10_000, Math.max(1, config.pageLimit ?? 10_000));
   const timeoutMs = config.requestTimeoutMs ?? 30_000;
+  const symbolsPerRequest = Math.max(1, config.symbolsPerRequest ?? 200);
   const backoff = { ...DEFAULT_BACKOFF, ...config.backoff };
   const base = config.dataUrl.replace(/\/+$/, '');
   const feed = config.feed === 'test' ? 'iex' : config.feed;
@@ -189,10 +192,24 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
     const symbols = [
       ...new Set(query.symbols.map((s) => s.trim().toUpperCase()).filter((s) => s !== '' && s !== '*')),
     ];
-    if (symbols.length === 0) return [];
     const events: AlpacaEvent[] = [];
+    for (let i = 0; i < symbols.length; i += symbolsPerRequest) {
+      await getRange(kind, symbols.slice(i, i + symbolsPerRequest), query, extra, events);
+    }
+    return events;
+  }
+
+  /** One symbol group, every page, appended to `events`. */
+  async function getRange(
+    kind: Kind,
+    symbols: string[],
+    query: RangeQuery,
+    extra: Record<string, string>,
+    events: AlpacaEvent[],
+  ): Promise<void> {
     let pageToken: string | null = null;
     let pages = 0;
+    const before = events.length;
     do {
       const params = new URLSearchParams({
         symbols: symbols.join(','),
@@ -227,8 +244,10 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
       const next = (body as Record<string, unknown>).next_page_token;
       pageToken = typeof next === 'string' && next !== '' ? next : null;
     } while (pageToken !== null);
-    logger.debug({ kind, symbols: symbols.length, pages, events: events.length }, 'REST range fetched');
-    return events;
+    logger.debug(
+      { kind, symbols: symbols.length, pages, events: events.length - before },
+      'REST range fetched',
+    );
   }
 
   return {

@@ -161,6 +161,35 @@ describe('REST client', () => {
     }
   });
 
+  test('many symbols are fetched in groups, each paged to the end', async () => {
+    const f = fakeFetch((call) => {
+      const syms = (call.url.searchParams.get('symbols') ?? '').split(',');
+      return json({
+        bars: Object.fromEntries(syms.map((s) => [s, [bar('2026-01-05T15:00:00Z', 1)]])),
+        next_page_token: null,
+      });
+    });
+    const rest = createRestClient(
+      {
+        dataUrl: 'https://data.example',
+        credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' },
+        feed: 'sip',
+        symbolsPerRequest: 2,
+      },
+      { logger: silentLogger, fetch: f.fetch, clock: createManualClock() },
+    );
+    const events = await rest.getBars({ symbols: ['A', 'B', 'C', 'D', 'E'], start: 'a', end: 'b' });
+    assert.deepEqual(
+      f.calls.map((c) => c.url.searchParams.get('symbols')),
+      ['A,B', 'C,D', 'E'],
+    );
+    assert.equal(f.calls[0]?.url.searchParams.get('feed'), 'sip');
+    assert.deepEqual(
+      events.map((e) => e.symbol),
+      ['A', 'B', 'C', 'D', 'E'],
+    );
+  });
+
   test('single-symbol response shape is accepted; a bad shape is a classified error', async () => {
     const ok = fakeFetch(() =>
       json({ bars: [bar('2026-01-05T15:00:00Z', 1)], symbol: 'AAPL', next_page_token: null }),
