@@ -1,0 +1,102 @@
+/**
+ * The real CLI as a child process: SIGTERM during streaming closes the Alpaca socket with a close
+ * frame (slot free at once), flushes Kafka (nothing buffered lost) and exits 0; invalid env exits
+ * non-zero naming every bad key; no secret in any output.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { readTopic } from '../../infra/kafka/clients.ts';
+import { kafkaFromEnv } from '../../infra/kafka/info.ts';
+import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
+import { forwarderEnv, freshTopics, KEY_ID, SECRET, spawnCli, waitReadiness } from './harness.ts';
+
+const kafka = kafkaFromEnv();
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {});
+});
+
+/** Authenticates another client with the same key; resolves with the auth outcome. */
+async function tryAuth(sim: AlpacaSim): Promise<'authenticated' | number> {
+  const ws = new WebSocket(sim.streamUrl('iex'));
+  try {
+    return await new Promise((resolve, reject) => {
+      ws.once('error', reject);
+      ws.on('message', (data) => {
+        for (const m of JSON.parse(String(data)) as { T: string; msg?: string; code?: number }[]) {
+          if (m.T === 'success' && m.msg === 'connected')
+            ws.send(JSON.stringify({ action: 'auth', key: KEY_ID, secret: SECRET }));
+          if (m.T === 'success' && m.msg === 'authenticated') resolve('authenticated');
+          if (m.T === 'error') resolve(m.code ?? -1);
+        }
+      });
+    });
+  } finally {
+    ws.close(1000);
+  }
+}
+
+async function waitForMetric(base: string, re: RegExp, want: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let got = -1;
+  while (Date.now() < deadline) {
+    const m = re.exec(await (await fetch(`${base}/metrics`)).text());
+    got = m ? Number(m[1]) : 0;
+    if (got >= want) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`metric ${re} stayed at ${got}, wanted ${want}`);
+}
+
+describe('alpaca-forwarder CLI', () => {
+  test('SIGTERM while streaming: clean close, slot free at once, everything flushed, exit 0', async () => {
+    // Default linger (90 s): an abrupt close would keep the slot and the second auth would get 406.
+    const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
+    cleanup.push(() => sim.close());
+    const topics = await freshTopics(kafka);
+    const child = spawnCli(forwarderEnv(sim, kafka, topics, { KAFKA_LINGER_MS: '1000' }));
+    cleanup.push(async () => {
+      if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
+    });
+    const listening = await child.waitForLog((l) => l.msg === 'health server listening');
+    const base = `http://127.0.0.1:${listening.health_port}`;
+    await waitReadiness(base, (b) => b.ready, 'ready');
+    const conn = sim.log.connectionList().find((c) => c.kind === 'market' && c.closedAt === null);
+    assert.ok(conn);
+    const total = 200;
+    for (let i = 0; i < total; i += 1)
+      sim.push([sim.data.trade(['AAPL', 'MSFT', 'TSLA'][i % 3] as string, { i: 50_000 + i })]);
+    // Every event read off the socket (frames still in flight when the close frame goes out are
+    // the stream's business); with a 1 s linger they sit in the sink's buffer when SIGTERM comes.
+    await waitForMetric(base, /^alpaca_forwarder_events_forwarded_total\{channel="trades"\} (\d+)/m, total);
+    child.proc.kill('SIGTERM');
+    const close = await sim.log.waitForClose(conn.id, { timeoutMs: 30_000 });
+    assert.equal(close.how, 'clean', 'close frame sent');
+    assert.equal(await tryAuth(sim), 'authenticated', 'the slot is free at once (no 406)');
+    assert.equal(await child.exited, 0);
+    const records = await readTopic(kafka, topics.trades, { count: total });
+    assert.equal(new Set(records.map((r) => JSON.parse(r.value ?? '{}').payload.i)).size, total);
+    const output = child.stdout.join('\n') + child.stderr.join('');
+    for (const secret of [SECRET, KEY_ID]) assert.ok(!output.includes(secret), 'secret in CLI output');
+    assert.ok(child.stdout.some((l) => l.includes('Kafka flushed and disconnected')));
+  });
+
+  test('invalid env: exit 2 with every bad key named, no secret echoed', async () => {
+    const child = spawnCli({
+      ALPACA_KEY_ID: KEY_ID,
+      ALPACA_SECRET_KEY: SECRET,
+      SYMBOLS: 'AAPL',
+      KAFKA_BOOTSTRAP: '127.0.0.1:1',
+      KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT',
+      KAFKA_LINGER_MS: 'fast',
+      ENABLE_TRADE_UPDATES: 'maybe',
+      DEDUP_MAX_ENTRIES: '-5',
+    });
+    assert.equal(await child.exited, 2);
+    const err = child.stderr.join('');
+    for (const key of ['KAFKA_LINGER_MS', 'ENABLE_TRADE_UPDATES', 'DEDUP_MAX_ENTRIES'])
+      assert.match(err, new RegExp(key));
+    assert.ok(!err.includes(SECRET) && !err.includes(KEY_ID));
+  });
+});
