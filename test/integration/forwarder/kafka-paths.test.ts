@@ -1,0 +1,84 @@
+/**
+ * Kafka paths: streaming over SASL_SSL (SCRAM-SHA-512, CA-verified TLS), and a broker stopped
+ * mid-stream: readiness reports kafka_produce/kafka_metadata, the process stays up, and the
+ * events buffered during the outage are delivered once the broker is back.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { readTopic } from '../../infra/kafka/clients.ts';
+import { kafkaFromEnv, startPrivateKafka } from '../../infra/kafka/index.ts';
+import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
+import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
+import { forwarderEnv, freshTopics, KEY_ID, SECRET, startInProcess, waitReadiness } from './harness.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {});
+});
+
+async function sim(): Promise<AlpacaSim> {
+  const s = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } }, lingerMs: 300 });
+  cleanup.push(() => s.close());
+  return s;
+}
+
+describe('forwarder Kafka paths', () => {
+  test('SASL_SSL: ordered per symbol with valid envelopes, key = symbol', async () => {
+    const kafka = kafkaFromEnv();
+    const s = await sim();
+    const topics = await freshTopics(kafka);
+    const f = await startInProcess(forwarderEnv(s, kafka, topics, {}, 'SASL_SSL'));
+    cleanup.push(() => f.running.stop('test'));
+    await waitReadiness(f.base, (b) => b.ready, 'ready over SASL_SSL');
+    for (let i = 1; i <= 5; i += 1) s.push(['AAPL', 'MSFT'].map((sym) => s.data.trade(sym, { i })));
+    const records = await readTopic(kafka, topics.trades, { count: 10 });
+    for (const sym of ['AAPL', 'MSFT']) {
+      const mine = records.filter((r) => r.key === sym).map((r) => JSON.parse(r.value ?? '{}'));
+      assert.deepEqual(
+        mine.map((e) => e.payload.i),
+        [1, 2, 3, 4, 5],
+      );
+      for (const e of mine) assert.deepEqual(envelopeErrors(e), []);
+    }
+    assert.ok(!f.log.text().includes(kafka.user.password), 'SASL password not logged');
+  });
+
+  test('broker stopped mid-stream: kafka error class, no crash, buffered events delivered after it returns', async () => {
+    const broker = await startPrivateKafka();
+    cleanup.push(() => broker.stop());
+    const kafka = broker.info;
+    const s = await sim();
+    const topics = await freshTopics(kafka);
+    const f = await startInProcess(forwarderEnv(s, kafka, topics));
+    cleanup.push(() => f.running.stop('test'));
+    await waitReadiness(f.base, (b) => b.ready, 'ready');
+    s.push([s.data.trade('AAPL', { i: 1 })]);
+    await readTopic(kafka, topics.trades, { count: 1 });
+
+    await broker.stopBroker();
+    for (let i = 2; i <= 40; i += 1) s.push([s.data.trade('AAPL', { i })]);
+    const down = await waitReadiness(
+      f.base,
+      (b) => b.error_class === 'kafka_produce' || b.error_class === 'kafka_metadata',
+      'kafka error class while the broker is down',
+      120_000,
+    );
+    assert.equal(down.gates.kafka, false);
+    assert.equal(f.exits.length, 0, 'no crash');
+
+    await broker.startBroker();
+    await waitReadiness(f.base, (b) => b.ready, 'ready after the broker returns', 180_000);
+    const records = await readTopic(kafka, topics.trades, { count: 40, timeoutMs: 120_000 });
+    const ids = records.map((r) => JSON.parse(r.value ?? '{}').payload.i as number);
+    assert.deepEqual(
+      [...new Set(ids)].sort((a, b) => a - b),
+      Array.from({ length: 40 }, (_, k) => k + 1),
+      'every event delivered',
+    );
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+      'in order',
+    );
+  });
+});
