@@ -36,6 +36,9 @@ export interface StatusInput {
 
 type Conditions = Record<ConditionType, ConditionValue>;
 
+/** metav1.Condition reason syntax; a forwarder reason code that does not fit is not used as one. */
+const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
 const c = (status: ConditionValue['status'], reason: string, message: string): ConditionValue => ({
   status,
   reason,
@@ -146,7 +149,8 @@ function probeConditions(input: StatusInput): Conditions {
     };
   }
   if (probe.kind === 'body') {
-    const reason = probe.body.reason ?? 'NotReady';
+    const reason =
+      probe.body.reason && CONDITION_REASON.test(probe.body.reason) ? probe.body.reason : 'NotReady';
     const message = `The forwarder is not ready yet (${reason}), since ${probe.body.since}.`;
     return {
       Ready: c('False', reason, message),

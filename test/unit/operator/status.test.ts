@@ -207,6 +207,14 @@ describe('computeStatus', () => {
     assert.equal(cond(rolling, 'Ready').reason, 'RollingOut');
   });
 
+  test('not ready without an error class: Ready False with the forwarder reason when it is a valid condition reason', () => {
+    const starting = run(forwarder(), { probe: body({ ready: false, reason: 'alpaca_connecting' }) });
+    assert.equal(cond(starting, 'Ready').reason, 'alpaca_connecting');
+    assert.equal(cond(starting, 'Degraded').status, 'False');
+    const odd = run(forwarder(), { probe: body({ ready: false, reason: '9_starts_with_digit' }) });
+    assert.equal(cond(odd, 'Ready').reason, 'NotReady');
+  });
+
   test('an invalid rendered config is Stalled InvalidSpec', () => {
     const s = run(forwarder(), { configError: 'streamUrl: Invalid URL' });
     assert.equal(cond(s, 'Stalled').reason, 'InvalidSpec');
