@@ -125,3 +125,16 @@ export class TestClient {
     return this.closed;
   }
 }
+
+/** Opens a client and returns it with the sim's id for its connection. */
+export async function connectTo(
+  sim: { log: import('../../sim/alpaca/log.ts').SimLog },
+  url: string,
+  opts: { msgpack?: boolean; headers?: Record<string, string> } = {},
+): Promise<{ client: TestClient; id: number }> {
+  const mark = sim.log.mark();
+  const client = new TestClient(url, opts);
+  await client.opened;
+  const rec = await sim.log.waitForConnection(() => true, { since: mark });
+  return { client, id: rec.id };
+}

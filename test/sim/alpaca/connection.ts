@@ -135,7 +135,7 @@ export abstract class SimConnection {
       connId: this.id,
       dir: 'in',
       binary: isBinary,
-      messages: decoded.ok ? [decoded.value] : null,
+      messages: decoded.ok ? [redact(decoded.value)] : null,
       bytes: data.byteLength,
     });
     try {
@@ -162,6 +162,17 @@ export abstract class SimConnection {
   protected abstract handle(frame: DecodedClientFrame): void;
   protected abstract onHandlerError(err: unknown): void;
   protected abstract onEnded(how: CloseHow): void;
+}
+
+const SECRET_KEYS = new Set(['secret', 'secret_key']);
+
+/** The message with secrets replaced, for the log (auth frames carry them). */
+function redact(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(redact);
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) ? '[redacted]' : redact(v)]),
+  );
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

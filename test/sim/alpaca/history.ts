@@ -53,9 +53,16 @@ export class History {
         return;
       }
     }
-    let i = list.length;
-    while (i > 0 && (list[i - 1] as HistoryItem).tNs > entry.tNs) i--;
-    list.splice(i, 0, entry);
+    // upper bound by time: equal timestamps keep arrival order
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as HistoryItem).tNs <= entry.tNs) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === list.length) list.push(entry);
+    else list.splice(lo, 0, entry);
   }
 
   /** Items of `kind` for `symbol` with start <= t <= end (ns), in time order. */

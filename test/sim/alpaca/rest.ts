@@ -1,6 +1,117 @@
+/**
+ * Historical REST API on the sim's HTTP server: `/v2/stocks/{bars|trades|quotes}` and
+ * `/v2/stocks/{symbol}/{bars|trades|quotes}`, with header auth (403), the per-minute request
+ * budget (429 `too many requests.`), recent-SIP entitlement (403), parameter validation (400/422)
+ * and pages built from what the stream emitted.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Account } from './accounts.ts';
 import type { SimContext } from './connection.ts';
+import { buildPage } from './rest-pages.ts';
+import { parseRestQuery, type RestKind } from './rest-query.ts';
+import { newYorkMidnight, SimTime } from './sim-time.ts';
 
-export function handleRest(_ctx: SimContext, _req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
+const RECENT_SIP_MS = 15 * 60_000;
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers }).end(text);
+}
+
+/** Per-key request counts in the current clock minute. */
+const budgets = new WeakMap<SimContext, Map<string, { window: number; used: number }>>();
+
+function takeBudget(ctx: SimContext, account: Account): { ok: boolean; headers: Record<string, string> } {
+  let map = budgets.get(ctx);
+  if (map === undefined) {
+    map = new Map();
+    budgets.set(ctx, map);
+  }
+  const window = Math.floor(ctx.clock.now() / 60_000);
+  let b = map.get(account.keyId);
+  if (b === undefined || b.window !== window) {
+    b = { window, used: 0 };
+    map.set(account.keyId, b);
+  }
+  const limit = account.restRequestsPerMinute;
+  const ok = b.used < limit;
+  if (ok) b.used++;
+  return {
+    ok,
+    headers: {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - b.used)),
+      'x-ratelimit-reset': String((window + 1) * 60),
+    },
+  };
+}
+
+export function handleRest(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://sim');
+  const logged = `${url.pathname}${url.search}`;
+  const finish = (status: number, keyId: string | null): void => {
+    ctx.log.add({ type: 'rest', at: ctx.clock.now(), path: logged, status, keyId });
+  };
+  const m = /^\/v2\/stocks\/(?:([^/]+)\/)?(bars|trades|quotes)$/.exec(url.pathname);
+  if (m === null) {
+    sendJson(res, 404, { message: 'Not Found' });
+    finish(404, null);
+    return;
+  }
+  if (req.method !== 'GET') {
+    sendJson(res, 405, { message: 'method not allowed' });
+    finish(405, null);
+    return;
+  }
+  const auth = ctx.accounts.fromHeaders(req.headers);
+  if (auth.state !== 'ok') {
+    sendJson(res, 403, { message: 'forbidden' });
+    finish(403, null);
+    return;
+  }
+  const account = auth.account;
+  const budget = takeBudget(ctx, account);
+  if (!budget.ok) {
+    res
+      .writeHead(429, { 'content-type': 'text/plain; charset=UTF-8', ...budget.headers })
+      .end('too many requests.');
+    finish(429, account.keyId);
+    return;
+  }
+  const pathSymbol = m[1] === undefined ? null : decodeURIComponent(m[1]);
+  const parsed = parseRestQuery(m[2] as RestKind, pathSymbol, url.searchParams);
+  if (!parsed.ok) {
+    const code = parsed.problem.status === 400 ? 40010001 : 42210000;
+    sendJson(res, parsed.problem.status, { code, message: parsed.problem.message }, budget.headers);
+    finish(parsed.problem.status, account.keyId);
+    return;
+  }
+  const q = parsed.query;
+  const now = ctx.clock.now();
+  const feed = q.feed ?? (account.feeds.includes('sip') ? 'sip' : 'iex');
+  const sipLimited = feed === 'sip' && !account.recentSip;
+  if (sipLimited && q.end !== null && q.end.ms > now - RECENT_SIP_MS) {
+    sendJson(res, 403, { message: 'subscription does not permit querying recent SIP data' }, budget.headers);
+    finish(403, account.keyId);
+    return;
+  }
+  const end = q.end ?? SimTime.fromMs(sipLimited ? now - RECENT_SIP_MS : now);
+  const start = q.start ?? newYorkMidnight(SimTime.fromMs(now));
+  const page = buildPage(ctx.history, q, start.ns, end.ns);
+  const body: Record<string, unknown> = {};
+  if (q.single) {
+    const symbol = q.symbols[0] as string;
+    body[q.kind] = page.items.get(symbol) ?? [];
+    body.symbol = symbol;
+  } else {
+    body[q.kind] = Object.fromEntries(page.items);
+  }
+  body.next_page_token = page.nextPageToken;
+  sendJson(res, 200, body, budget.headers);
+  finish(200, account.keyId);
 }

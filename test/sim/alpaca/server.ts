@@ -128,6 +128,11 @@ export class AlpacaSim {
     }
   }
 
+  /** Records messages as history for REST without streaming them (backfill before the stream started). */
+  record(messages: readonly unknown[]): void {
+    for (const m of messages.map(normaliseMessage)) this.ctx.history.record(m);
+  }
+
   /** Pushes at the given clock time (epoch ms). */
   pushAt(atMs: number, messages: readonly unknown[], opts: PushOptions = {}): TimerHandle {
     const msgs = messages.map(normaliseMessage);
