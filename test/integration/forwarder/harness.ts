@@ -30,14 +30,24 @@ export async function freshTopics(kafka: KafkaInfo): Promise<Topics> {
     status: uniqueTopic('fwd.status'),
     tradeUpdates: uniqueTopic('fwd.tu'),
   };
-  await createTopics(kafka, [
+  const specs = [
     { topic: t.trades, numPartitions: 3 },
     { topic: t.quotes, numPartitions: 3 },
     t.bars,
     t.status,
     t.tradeUpdates,
-  ]);
-  return t;
+  ];
+  // kafkajs' waitForLeaders can hit a transient retriable metadata error ("This server does not
+  // host this topic-partition") while the broker is busy creating other test files' topics;
+  // creating again is idempotent (existing topics are skipped) and waits for leaders again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await createTopics(kafka, specs);
+      return t;
+    } catch (err) {
+      if (attempt >= 5 || (err as { retriable?: boolean }).retriable !== true) throw err;
+    }
+  }
 }
 
 export function forwarderEnv(
