@@ -46,8 +46,10 @@ export function dedupKey(event: AlpacaEvent): string {
   switch (event.channel) {
     case 'trades':
       // Trade ids are per venue and symbol, not global: the symbol and exchange are part of the key.
+      // The message type is too: a cancel/error (`x`) carries the id of the trade it cancels and
+      // must not be dropped as a replay of that trade.
       return p.i !== undefined && p.i !== null
-        ? `trades:${event.symbol}:${str(p.x)}:${str(p.i)}`
+        ? `trades:${str(p.T ?? 't')}:${event.symbol}:${str(p.x)}:${str(p.i)}`
         : `trades:${event.symbol}:${t}:${hash(p)}`;
     case 'quotes':
       return `quotes:${event.symbol}:${t}:${hash(pick(p, QUOTE_FIELDS))}`;

@@ -81,6 +81,12 @@ describe('dedup keys (design §4.3)', () => {
     assert.notEqual(a, b);
   });
 
+  test('a cancel of a trade is not a replay of that trade', () => {
+    const trade = dedupKey(ev('trades', 'AAPL', { T: 't', i: 42, x: 'V', p: 1, s: 1 }));
+    const cancel = dedupKey(ev('trades', 'AAPL', { T: 'x', i: 42, x: 'V', p: 1, s: 1, a: 'C' }));
+    assert.notEqual(trade, cancel);
+  });
+
   test('a replayed trade has the same key whatever the payload key order', () => {
     const a = dedupKey(ev('trades', 'AAPL', { i: 7, x: 'V', p: 1.5, t: 'T' }));
     const b = dedupKey(ev('trades', 'AAPL', { t: 'T', p: 1.5, x: 'V', i: 7 }));
