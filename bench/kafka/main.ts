@@ -67,7 +67,11 @@ for (const r of results) {
     `${r.client.padEnd(14)}${fmt(r.recordsPerSecond)}${fmt(r.mbPerSecond, 2)}${fmt(r.seconds, 2)}${fmt(r.cpuUserMs + r.cpuSystemMs)}${fmt(r.maxRssMb, 1)}`,
   );
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? Number.NaN) + (s[m] ?? Number.NaN)) / 2;
+};
 const of = (c: string, f: (r: Result) => number) => median(results.filter((r) => r.client === c).map(f));
 const k = of('kafkajs', (r) => r.recordsPerSecond);
 const p = of('platformatic', (r) => r.recordsPerSecond);

@@ -12,6 +12,8 @@ import { type Batch, type BufferedRecord, RecordBuffer, recordBytes, toOutBatch 
 import type { EventSink, ProducedRecord, SinkHealth, SinkMetrics } from './sink.ts';
 import type { Timers } from './timers.ts';
 
+const CLOSE_GRACE_MS = 2_000;
+
 export interface BatchingOptions {
   topics: string[];
   lingerMs: number;
@@ -64,6 +66,8 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   let lingerTimer: unknown = null;
   let retryTimer: unknown = null;
   let retryAttempt = 0;
+  /** Set after a producer sequence error: the next connect starts a new producer session. */
+  let needsNewSession = false;
   let waiters: FlushWaiter[] = [];
 
   const sum = (f: (b: Batch) => number) => isolated.reduce((n, b) => n + f(b), 0);
@@ -138,6 +142,14 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   }
 
   async function connectOnce(): Promise<void> {
+    if (needsNewSession && client.resetProducer) {
+      log.warn(
+        { bufferedRecords: bufferedRecords() },
+        'kafka producer session reset after a sequence error; the unacked batch may be written twice',
+      );
+      await client.resetProducer();
+      needsNewSession = false;
+    }
     await client.connect();
     await client.checkTopics(o.topics);
     connected = true;
@@ -163,6 +175,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       inFlight = null;
     }
     if (c.reconnect) connected = false;
+    if (c.reason === 'kafka_producer_sequence_error') needsNewSession = true;
     retryAttempt++;
     const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(retryAttempt - 1, 20));
     log.warn(
@@ -326,7 +339,16 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
           { lostRecords: lost, bufferedBytes: bufferedBytes() },
           'kafka sink closed with unacked records',
         );
-      while (busy) await busy;
+      // An attempt still running (e.g. connecting to a dead broker) gets a short grace, then the
+      // client is disconnected under it so close() stays bounded.
+      if (busy) {
+        let graceTimer: unknown = null;
+        const grace = new Promise<void>((resolve) => {
+          graceTimer = timers.setTimeout(resolve, CLOSE_GRACE_MS);
+        });
+        await Promise.race([busy, grace]);
+        timers.clearTimeout(graceTimer);
+      }
       health.markClosed();
       try {
         await client.disconnect();

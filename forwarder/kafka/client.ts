@@ -22,4 +22,10 @@ export interface SinkClient {
   /** Resolves when the broker acked the whole batch; rejects otherwise. */
   sendBatch(batch: OutBatch): Promise<void>;
   disconnect(): Promise<void>;
+  /**
+   * Starts a new producer session (new producer id) after a sequence error the broker will not
+   * accept from the current one (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, fenced epoch).
+   * The unacked batch may then be written twice: the only duplicate source the sink accepts.
+   */
+  resetProducer?(): Promise<void>;
 }

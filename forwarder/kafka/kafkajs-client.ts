@@ -66,12 +66,14 @@ export function createKafkajsClient(
   registerLz4();
   const kafka = new kafkajs.Kafka(kafkajsConfig(config, logger, scrub, o));
   const idempotent = config.acks === -1;
-  const producer: Producer = kafka.producer({
-    idempotent,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
-  });
+  const newProducer = (): Producer =>
+    kafka.producer({
+      idempotent,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+  let producer = newProducer();
   const admin: Admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 } });
 
   return {
@@ -101,6 +103,11 @@ export function createKafkajsClient(
         timeout: o.requestTimeoutMs ?? 30_000,
         topicMessages: batch.topicMessages,
       });
+    },
+    async resetProducer() {
+      const old = producer;
+      producer = newProducer();
+      await old.disconnect().catch(() => undefined);
     },
     async disconnect() {
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);

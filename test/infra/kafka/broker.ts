@@ -57,6 +57,14 @@ export class KafkaStartError extends Error {
 
 const PORT_ATTEMPTS = 3;
 
+/** A base64url UUID that does not start with '-' (the storage tool's argument parser would read it as an option). */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export async function startBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
   const log = options.log ?? (() => undefined);
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
@@ -68,7 +76,7 @@ export async function startBroker(options: KafkaBrokerOptions = {}): Promise<Kaf
   const propsFile = join(dir, 'server.properties');
   const jvmOptions: JvmOptions = { classpath, log4jConfig, ...(options.heap ? { heap: options.heap } : {}) };
   const user: BrokerUser = { username: 'forwarder', password: randomBytes(12).toString('hex') };
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   await writeFile(log4jConfig, log4j2Properties());
   const tls = await makeBrokerTls(dir);
   const caPem = await readFile(tls.caFile, 'utf8');

@@ -305,3 +305,43 @@ test('records of several topics share a batch, grouped per topic in send order',
     ],
   });
 });
+
+test('a producer sequence error starts a new producer session before the batch is retried', async () => {
+  const { client, timers, sink, lines } = setup();
+  let resets = 0;
+  client.resetProducer = async () => {
+    resets++;
+  };
+  await sink.start();
+  sink.send(rec('A', 1));
+  timers.advance(30);
+  await settle();
+  const first = client.next();
+  first.reject(kafkaError('KafkaJSProtocolError', { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' }));
+  await settle();
+  timers.advance(100);
+  await settle();
+  assert.equal(resets, 1);
+  const retry = client.next();
+  assert.equal(retry.batch, first.batch);
+  retry.resolve();
+  await settle();
+  assert.equal(sink.health().ok, true);
+  assert.ok(lines.some((l) => l.includes('producer session reset')));
+});
+
+test('close stays bounded while a connect attempt hangs', async () => {
+  const { client, timers, sink } = setup();
+  client.autoConnect = false;
+  const starting = sink.start();
+  await settle();
+  assert.equal(client.connects.length, 1);
+  const closing = sink.close(100);
+  timers.advance(100);
+  await settle();
+  timers.advance(2_000);
+  await closing;
+  assert.equal(client.disconnected, true);
+  client.connects[0]?.reject(kafkaError('KafkaJSConnectionError', { code: 'ECONNREFUSED' }));
+  await starting;
+});

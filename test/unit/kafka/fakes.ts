@@ -53,6 +53,7 @@ export class FakeClient implements SinkClient {
   disconnected = false;
   /** When true, connect resolves at once. */
   autoConnect = true;
+  resetProducer?: () => Promise<void>;
 
   connect(): Promise<void> {
     if (this.autoConnect) return Promise.resolve();

@@ -1,6 +1,7 @@
 /** The test broker's connection info object and its config writer (pure parts, no broker). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { newClusterId } from '../../infra/kafka/broker.ts';
 import { scramArgs, serverProperties } from '../../infra/kafka/config.ts';
 import { KafkaInfo, type KafkaInfoData, kafkaFromEnv } from '../../infra/kafka/info.ts';
 
@@ -92,4 +93,11 @@ test('server.properties: loopback listeners, SASL mechanisms, RF 1, no auto topi
     '--add-scram',
     'SCRAM-SHA-256=[name=u,password=p]',
   ]);
+});
+
+test('cluster ids are 22-char base64url and never start with "-" (StorageTool would read an option)', () => {
+  for (let i = 0; i < 2000; i++) {
+    const id = newClusterId();
+    assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  }
 });
