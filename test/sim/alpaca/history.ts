@@ -28,6 +28,12 @@ const KIND_OF_TYPE: Record<string, HistoryKind> = {
 export class History {
   private readonly data = new Map<HistoryKind, Map<string, HistoryItem[]>>();
   private seq = 0;
+  /** Items kept per (kind, symbol); the oldest go first (bounded memory for long demo runs). */
+  private readonly limit: number;
+
+  constructor(limit = 200_000) {
+    this.limit = limit;
+  }
 
   /** Records a message the stream emitted (other types are ignored). */
   record(m: Message): void {
@@ -63,6 +69,7 @@ export class History {
     }
     if (lo === list.length) list.push(entry);
     else list.splice(lo, 0, entry);
+    if (list.length > this.limit) list.splice(0, Math.max(1, Math.floor(this.limit / 10)));
   }
 
   /** Items of `kind` for `symbol` with start <= t <= end (ns), in time order. */

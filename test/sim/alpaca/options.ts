@@ -46,6 +46,8 @@ export interface SimOptions {
   seed: number;
   /** Log every frame (switch off for benchmarks). */
   logFrames: boolean;
+  /** REST history kept per (kind, symbol); the oldest items are dropped beyond it. */
+  historyLimit: number;
 }
 
 export type SimOptionsInput = Partial<Omit<SimOptions, 'closeAfter'>> & {

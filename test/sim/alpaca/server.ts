@@ -237,10 +237,22 @@ export class AlpacaSim {
     this.ctx.sessions.clear();
   }
 
-  /** Stops generators and timers, closes every socket and the server. */
-  async close(): Promise<void> {
-    for (const g of this.generators) g.stop();
+  /**
+   * Stops generators and timers, ends every socket and the server. Default: sockets are dropped
+   * (fast, for tests); `how: 'close'` sends 1001 going away and waits up to `graceMs` for the
+   * clients' close replies before dropping what is left.
+   */
+  async close(opts: { how?: 'drop' | 'close'; graceMs?: number } = {}): Promise<void> {
+    for (const g of [...this.generators]) g.stop();
     for (const t of this.background) t.cancel();
+    if (opts.how === 'close' && this.conns.size > 0) {
+      const closed = [...this.conns.values()].map((c) => new Promise((r) => c.ws.once('close', r)));
+      for (const c of this.conns.values()) c.closeWith(1001, 'going away');
+      await Promise.race([
+        Promise.all(closed),
+        new Promise((r) => setTimeout(r, opts.graceMs ?? 1_000).unref()),
+      ]);
+    }
     for (const c of this.conns.values()) c.ws.terminate();
     this.wss.close();
     await new Promise<void>((resolve) => {
@@ -286,6 +298,7 @@ function resolveOptions(input: SimOptionsInput): SimOptions {
     tradingFrames: input.tradingFrames ?? 'binary',
     seed: input.seed ?? 42,
     logFrames: input.logFrames ?? true,
+    historyLimit: input.historyLimit ?? 200_000,
   };
 }
 
@@ -308,7 +321,7 @@ export async function startAlpacaSim(input: SimOptionsInput = {}): Promise<Alpac
     sessions: new SessionTable(options.clock, options.lingerMs),
     log,
     faults: new Faults(),
-    history: new History(),
+    history: new History(options.historyLimit),
   };
   const server = createServer((req, res) => handleRest(ctx, req, res));
   const wss = new WebSocketServer({
