@@ -4,11 +4,12 @@
  * next to the cache entry and is renamed into place only when complete, so an interrupted build
  * never leaves a half binary behind. A warm cache returns at once without touching Go.
  */
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BINARIES, type CacheLayout, cacheLayout } from '../cache-paths.ts';
 import { runCommand } from '../run-command.ts';
 import { KUBE_VERSION } from '../versions.ts';
+import { processAlive, withBuildLock } from './build-lock.ts';
 import {
   ETCD_LDFLAGS,
   ETCD_MODULE,
@@ -139,7 +140,24 @@ export async function ensureBinaries(
   if (cached) return { layout, stamp: cached, built: false };
 
   await mkdir(layout.versionDir, { recursive: true });
-  const work = await mkdtemp(path.join(layout.versionDir, 'build-'));
+  return withBuildLock(
+    path.join(layout.versionDir, 'build.lock'),
+    async () => {
+      const again = await validCache(layout, kubeVersion);
+      if (again) return { layout, stamp: again, built: false };
+      return build(layout, kubeVersion, log);
+    },
+    (pid) => log(`another process (pid ${pid}) is building the control-plane binaries; waiting for it`),
+  );
+}
+
+async function build(
+  layout: CacheLayout,
+  kubeVersion: string,
+  log: Log,
+): Promise<{ layout: CacheLayout; stamp: BuildStamp; built: boolean }> {
+  await removeAbandonedScratch(layout.versionDir);
+  const work = await mkdtemp(path.join(layout.versionDir, `build-${process.pid}-`));
   const started = Date.now();
   try {
     log(
@@ -157,5 +175,14 @@ export async function ensureBinaries(
     return { layout, stamp, built: true };
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Scratch directories (`build-<pid>-*`) left by builds whose process was killed. */
+async function removeAbandonedScratch(versionDir: string): Promise<void> {
+  for (const name of await readdir(versionDir)) {
+    const pid = /^build-(\d+)-/.exec(name)?.[1];
+    if (pid && !processAlive(Number(pid)))
+      await rm(path.join(versionDir, name), { recursive: true, force: true });
   }
 }
