@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { encode } from '@msgpack/msgpack';
 import { ManualClock } from '../../sim/alpaca/clock.ts';
 import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/server.ts';
 import { TestClient } from './ws-client.ts';
@@ -7,7 +8,10 @@ import { TestClient } from './ws-client.ts';
 describe('alpaca sim: msgpack', () => {
   let sim: AlpacaSim;
   before(async () => {
-    sim = await startAlpacaSim({ clock: new ManualClock() });
+    sim = await startAlpacaSim({
+      clock: new ManualClock(),
+      accounts: { PKTEST: { secret: 'SKTEST' }, PKPAID: { secret: 'SKPAID', symbolLimit: null } },
+    });
   });
   after(() => sim.close());
 
@@ -58,6 +62,38 @@ describe('alpaca sim: msgpack', () => {
     } finally {
       await compact.close();
     }
+  });
+
+  test('a msgpack subscribe fragmented into 32 KiB continuation frames is reassembled', async () => {
+    const c = new TestClient(sim.streamUrl('iex'), { msgpack: true });
+    await c.login('PKPAID', 'SKPAID');
+    const symbols = Array.from({ length: 20_000 }, (_, i) => `SYM${i}`);
+    const bytes = encode({ action: 'subscribe', trades: symbols });
+    assert.ok(bytes.byteLength > 3 * 32_768);
+    for (let off = 0; off < bytes.byteLength; off += 32_768) {
+      const chunk = bytes.subarray(off, off + 32_768);
+      c.ws.send(chunk, { binary: true, fin: off + 32_768 >= bytes.byteLength });
+    }
+    const [sub] = await c.next();
+    assert.equal((sub?.trades as string[] | undefined)?.length, 20_000);
+    await c.close();
+  });
+
+  test('options paths: JSON clients get 412, * quotes get 413', async () => {
+    const json = new TestClient(`${sim.urls.stream}/v1beta1/indicative`);
+    await json.login();
+    json.send({ action: 'subscribe', trades: ['AAPL240119C00190000'] });
+    assert.deepEqual(await json.next(), [
+      { T: 'error', code: 412, msg: 'option messages are only available in MsgPack format' },
+    ]);
+    await json.close();
+    const mp = new TestClient(`${sim.urls.stream}/v1beta1/opra`, { msgpack: true });
+    await mp.login();
+    mp.send({ action: 'subscribe', quotes: ['*'] });
+    assert.deepEqual(await mp.next(), [
+      { T: 'error', code: 413, msg: 'star subscription is not allowed for option quotes' },
+    ]);
+    await mp.close();
   });
 
   test('a JSON client may send JSON in binary frames', async () => {

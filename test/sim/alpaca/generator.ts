@@ -1,6 +1,6 @@
 /**
  * Generated mode for the demo and benchmarks: N events per second over M symbols, driven by the
- * sim clock. Trades and quotes follow a random walk; minute bars are aggregated from the trades
+ * sim clock (the count per tick follows elapsed clock time). Trades and quotes follow a random walk; minute bars are aggregated from the trades
  * actually sent and emitted just after each minute boundary (with the running daily bar), so
  * REST bars equal what the stream delivered. A small share of statuses, LULDs, corrections and
  * cancel-errors is mixed in.
@@ -52,6 +52,7 @@ export function startGenerator(sim: AlpacaSim, opts: GenerateOptions): Generator
   const dayAgg = new Map<string, Agg>();
   let minute = SimTime.fromMs(sim.clock.now()).floorTo(MINUTE_NS).ns;
   let carry = 0;
+  let lastTickMs = sim.clock.now();
   let sent = 0;
 
   const addTrade = (m: Message): void => {
@@ -101,7 +102,10 @@ export function startGenerator(sim: AlpacaSim, opts: GenerateOptions): Generator
       batch.push(...closeMinute());
       minute = now;
     }
-    carry += (opts.eventsPerSecond * tickMs) / 1000;
+    // by elapsed clock time, so late timers (a busy machine) do not lower the rate
+    const nowMs = sim.clock.now();
+    carry += (opts.eventsPerSecond * Math.max(0, nowMs - lastTickMs)) / 1000;
+    lastTickMs = nowMs;
     const n = Math.floor(carry);
     carry -= n;
     for (let i = 0; i < n; i++) {

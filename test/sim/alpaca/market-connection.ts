@@ -17,6 +17,7 @@ import {
   type Endpoint,
   ERRORS,
   errorMessage,
+  OPTIONS_PATHS,
   type StockChannel,
   WELCOME,
 } from './protocol.ts';
@@ -228,6 +229,16 @@ export class MarketConnection extends SimConnection {
     if (this.account === null) {
       this.sendError(ERRORS.notAuthenticated);
       return;
+    }
+    if (OPTIONS_PATHS.includes(this.endpoint.path)) {
+      if (this.encoding !== 'msgpack') {
+        this.sendError(ERRORS.optionsMsgpackOnly);
+        return;
+      }
+      if (action === 'subscribe' && Array.isArray(request.quotes) && request.quotes.includes('*')) {
+        this.sendError(ERRORS.optionsStarQuotes);
+        return;
+      }
     }
     const result = applySubscriptionRequest(this.subs, action, request, this.account.symbolLimit);
     if (!result.ok) {

@@ -13,8 +13,13 @@ export const ERRORS = {
   slowClient: { code: 407, msg: 'slow client' },
   insufficientSubscription: { code: 409, msg: 'insufficient subscription' },
   invalidSubscribeAction: { code: 410, msg: 'invalid subscribe action for this feed' },
+  insufficientScope: { code: 411, msg: 'insufficient scope' },
+  optionsMsgpackOnly: { code: 412, msg: 'option messages are only available in MsgPack format' },
+  optionsStarQuotes: { code: 413, msg: 'star subscription is not allowed for option quotes' },
   internalError: { code: 500, msg: 'internal error' },
 } as const;
+
+export const OPTIONS_PATHS = ['/v1beta1/indicative', '/v1beta1/opra'];
 
 export type ErrorName = keyof typeof ERRORS;
 export type AlpacaError = (typeof ERRORS)[ErrorName];
