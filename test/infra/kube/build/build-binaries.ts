@@ -50,6 +50,19 @@ function progressSink(label: string, log: Log): (line: string) => void {
   };
 }
 
+/**
+ * `go mod tidy` records the staging modules at the release tag, so -trimpath names them
+ * `module@v0.34.4` (not `@v0.0.0`): the build cache then matches across wrapper directories.
+ */
+async function goModTidy(dir: string, label: string, log: Log): Promise<void> {
+  log(`${label}: go mod tidy (downloads the module graph on the first run)`);
+  await runCommand('go', ['mod', 'tidy'], {
+    cwd: dir,
+    env: goEnv(),
+    onStderrLine: (l) => log(`${label}: ${l}`),
+  });
+}
+
 async function goBuild(
   dir: string,
   output: string,
@@ -104,6 +117,7 @@ async function buildInto(
   await writeFile(path.join(etcdDir, 'go.mod'), etcdWrapperGoMod(etcdVersion, goMod.Go ?? '1.24.0'));
   await writeFile(path.join(etcdDir, 'tools.go'), toolsGo([ETCD_MODULE]));
 
+  await goModTidy(kubeDir, `kube v${kubeVersion}`, log);
   await goBuild(
     kubeDir,
     `${bin}/`,
@@ -112,6 +126,7 @@ async function buildInto(
     `kube v${kubeVersion}`,
     log,
   );
+  await goModTidy(etcdDir, `etcd v${etcdVersion}`, log);
   await goBuild(etcdDir, path.join(bin, 'etcd'), [ETCD_MODULE], ETCD_LDFLAGS, `etcd v${etcdVersion}`, log);
   return { kubeVersion, etcdVersion, goVersion, recipe: RECIPE };
 }
