@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../sim/alpaca/clock.ts';
 import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/server.ts';
-import { TestClient } from './ws-client.ts';
+import { connectTo, TestClient } from './ws-client.ts';
 
 describe('alpaca sim: welcome, auth, subscribe, data (JSON)', () => {
   let sim: AlpacaSim;
@@ -18,12 +18,33 @@ describe('alpaca sim: welcome, auth, subscribe, data (JSON)', () => {
   });
   after(() => sim.close());
 
-  test('welcome is the first frame, alone, as a JSON text frame', async () => {
+  test('welcome is the first frame, alone, as a JSON text frame; permessage-deflate is negotiated', async () => {
     const c = new TestClient(sim.streamUrl('iex'));
     const f = await c.nextFrame();
     assert.equal(f.binary, false);
     assert.deepEqual(f.value, [{ T: 'success', msg: 'connected' }]);
+    assert.match(c.ws.extensions, /permessage-deflate/);
     await c.close();
+  });
+
+  test('header auth without the extra authenticated frame when so configured', async () => {
+    const quiet = await startAlpacaSim({
+      clock: new ManualClock(),
+      testStream: false,
+      headerAuthSendsAuthenticated: false,
+    });
+    try {
+      const { client, id } = await connectTo(quiet, quiet.streamUrl('iex'), {
+        headers: { 'APCA-API-KEY-ID': 'PKTEST', 'APCA-API-SECRET-KEY': 'SKTEST' },
+      });
+      assert.deepEqual(await client.next(), [{ T: 'success', msg: 'connected' }]);
+      client.send({ action: 'subscribe', quotes: ['AAPL'] });
+      assert.equal((await client.next())[0]?.T, 'subscription');
+      assert.equal(quiet.log.connection(id).keyId, 'PKTEST');
+      await client.close();
+    } finally {
+      await quiet.close();
+    }
   });
 
   test('auth, subscribe with set semantics and data for subscribed symbols only', async () => {
