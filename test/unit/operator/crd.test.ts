@@ -199,6 +199,23 @@ test('every CEL rule has a message and list maps have required keys', () => {
   assert.ok(rules >= 10, `expected the cross-field rules of the brief, found ${rules}`);
 });
 
+test('CEL rules on objects with a default guard every field with has() (the API server checks the raw default)', () => {
+  // kube-apiserver 1.34 evaluates a rule against the object's own `default` (e.g. {}) without
+  // applying the nested defaults first; an unguarded self.x then fails with "no such key".
+  const problems: string[] = [];
+  for (const [node, path] of allNodes()) {
+    if (!('default' in node)) continue;
+    for (const v of (node['x-kubernetes-validations'] as Node[] | undefined) ?? []) {
+      const rule = String(v.rule);
+      for (const [, field] of rule.matchAll(/self\.([A-Za-z0-9_]+)/g)) {
+        if (!rule.includes(`has(self.${field})`))
+          problems.push(`${path}: self.${field} unguarded in ${rule}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
 test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age point at schema fields', () => {
   const [version] = (crd.spec as Node).versions as Node[];
   const columns = (version?.additionalPrinterColumns ?? []) as Node[];
