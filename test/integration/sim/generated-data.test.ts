@@ -43,12 +43,12 @@ describe('alpaca sim: FAKEPACA test stream and generated mode', () => {
         trades: ['*'],
         quotes: ['AAPL', 'MSFT', 'SPY'],
         bars: ['*'],
+        updatedBars: ['*'],
         dailyBars: ['*'],
       });
       await c.next();
       const gen = sim.generate({ eventsPerSecond: 200, symbols: ['AAPL', 'MSFT', 'SPY'], rareShare: 0 });
       clock.advance(60_000); // 600 ticks; the one at 15:01:00 first closes the 15:00 bars
-      gen.stop();
       assert.equal(gen.sent, 200 * 60 + 3 + 3);
       const received: Record<string, unknown>[] = [];
       while (!received.some((m) => m.T === 'd' && m.S === 'SPY')) received.push(...(await c.next()));
@@ -79,6 +79,27 @@ describe('alpaca sim: FAKEPACA test stream and generated mode', () => {
         const { T: _t, S: _s, ...restForm } = bar;
         assert.deepEqual(body.bars, [restForm]);
       }
+      // a late trade for 15:00 arrives after 15:01:30 with the updated bar; REST then serves the updated bar
+      clock.advance(30_000);
+      gen.stop();
+      const more: Record<string, unknown>[] = [];
+      while (!more.some((m) => m.T === 'u')) more.push(...(await c.next()));
+      const u = more.find((m) => m.T === 'u') as Record<string, unknown>;
+      const lateTrade = more.find((m) => m.T === 't' && String(m.t) < '2026-01-05T15:01');
+      assert.equal(u.t, '2026-01-05T15:00:00Z');
+      assert.ok(lateTrade);
+      assert.equal(lateTrade.S, u.S);
+      const original = received.find((m) => m.T === 'b' && m.S === u.S) as Record<string, unknown>;
+      assert.equal(u.v, (original.v as number) + (lateTrade.s as number));
+      assert.equal(u.n, (original.n as number) + 1);
+      const res = await fetch(
+        `${sim.urls.rest}/v2/stocks/${u.S}/bars?timeframe=1Min&start=2026-01-05T15:00:00Z&end=2026-01-05T15:00:00Z`,
+        {
+          headers: { 'APCA-API-KEY-ID': 'PKTEST', 'APCA-API-SECRET-KEY': 'SKTEST' },
+        },
+      );
+      const { T: _u, S: _us, ...updatedForm } = u;
+      assert.deepEqual(((await res.json()) as { bars: unknown[] }).bars, [updatedForm]);
       // timestamps are RFC 3339 with nanosecond fractions, strictly increasing
       const ts = trades.map((t) => String(t.t));
       assert.ok(ts.every((t) => /^2026-01-05T15:00:\d{2}(\.\d{1,9})?Z$/.test(t)));

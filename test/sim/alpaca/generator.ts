@@ -21,6 +21,11 @@ export interface GenerateOptions {
   tradeShare?: number;
   /** Share of rare types (statuses, LULDs, corrections, cancel-errors) (default 0.01). */
   rareShare?: number;
+  /**
+   * One late trade per minute for the previous minute, sent after the half-minute mark with the
+   * updated bar (`u`) it causes, as Alpaca does (default true).
+   */
+  lateTrades?: boolean;
   seed?: number;
 }
 
@@ -51,6 +56,9 @@ export function startGenerator(sim: AlpacaSim, opts: GenerateOptions): Generator
   const minuteAgg = new Map<string, Agg>();
   const dayAgg = new Map<string, Agg>();
   let minute = SimTime.fromMs(sim.clock.now()).floorTo(MINUTE_NS).ns;
+  let previous: { start: bigint; bars: Map<string, Agg> } | null = null;
+  let lateDoneFor: bigint | null = null;
+  const lastTradeId = new Map<string, number>();
   let carry = 0;
   let lastTickMs = sim.clock.now();
   let sent = 0;
@@ -59,6 +67,7 @@ export function startGenerator(sim: AlpacaSim, opts: GenerateOptions): Generator
     const p = m.p as number;
     const s = m.s as number;
     for (const map of [minuteAgg, dayAgg]) {
+      lastTradeId.set(m.S as string, m.i as number);
       const a = map.get(m.S as string);
       if (a === undefined) map.set(m.S as string, { o: p, h: p, l: p, c: p, v: s, n: 1, pv: p * s });
       else {
@@ -91,8 +100,26 @@ export function startGenerator(sim: AlpacaSim, opts: GenerateOptions): Generator
     const out: Message[] = [];
     for (const [symbol, a] of minuteAgg) out.push(barOf('b', symbol, a, start));
     for (const symbol of minuteAgg.keys()) out.push(barOf('d', symbol, dayAgg.get(symbol) as Agg, day));
+    previous = { start: minute, bars: new Map(minuteAgg) };
     minuteAgg.clear();
     return out;
+  };
+
+  /** A trade of the previous minute reported late, and the updated bar it causes. */
+  const lateTrade = (): Message[] => {
+    if (previous === null || previous.bars.size === 0) return [];
+    const symbols = [...previous.bars.keys()];
+    const symbol = symbols[Math.floor(rng() * symbols.length)] as string;
+    const a = previous.bars.get(symbol) as Agg;
+    const t = new SimTime(previous.start + MINUTE_NS - BigInt(1 + Math.floor(rng() * 5_000_000)));
+    const trade = sim.data.trade(symbol, { p: a.c, s: 100, c: ['@', 'Z'], t });
+    lastTradeId.set(symbol, trade.i as number);
+    for (const agg of [a, dayAgg.get(symbol) as Agg]) {
+      agg.v += 100;
+      agg.n++;
+      agg.pv += a.c * 100;
+    }
+    return [trade, barOf('u', symbol, a, new SimTime(previous.start))];
   };
 
   const tick = (): void => {
@@ -101,6 +128,11 @@ export function startGenerator(sim: AlpacaSim, opts: GenerateOptions): Generator
     if (now !== minute) {
       batch.push(...closeMinute());
       minute = now;
+    }
+    const intoMinuteMs = sim.clock.now() - Number(minute / 1_000_000n);
+    if ((opts.lateTrades ?? true) && intoMinuteMs >= 30_000 && lateDoneFor !== minute) {
+      lateDoneFor = minute;
+      batch.push(...lateTrade());
     }
     // by elapsed clock time, so late timers (a busy machine) do not lower the rate
     const nowMs = sim.clock.now();
@@ -120,8 +152,8 @@ export function startGenerator(sim: AlpacaSim, opts: GenerateOptions): Generator
             : kind === 1
               ? sim.data.luld(symbol)
               : kind === 2
-                ? sim.data.correction(symbol)
-                : sim.data.cancelError(symbol);
+                ? sim.data.correction(symbol, { oi: lastTradeId.get(symbol) ?? 0 })
+                : sim.data.cancelError(symbol, { i: lastTradeId.get(symbol) ?? 0 });
       } else if (r < rareShare + (1 - rareShare) * tradeShare) {
         m = sim.data.trade(symbol);
         addTrade(m);
