@@ -133,18 +133,24 @@ export class PodProcessHandle {
 /**
  * Runs the container command in a private mount namespace (util-linux `unshare`, root) where each
  * volume is bind-mounted at its path in the pod, so the process sees exactly the files the pod
- * spec gives it (config file, CA, /tmp) at the paths the operator rendered. `unshare` execs the
- * shell, which execs the command: the pid is the container's, and signals reach it.
+ * spec gives it (config file, CA, service-account token, /tmp) at the paths the operator rendered.
+ * Every volume directory is opened first (fd 10, 11, ...) and bound from /proc/self/fd/N: a mount
+ * over /tmp must not hide the host paths of the volumes bound after it (the runner's work
+ * directory usually lives under /tmp). `unshare` execs bash, which execs the command: the pid is
+ * the container's, and signals reach it.
  */
 export function withMounts(plan: ProcessPlan): [string, string[]] {
   if (plan.mounts.length === 0) return [plan.command, plan.args];
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const fd = (i: number): number => 10 + i;
+  const open = plan.mounts.map((m, i) => `exec ${fd(i)}<${q(m.hostPath)}`);
   const steps = plan.mounts.map(
-    (m) => `mkdir -p ${q(m.containerPath)} && mount --bind ${q(m.hostPath)} ${q(m.containerPath)}`,
+    (m, i) => `mkdir -p ${q(m.containerPath)} && mount --bind /proc/self/fd/${fd(i)} ${q(m.containerPath)}`,
   );
-  const script = `set -e; ${steps.join('; ')}; exec "$@"`;
+  const close = plan.mounts.map((_, i) => `exec ${fd(i)}<&-`);
+  const script = `set -e; ${[...open, ...steps, ...close].join('; ')}; exec "$@"`;
   return [
     'unshare',
-    ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', plan.command, ...plan.args],
+    ['--mount', '--propagation', 'private', '--', 'bash', '-c', script, 'bash', plan.command, ...plan.args],
   ];
 }

@@ -6,11 +6,19 @@
  */
 import path from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import {
+  type ApiServerEndpoint,
+  SERVICE_ACCOUNT_MOUNT_PATH,
+  SERVICE_ACCOUNT_VOLUME,
+  type ServiceAccountFiles,
+} from './service-account-paths.ts';
 
 export interface ResolvedRefs {
   /** Secret data by name (already base64-decoded). */
   secrets: ReadonlyMap<string, Readonly<Record<string, string>>>;
   configMaps: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The pod's service-account token, CA and namespace; absent when it does not automount one. */
+  serviceAccount?: ServiceAccountFiles;
 }
 
 export interface VolumeContent {
@@ -18,7 +26,7 @@ export interface VolumeContent {
   hostDir: string;
   /** Files (name → content) for configMap/secret volumes; empty for emptyDir. */
   files: Record<string, string>;
-  kind: 'configMap' | 'secret' | 'emptyDir';
+  kind: 'configMap' | 'secret' | 'emptyDir' | 'serviceAccount';
   /** The source object's name, for configMap/secret volumes. */
   source?: string;
 }
@@ -54,6 +62,8 @@ export interface PlanInputs {
   commandForImage(image: string): LocalCommand;
   /** A free host port for each container port, decided by the caller. */
   hostPortFor(containerPort: number): number;
+  /** The API server as a container sees it (KUBERNETES_SERVICE_HOST/PORT), as a kubelet sets it. */
+  apiServer?: Pick<ApiServerEndpoint, 'host' | 'port'>;
 }
 
 export function planProcess(inputs: PlanInputs): ProcessPlan {
@@ -68,7 +78,12 @@ export function planProcess(inputs: PlanInputs): ProcessPlan {
 
   const volumes = planVolumes(pod, refs, podDir);
   const mounts = mountPaths(container, volumes);
-  const env = resolveEnv(pod, container, refs, ports);
+  if (refs.serviceAccount) addServiceAccount(refs.serviceAccount, podDir, volumes, mounts);
+  // The kubelet's service env vars come first; the container's own env overrides them.
+  const serviceEnv: Record<string, string> = inputs.apiServer
+    ? { KUBERNETES_SERVICE_HOST: inputs.apiServer.host, KUBERNETES_SERVICE_PORT: inputs.apiServer.port }
+    : {};
+  const env = resolveEnv(pod, container, refs, ports, serviceEnv);
 
   const probe = container.readinessProbe?.httpGet;
   let readiness: ProcessPlan['readiness'];
@@ -90,6 +105,27 @@ export function planProcess(inputs: PlanInputs): ProcessPlan {
     ...(readiness ? { readiness } : {}),
     terminationGraceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
   };
+}
+
+/**
+ * The service-account volume at its well-known path, unless the container mounts something there
+ * itself (then the kubelet skips it too).
+ */
+function addServiceAccount(
+  files: ServiceAccountFiles,
+  podDir: string,
+  volumes: Map<string, VolumeContent>,
+  mounts: ProcessPlan['mounts'],
+): void {
+  if (mounts.some((m) => m.containerPath === SERVICE_ACCOUNT_MOUNT_PATH)) return;
+  if (volumes.has(SERVICE_ACCOUNT_VOLUME))
+    throw new PodConfigError(
+      `volume name ${SERVICE_ACCOUNT_VOLUME} is reserved for the service-account token`,
+    );
+  const hostDir = path.join(podDir, 'volumes', SERVICE_ACCOUNT_VOLUME);
+  volumes.set(SERVICE_ACCOUNT_VOLUME, { hostDir, kind: 'serviceAccount', files: { ...files } });
+  mounts.push({ containerPath: SERVICE_ACCOUNT_MOUNT_PATH, hostPath: hostDir });
+  mounts.sort((a, b) => a.containerPath.length - b.containerPath.length);
 }
 
 function resolvePort(container: V1Container, port: number | string): number {
@@ -165,8 +201,9 @@ function resolveEnv(
   container: V1Container,
   refs: ResolvedRefs,
   ports: Map<number, number>,
+  base: Record<string, string>,
 ): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...base };
   for (const e of container.env ?? []) {
     let value: string | undefined;
     if (e.value !== undefined) {

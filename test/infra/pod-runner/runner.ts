@@ -3,7 +3,9 @@
  * selector to one pretend node, runs each pod's first container as a local process (see
  * pod-process.ts), reports phase/readiness/restarts in the pod status so the Deployment and
  * ReplicaSet controllers see real rollouts, keeps configMap volumes in sync with the atomic
- * `..data` swap, and on pod deletion stops the process (SIGTERM, grace period) before removing
+ * `..data` swap, gives each pod its ServiceAccount's credentials (TokenRequest token, CA and
+ * namespace at /var/run/secrets/kubernetes.io/serviceaccount, KUBERNETES_SERVICE_HOST/PORT; see
+ * service-account.ts), and on pod deletion stops the process (SIGTERM, grace period) before removing
  * the pod. Recreate rollouts therefore never run two forwarders at once, as on a real node.
  *
  * It polls the API server (a few requests per interval); it is test and demo infrastructure.
@@ -21,6 +23,7 @@ import {
 import { freePort } from './free-port.ts';
 import { type LocalCommand, PodConfigError, planProcess, type ResolvedRefs } from './pod-process.ts';
 import { PodProcessHandle } from './pod-process-handle.ts';
+import { ServiceAccountTokens } from './service-account.ts';
 
 export const HOST_PORTS_ANNOTATION = 'local-runner.torghut.io/host-ports';
 
@@ -59,6 +62,7 @@ interface Tracked {
 
 export class PodRunner {
   private readonly api: CoreV1Api;
+  private readonly tokens: ServiceAccountTokens;
   private readonly opts: Required<Omit<PodRunnerOptions, 'onContainerLine' | 'onError'>> &
     Pick<PodRunnerOptions, 'onContainerLine' | 'onError'>;
   private readonly tracked = new Map<string, Tracked>();
@@ -71,6 +75,7 @@ export class PodRunner {
 
   constructor(options: PodRunnerOptions) {
     this.api = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.tokens = new ServiceAccountTokens(options.kubeConfig);
     this.opts = { nodeName: 'local-runner', pollIntervalMs: 300, ...options };
   }
 
@@ -99,6 +104,7 @@ export class PodRunner {
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
     await Promise.allSettled([...this.tracked.values()].map((t) => t.handle.stop()));
+    for (const uid of this.tracked.keys()) this.tokens.forget(uid);
     this.tracked.clear();
   }
 
@@ -145,6 +151,7 @@ export class PodRunner {
     for (const [uid, t] of this.tracked) {
       if (!seen.has(uid)) {
         this.tracked.delete(uid);
+        this.tokens.forget(uid);
         await t.handle.stop();
       }
     }
@@ -161,6 +168,7 @@ export class PodRunner {
         try {
           if (t) await t.handle.stop();
           this.tracked.delete(uid);
+          this.tokens.forget(uid);
           await this.api
             .deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 })
             .catch((err: unknown) => {
@@ -192,7 +200,6 @@ export class PodRunner {
     if (pod.spec.nodeName !== this.opts.nodeName) return;
 
     let t = this.tracked.get(uid);
-    const refs = await this.resolveRefs(pod, namespace);
     if (t === undefined) {
       const podDir = path.join(this.opts.workDir, namespace, `${name}-${uid.slice(0, 8)}`);
       const ports = new Map<number, number>();
@@ -201,10 +208,11 @@ export class PodRunner {
       try {
         plan = planProcess({
           pod,
-          refs,
+          refs: await this.resolveRefs(pod, namespace),
           podDir,
           commandForImage: this.opts.commandForImage,
           hostPortFor: (p) => ports.get(p) ?? p,
+          apiServer: this.tokens.apiServer,
         });
       } catch (err) {
         if (err instanceof PodConfigError) {
@@ -246,17 +254,19 @@ export class PodRunner {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } else {
+      // The kubelet's periodic volume sync: ConfigMap/Secret changes and token refreshes.
       try {
         const fresh = planProcess({
           pod,
-          refs,
+          refs: await this.resolveRefs(pod, namespace),
           podDir: path.dirname(t.handle.logPath),
           commandForImage: this.opts.commandForImage,
           hostPortFor: (p) => t?.handle.plan.ports.get(p) ?? p,
+          apiServer: this.tokens.apiServer,
         });
         await t.handle.syncVolumes(fresh.volumes);
       } catch (err) {
-        if (!(err instanceof PodConfigError)) throw err;
+        if (!(err instanceof PodConfigError)) this.opts.onError?.(err);
       }
     }
 
@@ -304,7 +314,8 @@ export class PodRunner {
         if ((err as { code?: number }).code !== 404) throw err;
       }
     }
-    return { secrets, configMaps };
+    const serviceAccount = await this.tokens.filesFor(pod);
+    return { secrets, configMaps, ...(serviceAccount ? { serviceAccount } : {}) };
   }
 
   private async reportConfigError(pod: V1Pod, uid: string, message: string): Promise<void> {
