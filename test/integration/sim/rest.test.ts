@@ -157,6 +157,9 @@ describe('alpaca sim: historical REST consistent with the stream', () => {
       assert.match(r.body.message, new RegExp(bad.split('=')[0] as string));
     }
     assert.equal((await get('/v2/stocks/AAPL/candles')).status, 404);
+    const badEscape = await get('/v2/stocks/%E0%A4%A/bars?timeframe=1Min');
+    assert.equal(badEscape.status, 422);
+    assert.match(badEscape.body.message, /invalid symbol/);
   });
 
   test('recent SIP data is refused on the free plan (403) and served on a paid one', async () => {

@@ -11,6 +11,7 @@ import type { Faults } from './faults.ts';
 import type { History } from './history.ts';
 import type { CloseHow, ConnectionKind, ConnectionRecord, SimLog } from './log.ts';
 import type { SimOptions } from './options.ts';
+import type { RestBudget } from './rest-budget.ts';
 import type { SessionTable } from './session-table.ts';
 
 /** Shared simulator state handed to every connection. */
@@ -22,6 +23,7 @@ export interface SimContext {
   log: SimLog;
   faults: Faults;
   history: History;
+  restBudget: RestBudget;
 }
 
 export abstract class SimConnection {

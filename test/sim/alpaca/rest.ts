@@ -5,7 +5,6 @@
  * and pages built from what the stream emitted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Account } from './accounts.ts';
 import type { SimContext } from './connection.ts';
 import { buildPage } from './rest-pages.ts';
 import { parseRestQuery, type RestKind } from './rest-query.ts';
@@ -23,35 +22,17 @@ function sendJson(
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers }).end(text);
 }
 
-/** Per-key request counts in the current clock minute. */
-const budgets = new WeakMap<SimContext, Map<string, { window: number; used: number }>>();
-
-function takeBudget(ctx: SimContext, account: Account): { ok: boolean; headers: Record<string, string> } {
-  let map = budgets.get(ctx);
-  if (map === undefined) {
-    map = new Map();
-    budgets.set(ctx, map);
+/** Answers one REST request; a bug or odd input never takes the server down (500 instead). */
+export function handleRest(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
+  try {
+    answer(ctx, req, res);
+  } catch (err) {
+    if (!res.headersSent) sendJson(res, 500, { message: `internal error: ${(err as Error).message}` });
+    ctx.log.add({ type: 'rest', at: ctx.clock.now(), path: req.url ?? '', status: 500, keyId: null });
   }
-  const window = Math.floor(ctx.clock.now() / 60_000);
-  let b = map.get(account.keyId);
-  if (b === undefined || b.window !== window) {
-    b = { window, used: 0 };
-    map.set(account.keyId, b);
-  }
-  const limit = account.restRequestsPerMinute;
-  const ok = b.used < limit;
-  if (ok) b.used++;
-  return {
-    ok,
-    headers: {
-      'x-ratelimit-limit': String(limit),
-      'x-ratelimit-remaining': String(Math.max(0, limit - b.used)),
-      'x-ratelimit-reset': String((window + 1) * 60),
-    },
-  };
 }
 
-export function handleRest(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
+function answer(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sim');
   const logged = `${url.pathname}${url.search}`;
   const finish = (status: number, keyId: string | null): void => {
@@ -75,7 +56,7 @@ export function handleRest(ctx: SimContext, req: IncomingMessage, res: ServerRes
     return;
   }
   const account = auth.account;
-  const budget = takeBudget(ctx, account);
+  const budget = ctx.restBudget.take(account.keyId, account.restRequestsPerMinute);
   if (!budget.ok) {
     res
       .writeHead(429, { 'content-type': 'text/plain; charset=UTF-8', ...budget.headers })
@@ -83,7 +64,19 @@ export function handleRest(ctx: SimContext, req: IncomingMessage, res: ServerRes
     finish(429, account.keyId);
     return;
   }
-  const pathSymbol = m[1] === undefined ? null : decodeURIComponent(m[1]);
+  let pathSymbol: string | null = null;
+  try {
+    pathSymbol = m[1] === undefined ? null : decodeURIComponent(m[1]);
+  } catch {
+    sendJson(
+      res,
+      422,
+      { code: 42210000, message: `invalid symbol: ${JSON.stringify(m[1])}` },
+      budget.headers,
+    );
+    finish(422, account.keyId);
+    return;
+  }
   const parsed = parseRestQuery(m[2] as RestKind, pathSymbol, url.searchParams);
   if (!parsed.ok) {
     const code = parsed.problem.status === 400 ? 40010001 : 42210000;

@@ -21,6 +21,7 @@ import { MarketData, type Message, normaliseMessage } from './market-data.ts';
 import { DEFAULT_ACCOUNTS, type SimOptions, type SimOptionsInput } from './options.ts';
 import { endpointOf, type StockFeed } from './protocol.ts';
 import { handleRest } from './rest.ts';
+import { RestBudget } from './rest-budget.ts';
 import { SessionTable } from './session-table.ts';
 import { TradingConnection } from './trading-connection.ts';
 
@@ -322,6 +323,7 @@ export async function startAlpacaSim(input: SimOptionsInput = {}): Promise<Alpac
     log,
     faults: new Faults(),
     history: new History(options.historyLimit),
+    restBudget: new RestBudget(options.clock),
   };
   const server = createServer((req, res) => handleRest(ctx, req, res));
   const wss = new WebSocketServer({
@@ -335,7 +337,12 @@ export async function startAlpacaSim(input: SimOptionsInput = {}): Promise<Alpac
   let sim: AlpacaSim | null = null;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://sim').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://sim').pathname;
+    } catch {
+      path = req.url ?? '';
+    }
     const endpoint = endpointOf(path);
     const verdict = endpoint === null ? 404 : ctx.faults.upgradeVerdict(path, ctx.clock.now());
     if (endpoint === null || verdict !== null || sim === null) {
