@@ -65,7 +65,7 @@ describe('alpaca sim: fault switches', () => {
     sim.mute(id);
     const mark = sim.log.mark();
     sim.push([sim.data.trade('AAPL')]);
-    assert.equal(sim.log.events.slice(mark).filter((e) => e.type === 'frame' && e.connId === id).length, 0);
+    assert.equal(sim.log.eventsSince(mark).filter((e) => e.type === 'frame' && e.connId === id).length, 0);
     client.ws.ping();
     await once(client.ws, 'pong');
     sim.mute(id, false);
@@ -117,7 +117,7 @@ describe('alpaca sim: fault switches', () => {
     const mark = sim.log.mark();
     sim.pushAt(clock.now() + 5_000, [sim.data.trade('AAPL'), sim.data.trade('AAPL'), sim.data.trade('AAPL')]);
     clock.advance(4_999);
-    assert.equal(sim.log.events.slice(mark).filter((e) => e.type === 'frame' && e.connId === id).length, 0);
+    assert.equal(sim.log.eventsSince(mark).filter((e) => e.type === 'frame' && e.connId === id).length, 0);
     clock.advance(1);
     assert.equal((await client.next()).length, 3);
     await client.close();

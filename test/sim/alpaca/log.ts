@@ -61,6 +61,8 @@ export class SimLog {
   logFrames = true;
   private readonly maxEvents: number;
   private waiters = new Set<Waiter>();
+  /** Events trimmed off the front so far; marks stay valid across trims. */
+  private dropped = 0;
 
   constructor(maxEvents = 500_000) {
     this.maxEvents = maxEvents;
@@ -69,7 +71,12 @@ export class SimLog {
   add(event: LogEvent): void {
     if (event.type === 'frame' && !this.logFrames) return;
     this.events.push(event);
-    if (this.events.length > this.maxEvents) this.events.splice(0, this.events.length - this.maxEvents);
+    // trim in chunks (oldest first) so a long run stays bounded without O(n) work per event
+    if (this.events.length > this.maxEvents * 1.1) {
+      const drop = this.events.length - this.maxEvents;
+      this.events.splice(0, drop);
+      this.dropped += drop;
+    }
     for (const w of this.waiters) {
       if (w.predicate(event)) {
         this.waiters.delete(w);
@@ -86,7 +93,7 @@ export class SimLog {
     predicate: (e: LogEvent) => boolean,
     opts: { timeoutMs?: number; what?: string; since?: number } = {},
   ): Promise<E> {
-    const since = opts.since ?? 0;
+    const since = Math.max(0, (opts.since ?? 0) - this.dropped);
     const existing = this.events.slice(since).find(predicate);
     if (existing !== undefined) return Promise.resolve(existing as E);
     return new Promise<E>((resolve, reject) => {
@@ -109,9 +116,14 @@ export class SimLog {
     });
   }
 
-  /** Index to pass as `since` so waitFor only considers later events. */
+  /** Position to pass as `since` so waitFor only considers later events (stable across trims). */
   mark(): number {
-    return this.events.length;
+    return this.dropped + this.events.length;
+  }
+
+  /** Events logged after `mark`. */
+  eventsSince(mark: number): LogEvent[] {
+    return this.events.slice(Math.max(0, mark - this.dropped));
   }
 
   /** Waits for a connection to be opened (optionally matching) and returns its record. */

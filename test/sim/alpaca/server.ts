@@ -343,6 +343,9 @@ export async function startAlpacaSim(input: SimOptionsInput = {}): Promise<Alpac
     } catch {
       path = req.url ?? '';
     }
+    socket.on('error', () => {
+      // a client that resets during the handshake must not take the server down
+    });
     const endpoint = endpointOf(path);
     const verdict = endpoint === null ? 404 : ctx.faults.upgradeVerdict(path, ctx.clock.now());
     if (endpoint === null || verdict !== null || sim === null) {
