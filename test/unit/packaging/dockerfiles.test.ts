@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { FORWARDER_POD } from '../../../operator/desired/settings.ts';
 import { ensureTool, projectRoot, run } from './tools.ts';
 
 interface Instruction {
@@ -131,5 +132,13 @@ describe('container images', () => {
     }
     assert.deepEqual([...copied].sort(), [...admitted].sort());
     assert.ok(ignore.includes('**/*.test.ts'), 'test files stay out of the images');
+  });
+
+  test('the forwarder image user is the one the operator runs the forwarder pod as', async () => {
+    const ship = finalStage(
+      instructions(await readFile(path.join(projectRoot, 'Dockerfile.forwarder'), 'utf8')),
+    );
+    const user = ship.find((i) => i.op === 'USER')?.args;
+    assert.equal(user, `${FORWARDER_POD.runAsUser}:${FORWARDER_POD.runAsUser}`);
   });
 });
