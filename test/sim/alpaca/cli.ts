@@ -19,6 +19,9 @@ const sim = await startAlpacaSim({
   accounts: cfg.accounts,
   lingerMs: cfg.lingerMs,
   logFrames: cfg.logFrames,
+}).catch((err: unknown) => {
+  console.error(`alpaca-sim: cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
+  process.exit(1);
 });
 const generator =
   cfg.eventsPerSecond > 0
