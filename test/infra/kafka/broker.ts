@@ -20,7 +20,7 @@ import { KafkaInfo, type ListenerInfo } from './info.ts';
 import { requireClasspath } from './jars.ts';
 import { type JvmOptions, type JvmProcess, logTail, runJavaTool, spawnJvm } from './jvm.ts';
 import { freePorts } from './ports.ts';
-import { BrokerNotReadyError, waitUntilReady } from './ready.ts';
+import { BrokerNotReadyError, type ReadinessProbe, waitUntilReady } from './ready.ts';
 import { makeBrokerTls } from './tls.ts';
 import { KAFKA_VERSION } from './version.ts';
 
@@ -56,6 +56,23 @@ export class KafkaStartError extends Error {
 }
 
 const PORT_ATTEMPTS = 3;
+
+/** One readiness probe per listener, authenticating and verifying TLS like a real client. */
+function readinessProbes(ports: BrokerPorts, user: BrokerUser, caPem: string): ReadinessProbe[] {
+  const sasl = { mechanism: 'scram-sha-512' as const, username: user.username, password: user.password };
+  return [
+    { name: 'PLAINTEXT', config: { brokers: [`127.0.0.1:${ports.PLAINTEXT}`] } },
+    { name: 'SASL_PLAINTEXT', config: { brokers: [`127.0.0.1:${ports.SASL_PLAINTEXT}`], sasl } },
+    {
+      name: 'SASL_SSL',
+      config: {
+        brokers: [`127.0.0.1:${ports.SASL_SSL}`],
+        sasl,
+        ssl: { ca: [caPem], rejectUnauthorized: true },
+      },
+    },
+  ];
+}
 
 /** A base64url UUID that does not start with '-' (the storage tool's argument parser would read it as an option). */
 export function newClusterId(): string {
@@ -122,7 +139,7 @@ export async function startBroker(options: KafkaBrokerOptions = {}): Promise<Kaf
     }
     const candidate = spawnJvm(jvmOptions, 'kafka.Kafka', [propsFile], logFile);
     try {
-      await waitUntilReady(`127.0.0.1:${ports.PLAINTEXT}`, candidate, readyTimeoutMs);
+      await waitUntilReady(readinessProbes(ports, user, caPem), candidate, readyTimeoutMs);
       jvm = candidate;
     } catch (err) {
       await candidate.stop(5_000);
@@ -194,7 +211,7 @@ export async function startBroker(options: KafkaBrokerOptions = {}): Promise<Kaf
       await writeFile(logFile, `\n===== restart at ${new Date().toISOString()} =====\n`, { flag: 'a' });
       const next = spawnJvm(jvmOptions, 'kafka.Kafka', [propsFile], logFile);
       try {
-        await waitUntilReady(`127.0.0.1:${fixedPorts.PLAINTEXT}`, next, readyTimeoutMs);
+        await waitUntilReady(readinessProbes(fixedPorts, user, caPem), next, readyTimeoutMs);
       } catch (err) {
         await next.stop(5_000);
         throw new KafkaStartError(
