@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { validCache } from './build/stamp.ts';
-import { cacheLayout } from './cache-paths.ts';
+import { type CacheLayout, cacheLayout } from './cache-paths.ts';
 import { apiServerArgs, apiServerUrl, controllerManagerArgs, etcdArgs, etcdUrl } from './component-args.ts';
 import { CONTROL_PLANE_ENV } from './env-names.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -57,11 +57,32 @@ function notBuiltError(binDir: string): Error {
   );
 }
 
+/** Ports are picked free then bound by the child; another process may take one in between. */
+export function isPortClash(err: unknown): boolean {
+  return /address already in use/i.test(String((err as Error)?.message ?? err));
+}
+
+const START_ATTEMPTS = 3;
+
 export async function startPrivateControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
   const log = options.log ?? (() => {});
   const layout = cacheLayout(KUBE_VERSION);
   if ((await validCache(layout, KUBE_VERSION)) === undefined) throw notBuiltError(layout.binDir);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(layout, log);
+    } catch (err) {
+      if (!isPortClash(err) || attempt >= START_ATTEMPTS) throw err;
+      log(
+        `a port was taken by another process before the control plane bound it; retrying (attempt ${attempt + 1})`,
+      );
+      const dir = (err as { controlPlaneDir?: string }).controlPlaneDir;
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
 
+async function startOnce(layout: CacheLayout, log: (line: string) => void): Promise<ControlPlane> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kube-cp-'));
   const d = (name: string) => path.join(dir, name);
   await Promise.all(
@@ -164,10 +185,11 @@ export async function startPrivateControlPlane(options: StartOptions = {}): Prom
     };
   } catch (err) {
     await stopAll(started);
-    throw new Error(
+    const failure = new Error(
       `the test control plane failed to start (its files and logs are kept in ${dir}): ${(err as Error).message}`,
       { cause: err },
     );
+    throw Object.assign(failure, { controlPlaneDir: dir });
   }
 }
 
