@@ -1,0 +1,289 @@
+/**
+ * Test harness for running the operator in-process against the real control plane: a loopback
+ * /readyz stand-in per resource, a clock the test can move forward, a minimal kubelet stand-in
+ * (marks forwarder pods Running on 127.0.0.1), a log capture, and waits on reconciles and objects
+ * driven by events, never by sleeping.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import {
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1CustomResourceDefinition,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { pino } from 'pino';
+import type { ReadinessBody } from '../../../forwarder/contracts/readiness.ts';
+import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../../../operator/api/types.ts';
+import { loadConfig } from '../../../operator/controller/config.ts';
+import { HttpReadinessProbe } from '../../../operator/controller/probe.ts';
+import type { ReconcileReport } from '../../../operator/controller/reconcile.ts';
+import { type RunningOperator, startOperator } from '../../../operator/controller/runtime.ts';
+import { APP_NAME, LABEL_NAME } from '../../../operator/desired/names.ts';
+import { KubeClient } from '../../../operator/kube/client.ts';
+import { ListWatcher } from '../../../operator/kube/list-watcher.ts';
+import { POD } from '../../../operator/kube/resources.ts';
+import { type Cancel, realTimers, type Timers } from '../../../operator/kube/timers.ts';
+import { applyFile, waitFor } from '../../infra/kube/index.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const CRD_FILE = path.join(root, 'crds/alpacaforwarders.torghut.io.yaml');
+
+/** Applies the project's CRD (idempotent across concurrent test files) and waits until it is Established. */
+export async function installCrd(kubeconfigPath: string, kc: KubeConfig): Promise<void> {
+  await applyFile(kubeconfigPath, CRD_FILE);
+  await waitFor<V1CustomResourceDefinition, true>(
+    kc,
+    {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      plural: 'customresourcedefinitions',
+      fieldSelector: 'metadata.name=alpacaforwarders.torghut.io',
+    },
+    (items) =>
+      items.some((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'))
+        ? true
+        : undefined,
+    { what: 'the AlpacaForwarder CRD to be Established' },
+  );
+}
+
+export function readyBody(): ReadinessBody {
+  return {
+    ready: true,
+    error_class: null,
+    reason: null,
+    gates: { alpaca_ws: true, kafka: true, trade_updates: null },
+    since: '2026-11-22T10:00:00Z',
+    detail: {},
+  };
+}
+
+export function failingBody(errorClass: ReadinessBody['error_class'], reason: string | null): ReadinessBody {
+  return {
+    ready: false,
+    error_class: errorClass,
+    reason,
+    gates: {
+      alpaca_ws: errorClass?.startsWith('alpaca') !== true,
+      kafka: errorClass?.startsWith('kafka') !== true,
+      trade_updates: null,
+    },
+    since: '2026-11-22T10:00:00Z',
+    detail: {},
+  };
+}
+
+/** Loopback stand-in for the forwarders' /readyz: GET /<namespace>/<name>/readyz answers what the test set. */
+export class ReadyzStub {
+  readonly #answers = new Map<string, ReadinessBody>();
+  #server: Server | undefined;
+  #port = 0;
+  requests = 0;
+
+  async start(): Promise<void> {
+    this.#server = createServer((req, res) => {
+      this.requests++;
+      const m = /^\/([^/]+)\/([^/]+)\/readyz$/.exec(req.url ?? '');
+      const body = m ? this.#answers.get(`${m[1]}/${m[2]}`) : undefined;
+      if (!body) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => this.#server?.listen(0, '127.0.0.1', r));
+    this.#port = (this.#server.address() as AddressInfo).port;
+  }
+
+  set(namespace: string, name: string, body: ReadinessBody): void {
+    this.#answers.set(`${namespace}/${name}`, body);
+  }
+
+  probe(): HttpReadinessProbe {
+    return new HttpReadinessProbe({
+      resolveUrl: (t) =>
+        t.podIP ? `http://127.0.0.1:${this.#port}/${t.namespace}/${t.name}/readyz` : undefined,
+      timeoutMs: 5000,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise((r) => this.#server?.close(r));
+  }
+}
+
+/** Real timers, with a wall clock the test can move forward (stuckAfterSeconds, cooldowns). */
+export class OffsetTimers implements Timers {
+  offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  after(ms: number, fn: () => void): Cancel {
+    return realTimers.after(ms, fn);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+/**
+ * A kubelet stand-in for a control plane without nodes: every forwarder pod in the namespace is
+ * reported Running with IP 127.0.0.1 (the probe stub then answers for it).
+ */
+export function fakeKubelet(kc: KubeConfig, namespace: string): { stop(): void } {
+  const core = kc.makeApiClient(CoreV1Api);
+  const client = new KubeClient(kc, { apply: 'fake-kubelet', status: 'fake-kubelet' });
+  const marked = new Set<string>();
+  const mark = (pod: V1Pod) => {
+    const name = pod.metadata?.name;
+    if (!name || pod.metadata?.deletionTimestamp || pod.status?.phase === 'Running' || marked.has(name))
+      return;
+    marked.add(name);
+    const now = new Date().toISOString();
+    core
+      .patchNamespacedPodStatus(
+        {
+          namespace,
+          name,
+          body: {
+            status: {
+              phase: 'Running',
+              podIP: '127.0.0.1',
+              podIPs: [{ ip: '127.0.0.1' }],
+              startTime: now,
+              conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )
+      .catch(() => marked.delete(name));
+  };
+  const lw = new ListWatcher<V1Pod>(
+    client.watchSource<V1Pod>(
+      POD,
+      { namespace, labelSelector: `${LABEL_NAME}=${APP_NAME}` },
+      { timeoutSeconds: 60, inactivityMs: 120_000 },
+    ),
+    { onUpsert: mark, onDelete: () => {} },
+    { name: 'fake-kubelet', backoffBaseMs: 100, backoffMaxMs: 1000 },
+  );
+  lw.start();
+  return { stop: () => lw.stop() };
+}
+
+/** Every reconcile report, with a wait for the first one that matches. */
+
+export class ReconcileLog {
+  readonly reports: ReconcileReport[] = [];
+  #waiters: Array<{ match: (r: ReconcileReport) => boolean; resolve: (r: ReconcileReport) => void }> = [];
+
+  add = (r: ReconcileReport): void => {
+    this.reports.push(r);
+    for (const w of [...this.#waiters]) {
+      if (w.match(r)) {
+        this.#waiters.splice(this.#waiters.indexOf(w), 1);
+        w.resolve(r);
+      }
+    }
+  };
+
+  /** Resolves on the next (future) report that matches. */
+  next(match: (r: ReconcileReport) => boolean, timeoutMs = 60_000): Promise<ReconcileReport> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for a reconcile')), timeoutMs);
+      this.#waiters.push({
+        match,
+        resolve: (r) => {
+          clearTimeout(t);
+          resolve(r);
+        },
+      });
+    });
+  }
+}
+
+/** Captures every log line the operator writes. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly stream = new Writable({
+    write: (chunk, _enc, cb) => {
+      this.lines.push(String(chunk));
+      cb();
+    },
+  });
+}
+
+export interface TestOperatorOptions {
+  kc: KubeConfig;
+  namespaces: string[];
+  stub: ReadyzStub;
+  timers?: Timers;
+  logs?: LogCapture;
+  reconciles?: ReconcileLog;
+  env?: Record<string, string>;
+}
+
+/** The operator in-process, configured through the same env parsing as main.ts. */
+export function startTestOperator(o: TestOperatorOptions): Promise<RunningOperator> {
+  const config = loadConfig({
+    WATCH_NAMESPACES: o.namespaces.join(','),
+    OPERATOR_NAMESPACE: o.namespaces[0] ?? 'default',
+    FORWARDER_IMAGE: 'alpaca-forwarder:test',
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LEADER_ELECTION: 'false',
+    PROBE_INTERVAL_NOT_READY_SECONDS: '2',
+    PROBE_INTERVAL_READY_SECONDS: '5',
+    LOG_LEVEL: 'debug',
+    ...o.env,
+  });
+  const logger = pino({ level: 'debug' }, o.logs?.stream ?? new Writable({ write: (_c, _e, cb) => cb() }));
+  return startOperator({
+    config,
+    kubeConfig: o.kc,
+    logger,
+    probe: o.stub.probe(),
+    timers: o.timers,
+    queueBackoffBaseMs: 200,
+    queueBackoffMaxMs: 2000,
+    watchBackoffBaseMs: 200,
+    watchBackoffMaxMs: 2000,
+    onReconciled: o.reconciles?.add,
+  });
+}
+
+export { FIELD_MANAGER, STATUS_FIELD_MANAGER };
+
+/** Touches an annotation of the resource (a watch event → a reconcile); returns the new resourceVersion. */
+export async function poke(kc: KubeConfig, namespace: string, name: string): Promise<string> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const res: KubernetesObject = await objects.patch<KubernetesObject>(
+    {
+      apiVersion: 'torghut.io/v1alpha1',
+      kind: 'AlpacaForwarder',
+      metadata: { name, namespace, annotations: { 'test.torghut.io/poke': String(pokes++) } },
+    },
+    undefined,
+    undefined,
+    'test-poke',
+    undefined,
+    PatchStrategy.MergePatch,
+  );
+  return res.metadata?.resourceVersion ?? '';
+}
+let pokes = 0;
+
+/** Whether a reconcile report read the resource at or after resourceVersion rv (etcd revisions are integers). */
+export function readAtLeast(r: ReconcileReport, key: string, rv: string): boolean {
+  return r.key === key && r.resourceVersion !== undefined && BigInt(r.resourceVersion) >= BigInt(rv);
+}

@@ -1,0 +1,229 @@
+/**
+ * The 406 restart policy end to end: a forwarder whose /readyz keeps reporting
+ * alpaca_406_second_connection is restarted exactly once after stuckAfterSeconds (pod-template
+ * annotation + Event + status count), a second time only after the cooldown, never beyond the
+ * hourly budget, and then the resource is Stalled. The operator's clock is moved forward by the
+ * test (the CRD's minimums are 91 s and 60 s); reconciles are triggered and awaited, never slept on.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  EventsV1Api,
+  type EventsV1Event,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type V1Deployment,
+} from '@kubernetes/client-node';
+import type { AlpacaForwarder } from '../../../operator/api/types.ts';
+import type { RunningOperator } from '../../../operator/controller/runtime.ts';
+import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
+import { controlPlaneFromEnv, createTestNamespace, waitFor } from '../../infra/kube/index.ts';
+import {
+  failingBody,
+  fakeKubelet,
+  installCrd,
+  OffsetTimers,
+  poke,
+  ReadyzStub,
+  ReconcileLog,
+  readAtLeast,
+  startTestOperator,
+} from './harness.ts';
+
+const plane = controlPlaneFromEnv();
+let kc: KubeConfig;
+let ns: string;
+let op: RunningOperator;
+let kubelet: { stop(): void };
+const stub = new ReadyzStub();
+const clock = new OffsetTimers();
+const reconciles = new ReconcileLog();
+const NAME = 'stuck';
+
+before(async () => {
+  kc = plane.kubeConfig();
+  await installCrd(plane.kubeconfigPath, kc);
+  ns = await createTestNamespace(kc, 'op-406');
+  await stub.start();
+  kubelet = fakeKubelet(kc, ns);
+  op = await startTestOperator({ kc, namespaces: [ns], stub, timers: clock, reconciles });
+});
+
+after(async () => {
+  await op?.stop();
+  kubelet?.stop();
+  await stub.stop();
+});
+
+function waitForwarder<R>(check: (af: AlpacaForwarder) => R | undefined, what: string): Promise<R> {
+  return waitFor<AlpacaForwarder & KubernetesObject, R>(
+    kc,
+    {
+      apiVersion: 'torghut.io/v1alpha1',
+      kind: 'AlpacaForwarder',
+      plural: 'alpacaforwarders',
+      namespace: ns,
+      fieldSelector: `metadata.name=${NAME}`,
+    },
+    (items) => (items[0] ? check(items[0]) : undefined),
+    { what, timeoutMs: 90_000 },
+  );
+}
+
+/** The Deployment has finished rolling out (one updated pod, no old one), with the given restart annotation. */
+function rolledOut(restartedAt?: string): Promise<V1Deployment> {
+  return waitFor<V1Deployment, V1Deployment>(
+    kc,
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      plural: 'deployments',
+      namespace: ns,
+      fieldSelector: `metadata.name=${NAME}-forwarder`,
+    },
+    (items) => {
+      const d = items[0];
+      const st = d?.status;
+      const annotation = d?.spec?.template.metadata?.annotations?.[ANNOTATION_RESTARTED_AT];
+      return d &&
+        st &&
+        (restartedAt === undefined || annotation === restartedAt) &&
+        (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+        st.updatedReplicas === 1 &&
+        st.replicas === 1
+        ? d
+        : undefined;
+    },
+    { what: 'the forwarder Deployment to finish its rollout', timeoutMs: 90_000 },
+  );
+}
+
+/** Pokes the resource and resolves with the report of the first reconcile that saw the poke. */
+async function reconcileNow() {
+  const key = `${ns}/${NAME}`;
+  let rv = '';
+  const seen = reconciles.next((r) => rv !== '' && readAtLeast(r, key, rv));
+  rv = await poke(kc, ns, NAME);
+  return seen;
+}
+
+async function restartEvents(): Promise<EventsV1Event[]> {
+  const list = await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: ns });
+  return list.items.filter((e) => e.reason === 'RestartTriggered' && e.regarding?.name === NAME);
+}
+
+test('406 held past stuckAfterSeconds: one restart, a second only after the cooldown, none beyond the budget, then Stalled', async () => {
+  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+    namespace: ns,
+    body: {
+      metadata: { name: 'creds' },
+      stringData: {
+        APCA_API_KEY_ID: `PK${randomBytes(6).toString('hex')}`,
+        APCA_API_SECRET_KEY: randomBytes(16).toString('hex'),
+      },
+    },
+  });
+  stub.set(ns, NAME, failingBody('alpaca_406_second_connection', 'alpaca_406_connection_limit'));
+  await KubernetesObjectApi.makeApiClient(kc).patch(
+    {
+      apiVersion: 'torghut.io/v1alpha1',
+      kind: 'AlpacaForwarder',
+      metadata: { name: NAME, namespace: ns },
+      spec: {
+        feed: 'test',
+        symbols: ['FAKEPACA'],
+        credentialsSecretRef: { name: 'creds' },
+        backfill: { bars: { enabled: false }, gapFill: { enabled: false } },
+        kafka: { bootstrapServers: ['kafka:9092'], securityProtocol: 'PLAINTEXT' },
+        restartPolicy: {
+          on406: { enabled: true, stuckAfterSeconds: 91, cooldownSeconds: 300, maxRestartsPerHour: 2 },
+        },
+      },
+    },
+    undefined,
+    undefined,
+    'test-user',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+  await rolledOut();
+  await waitForwarder(
+    (a) => (a.status?.errorClass === 'alpaca_406_second_connection' ? true : undefined),
+    'errorClass 406',
+  );
+
+  // Not stuck long enough yet.
+  let r = await reconcileNow();
+  assert.equal(r.restarted, false);
+
+  // Past stuckAfterSeconds: exactly one restart.
+  clock.advance(92_000);
+  const first = await waitForwarder(
+    (a) => (a.status?.restarts?.count === 1 ? a : undefined),
+    'the first restart',
+  );
+  const restartedAt = first.status?.restarts?.restartedAt;
+  assert.ok(restartedAt);
+  const dep = await rolledOut(restartedAt);
+  assert.equal(dep.spec?.template.metadata?.annotations?.[ANNOTATION_RESTARTED_AT], restartedAt);
+  await waitFor<EventsV1Event, true>(
+    kc,
+    { apiVersion: 'events.k8s.io/v1', kind: 'Event', plural: 'events', namespace: ns },
+    (items) =>
+      items.some((e) => e.reason === 'RestartTriggered' && e.regarding?.name === NAME) ? true : undefined,
+    { what: 'a RestartTriggered Event' },
+  );
+  await waitForwarder(
+    (a) => (a.status?.errorClass === 'alpaca_406_second_connection' ? true : undefined),
+    '406 seen on the new pod',
+  );
+
+  // Stuck again for longer than stuckAfterSeconds, but inside the cooldown: no restart.
+  clock.advance(92_000);
+  r = await reconcileNow();
+  assert.equal(r.restarted, false);
+  r = await reconcileNow();
+  assert.equal(r.restarted, false);
+  assert.equal((await waitForwarder((a) => a, 'status')).status?.restarts?.count, 1);
+
+  // After the cooldown: the second restart.
+  clock.advance(300_000);
+  const second = await waitForwarder(
+    (a) => (a.status?.restarts?.count === 2 ? a : undefined),
+    'the second restart',
+  );
+  await rolledOut(second.status?.restarts?.restartedAt);
+  await waitForwarder(
+    (a) => (a.status?.errorClass === 'alpaca_406_second_connection' ? true : undefined),
+    '406 seen again',
+  );
+
+  // Budget (2 per hour) spent: no third restart, Stalled instead.
+  clock.advance(301_000);
+  const stalled = await waitForwarder(
+    (a) => (a.status?.conditions?.find((c) => c.type === 'Stalled')?.status === 'True' ? a : undefined),
+    'Stalled after the budget',
+  );
+  assert.equal(
+    stalled.status?.conditions?.find((c) => c.type === 'Stalled')?.reason,
+    'ConnectionHeldElsewhere',
+  );
+  r = await reconcileNow();
+  assert.equal(r.restarted, false);
+  assert.equal((await waitForwarder((a) => a, 'status')).status?.restarts?.count, 2);
+  assert.equal(reconciles.reports.filter((x) => x.restarted).length, 2, 'exactly two restarts were made');
+  assert.equal((await restartEvents()).length, 2, 'one Event per restart');
+  const last = await kc
+    .makeApiClient(AppsV1Api)
+    .readNamespacedDeployment({ namespace: ns, name: `${NAME}-forwarder` });
+  assert.equal(
+    last.spec?.template.metadata?.annotations?.[ANNOTATION_RESTARTED_AT],
+    (await waitForwarder((a) => a, 'status')).status?.restarts?.restartedAt,
+    'the template keeps the last restartedAt (server-side apply neither drops nor repeats it)',
+  );
+});
