@@ -3,6 +3,8 @@
  * config watch, gap fill; signals → graceful shutdown. Every part is created here and nowhere
  * else; each module below has one job and is tested on its own.
  */
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream } from 'pino';
 import { createGapFiller } from '../alpaca/backfill.ts';
 import type { DecodeIssue } from '../alpaca/decode-issues.ts';
@@ -20,6 +22,7 @@ import { createMetrics } from '../health/metrics.ts';
 import { evaluateReadiness, ReadinessTracker } from '../health/readiness.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
+import { type ConnectionLease, createKubeLease, noLease } from '../lease/lease.ts';
 import { createLogger } from '../log/logger.ts';
 import { DedupCache } from '../pipeline/dedup.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
@@ -40,6 +43,8 @@ export interface RunOptions {
   host?: string;
   /** Log destination (default stdout). */
   logDestination?: DestinationStream;
+  /** Kubernetes client config for the Lease (default: KUBECONFIG, ~/.kube/config or in-cluster). */
+  kubeConfig?: KubeConfig;
 }
 
 export interface RunningForwarder {
@@ -231,6 +236,29 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     );
   }
 
+  let lease: ConnectionLease = noLease;
+  if (config.lease.enabled && config.lease.namespace) {
+    let kubeConfig = options.kubeConfig;
+    if (!kubeConfig) {
+      kubeConfig = new KubeConfig();
+      kubeConfig.loadFromDefault();
+    }
+    lease = createKubeLease({
+      kubeConfig,
+      namespace: config.lease.namespace,
+      keyId: config.alpaca.keyId,
+      holder: options.env.POD_NAME?.trim() || hostname(),
+      durationSeconds: config.lease.durationSeconds,
+      logger,
+    });
+  }
+  const leaseAbort = new AbortController();
+  lease.onLost(() => {
+    // Another process holds the connection now: close ours at once (no 406 for it) and let the
+    // kubelet restart us; the next process waits for the lease.
+    void stop('lease_lost').then(() => options.exit(1));
+  });
+
   let watcher: ConfigWatcher | null = null;
   if (config.configFile) {
     watcher = watchConfigFile(config.configFile, {
@@ -247,6 +275,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     stopped ??= (async () => {
       stopping = true;
       for (const w of stopWaiters.splice(0)) w();
+      leaseAbort.abort();
       return shutdown(
         {
           logger,
@@ -254,8 +283,10 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
           sink,
           stopSources: async () => {
             watcher?.close();
-            await Promise.all([market?.stop(), trades?.stop()]);
             await startSinkDone.catch(() => {});
+            await Promise.all([market?.stop(), trades?.stop()]);
+            // Only after the close frames: the next holder may connect at once.
+            await lease.release();
           },
           release: () => health.close(),
         },
@@ -295,6 +326,10 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       });
     });
   })();
+  startSinkDone = startSinkDone.then(async () => {
+    if (stopping) return;
+    await lease.acquire(leaseAbort.signal).catch(() => {});
+  });
   void startSinkDone.then(() => {
     if (stopping) return;
     market?.start();

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { type RunningForwarder, runForwarder } from '../../../forwarder/app/run.ts';
+import { type RunningForwarder, type RunOptions, runForwarder } from '../../../forwarder/app/run.ts';
 import type { ReadinessBody } from '../../../forwarder/contracts/readiness.ts';
 import { createTopics, uniqueTopic } from '../../infra/kafka/clients.ts';
 import type { KafkaInfo } from '../../infra/kafka/info.ts';
@@ -108,7 +108,10 @@ export interface InProcess {
   base: string;
 }
 
-export async function startInProcess(env: Record<string, string>): Promise<InProcess> {
+export async function startInProcess(
+  env: Record<string, string>,
+  extra: Pick<RunOptions, 'kubeConfig'> = {},
+): Promise<InProcess> {
   const log = new CapturedLog();
   const exits: number[] = [];
   const running = await runForwarder({
@@ -118,6 +121,7 @@ export async function startInProcess(env: Record<string, string>): Promise<InPro
     onSignal: () => {},
     host: '127.0.0.1',
     logDestination: log,
+    ...extra,
   });
   if (running === null) throw new Error(`forwarder did not start:\n${log.text()}`);
   return { running, log, exits, base: `http://127.0.0.1:${running.health.healthPort}` };
