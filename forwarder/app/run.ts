@@ -16,6 +16,7 @@ import { type Env, readEnv } from '../config/env.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError, type Resolved } from '../config/resolve.ts';
 import { subscriptionsFor } from '../config/subscriptions.ts';
+import { createSymbolsPoller } from '../config/symbols-source.ts';
 import type { ForwarderConfig } from '../config/types.ts';
 import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
 import { createMetrics } from '../health/metrics.ts';
@@ -259,16 +260,39 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     void stop('lease_lost').then(() => options.exit(1));
   });
 
+  // Desired subscriptions: channels from the (live) config; symbols from symbolsFrom once it
+  // answered, else the static list.
+  let liveConfig = config;
+  let remoteSymbols: string[] | null = null;
+  const applySubscriptions = (): void => {
+    market?.updateSubscriptions(
+      subscriptionsFor({ symbols: remoteSymbols ?? liveConfig.symbols, channels: liveConfig.channels }),
+    );
+  };
   let watcher: ConfigWatcher | null = null;
   if (config.configFile) {
     watcher = watchConfigFile(config.configFile, {
       env: readEnv(options.env),
       initial: config,
       logger: logger.child({ component: 'config-watch' }),
-      onSubscriptions: (next) => market?.updateSubscriptions(subscriptionsFor(next)),
+      onSubscriptions: (next) => {
+        liveConfig = next;
+        applySubscriptions();
+      },
       onResult: (result) => metrics.configReloads(result),
     });
   }
+  const symbolsPoller = config.symbolsFrom
+    ? createSymbolsPoller({
+        url: config.symbolsFrom.url,
+        intervalMs: config.symbolsFrom.pollIntervalSeconds * 1000,
+        logger,
+        onSymbols: (symbols) => {
+          remoteSymbols = symbols;
+          applySubscriptions();
+        },
+      })
+    : null;
 
   let stopped: Promise<number> | null = null;
   const stop = (signal = 'stop'): Promise<number> => {
@@ -283,6 +307,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
           sink,
           stopSources: async () => {
             watcher?.close();
+            symbolsPoller?.stop();
             await startSinkDone.catch(() => {});
             await Promise.all([market?.stop(), trades?.stop()]);
             // Only after the close frames: the next holder may connect at once.
@@ -327,6 +352,9 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     });
   })();
   startSinkDone = startSinkDone.then(async () => {
+    if (stopping) return;
+    // The first symbolsFrom answer (or its failure) before connecting: subscribe once, right.
+    await symbolsPoller?.start();
     if (stopping) return;
     await lease.acquire(leaseAbort.signal).catch(() => {});
   });
