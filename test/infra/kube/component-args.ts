@@ -47,6 +47,9 @@ export function apiServerArgs(spec: ApiServerSpec): string[] {
     `--secure-port=${spec.port}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
+    // The lease reconciler would publish 127.0.0.1 as the kubernetes Endpoints, which validation
+    // rejects (loopback) and logs every few seconds; nothing here needs that Service's endpoints.
+    '--endpoint-reconciler-type=none',
     `--cert-dir=${spec.certDir}`,
     `--tls-cert-file=${spec.pki.servingCert}`,
     `--tls-private-key-file=${spec.pki.servingKey}`,
@@ -81,11 +84,14 @@ export interface ControllerManagerSpec {
   certDir: string;
 }
 
+/**
+ * No --authentication/--authorization-kubeconfig: only /healthz is used, which is always allowed, and
+ * with them the controller-manager logs errors forever about the request-header CA the API server
+ * does not have.
+ */
 export function controllerManagerArgs(spec: ControllerManagerSpec): string[] {
   return [
     `--kubeconfig=${spec.kubeconfig}`,
-    `--authentication-kubeconfig=${spec.kubeconfig}`,
-    `--authorization-kubeconfig=${spec.kubeconfig}`,
     '--leader-elect=false',
     '--use-service-account-credentials=false',
     `--controllers=${CONTROLLERS.join(',')}`,
