@@ -138,7 +138,7 @@ export class LeaseElector {
     let ok = false;
     let failure: unknown;
     try {
-      ok = await this.#withTimeout(this.#attempt(started), timings.renewDeadlineMs);
+      ok = await this.#withTimeout(this.#attempt(), timings.renewDeadlineMs);
     } catch (err) {
       failure = err;
     }
@@ -160,11 +160,12 @@ export class LeaseElector {
   }
 
   /** One get + create/replace. true when the Lease is ours afterwards. */
-  async #attempt(nowMs: number): Promise<boolean> {
-    const { identity, timings } = this.#o;
+  async #attempt(): Promise<boolean> {
+    const { identity, timings, clock } = this.#o;
     const record = await this.#store.get();
-    this.#observed = observe(record, this.#observed, this.#o.clock.now());
-    const d = decide(record, this.#observed.atMs, identity, this.#o.clock.now(), timings.leaseDurationMs);
+    const now = clock.now();
+    this.#observed = observe(record, this.#observed, now);
+    const d = decide(record, this.#observed.atMs, identity, now, timings.leaseDurationMs);
     if (d.kind === 'wait') {
       // Someone else holds it although we thought we did: they may be connecting now, so close
       // at once rather than at the renew deadline.
@@ -172,7 +173,8 @@ export class LeaseElector {
       this.#waiting(d.holder);
       return false;
     }
-    const spec = nextSpec(d, record, identity, timings, nowMs);
+    // Written times are the decision's: a takeover is never stamped before the expiry it saw.
+    const spec = nextSpec(d, record, identity, timings, now);
     try {
       this.#record =
         d.kind === 'create'
@@ -205,7 +207,7 @@ export class LeaseElector {
     if (this.#status.phase !== 'held_by_other' || this.#status.holder !== holder) {
       this.#o.logger.warn(
         { holder },
-        'connection lease held by another process; not connecting to Alpaca while it is live',
+        'connection lease held by another process; waiting (no Alpaca connection while it is live)',
       );
     }
     this.#update({ phase: 'held_by_other', holder, error: null });
