@@ -93,7 +93,6 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
       maxMs: spec.reconnect.maxMs,
       cooldown406Ms: spec.reconnect.after406Seconds * 1000,
     },
-    health: { port: FORWARDER_POD.healthPort, metricsPort: FORWARDER_POD.metricsPort },
     logLevel: settings.logLevel,
     shutdown: { gracePeriodMs: FORWARDER_POD.shutdownGraceMs },
     // Namespace from env POD_NAMESPACE (downward API).

@@ -38,6 +38,10 @@ function env(af: AlpacaForwarder): V1EnvVar[] {
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'NODE_ENV', value: 'production' },
+    // Ports live beside the container's `ports`, not in the config file, so whatever runs the
+    // container (a kubelet, or the local pod runner that remaps them) sees them in one place.
+    { name: 'HEALTH_PORT', value: String(FORWARDER_POD.healthPort) },
+    { name: 'METRICS_PORT', value: String(FORWARDER_POD.metricsPort) },
     secretEnv('ALPACA_KEY_ID', creds.name, creds.keyIdKey),
     secretEnv('ALPACA_SECRET_KEY', creds.name, creds.secretKeyKey),
   ];

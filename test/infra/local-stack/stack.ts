@@ -15,6 +15,13 @@ import { pino } from 'pino';
 import { loadConfig } from '../../../operator/controller/config.ts';
 import { HttpReadinessProbe, type ProbeTarget } from '../../../operator/controller/probe.ts';
 import { type RunningOperator, startOperator } from '../../../operator/controller/runtime.ts';
+import {
+  APP_NAME,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  MANAGED_BY,
+} from '../../../operator/desired/names.ts';
 import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
 import type { SimOptionsInput } from '../../sim/alpaca/options.ts';
 import { createTopics, type KafkaBroker, startPrivateKafka } from '../kafka/index.ts';
@@ -32,8 +39,7 @@ export const DEFAULT_TOPICS = [
   'torghut.status.v1',
   'torghut.trade-updates.v1',
 ];
-const INSTANCE_LABEL = 'app.kubernetes.io/instance';
-const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=alpaca-forwarder-operator';
+const FORWARDER_PODS = `${LABEL_NAME}=${APP_NAME},${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 
 export interface AlpacaEndpoints {
   streamUrl: string;
@@ -130,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => rm(workDir, { recursive: true, force: true }));
     const runner = new PodRunner({
       kubeConfig: controlPlane.kubeConfig(),
-      labelSelector: MANAGED_BY_SELECTOR,
+      labelSelector: FORWARDER_PODS,
       workDir,
       commandForImage: (image) => {
         if (!image.includes('alpaca-forwarder')) throw new Error(`no local command for image ${image}`);
@@ -174,7 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 export function localReadyzUrl(runner: PodRunner, target: ProbeTarget): string | undefined {
   const pod = runner
     .pods()
-    .find((p) => p.namespace === target.namespace && p.labels[INSTANCE_LABEL] === target.name);
+    .find((p) => p.namespace === target.namespace && p.labels[LABEL_INSTANCE] === target.name);
   if (pod === undefined) return undefined;
   const port = [...pod.hostPorts.values()][0];
   return port === undefined ? undefined : `http://127.0.0.1:${port}/readyz`;
