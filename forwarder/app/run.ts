@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream } from 'pino';
-import { createGapFiller } from '../alpaca/backfill.ts';
+import { backfillBars, createGapFiller } from '../alpaca/backfill.ts';
 import type { DecodeIssue } from '../alpaca/decode-issues.ts';
 import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
 import { createRestClient } from '../alpaca/rest-client.ts';
@@ -29,6 +29,7 @@ import { DedupCache } from '../pipeline/dedup.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import { SeqAllocator } from '../pipeline/seq.ts';
 import { systemMicros } from '../pipeline/time.ts';
+import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher } from '../status/publisher.ts';
 import { shutdown } from './shutdown.ts';
 
@@ -174,6 +175,9 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     nowMicros: systemMicros,
     logger: logger.child({ component: 'status' }),
   });
+  sink.onHealthChange(
+    createOverflowReporter({ feed: config.alpaca.feed, logger, publish: (e) => publishStatus.event(e) }),
+  );
   const onState = (state: StreamState): void => {
     states[state.stream] = state;
     metrics.streamState(state.stream, state.status);
@@ -364,10 +368,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     trades?.start();
     if (config.backfill.bars.enabled) {
       // Runs beside the live stream (never blocks the socket reader); dedup removes the overlap.
-      import('../alpaca/backfill.ts')
-        .then(({ backfillBars }) =>
-          backfillBars(rest, subscriptionsFor(config), Date.now(), config.backfill.bars.lookbackMinutes),
-        )
+      backfillBars(rest, subscriptionsFor(config), Date.now(), config.backfill.bars.lookbackMinutes)
         .then((events) => {
           logger.info({ events: events.length }, 'bars backfill done');
           if (!stopping) pipeline.handle(events);

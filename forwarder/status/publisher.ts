@@ -1,10 +1,10 @@
-/** Publishes stream state changes to the status topic through the sink. */
+/** Publishes stream state changes (and the sink's overflow reports) to the status topic. */
 import type { Logger } from 'pino';
 import type { StreamState } from '../alpaca/types.ts';
 import type { EventSink } from '../kafka/sink.ts';
 import type { SeqAllocator } from '../pipeline/seq.ts';
 import type { MicrosClock } from '../pipeline/time.ts';
-import { statusEnvelope, statusEvent } from './status-event.ts';
+import { type StatusEvent, statusEnvelope, statusEvent } from './status-event.ts';
 
 export interface StatusPublisherDeps {
   feed: string;
@@ -15,13 +15,19 @@ export interface StatusPublisherDeps {
   logger: Logger;
 }
 
-export function createStatusPublisher(
-  deps: StatusPublisherDeps,
-): (state: StreamState, lagMs?: number) => void {
-  return (state, lagMs) => {
-    const event = statusEvent(state, state.stream === 'trade_updates' ? 'alpaca' : deps.feed, lagMs);
-    const envelope = statusEnvelope(event, deps.seq.next('status', state.stream), deps.nowMicros());
-    deps.sink.send({ topic: deps.topic, key: state.stream, value: JSON.stringify(envelope) });
+export interface StatusPublisher {
+  (state: StreamState, lagMs?: number): void;
+  /** Publishes any status event (e.g. the Kafka overflow report), keyed by its stream. */
+  event(event: StatusEvent): void;
+}
+
+export function createStatusPublisher(deps: StatusPublisherDeps): StatusPublisher {
+  const send = (event: StatusEvent): void => {
+    const envelope = statusEnvelope(event, deps.seq.next('status', event.stream), deps.nowMicros());
+    deps.sink.send({ topic: deps.topic, key: event.stream, value: JSON.stringify(envelope) });
+  };
+  const publish = (state: StreamState, lagMs?: number): void => {
+    send(statusEvent(state, state.stream === 'trade_updates' ? 'alpaca' : deps.feed, lagMs));
     const level = state.status === 'error' ? 'warn' : 'info';
     deps.logger[level](
       {
@@ -34,4 +40,5 @@ export function createStatusPublisher(
       'stream state changed',
     );
   };
+  return Object.assign(publish, { event: send });
 }

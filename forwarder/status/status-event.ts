@@ -8,13 +8,16 @@ import type { Envelope } from '../generated/envelope.ts';
 import { formatMicros } from '../pipeline/time.ts';
 
 export interface StatusEvent {
-  stream: StreamState['stream'];
+  /** The stream, or `kafka` for the sink's own events (buffer overflow). */
+  stream: StreamState['stream'] | 'kafka';
   status: StreamState['status'];
   reason: string | null;
   error_class: StreamState['errorClass'];
   attempt: number;
   lag_ms?: number;
   next_attempt_at?: string;
+  /** Records dropped because the Kafka buffer was full (stream `kafka` only), since the last report. */
+  overflowed_records?: number;
   ts: string;
   feed: string;
 }
@@ -33,6 +36,25 @@ export function statusEvent(state: StreamState, feed: string, lagMs?: number): S
   if (state.nextAttemptAtMs !== undefined)
     event.next_attempt_at = new Date(state.nextAttemptAtMs).toISOString();
   return event;
+}
+
+/** Reported once Kafka takes records again: how many were lost to the bounded buffer meanwhile. */
+export function overflowEvent(
+  overflowed: number,
+  errorClass: StreamState['errorClass'],
+  atMs: number,
+  feed: string,
+): StatusEvent {
+  return {
+    stream: 'kafka',
+    status: 'degraded',
+    reason: 'kafka_buffer_overflow',
+    error_class: errorClass,
+    attempt: 0,
+    overflowed_records: overflowed,
+    ts: new Date(atMs).toISOString(),
+    feed,
+  };
 }
 
 export function statusEnvelope(event: StatusEvent, seq: number, ingestMicros: number): Envelope {
