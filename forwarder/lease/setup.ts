@@ -12,6 +12,12 @@ import { timingsFor } from './decide.ts';
 import { LeaseElector, type LeaseStatus } from './elector.ts';
 import { createKubeLeaseStore } from './kube-store.ts';
 import { leaseNameForKeyId } from './name.ts';
+import { type LeaseStore, LeaseStoreError } from './store.ts';
+
+function unavailableStore(err: LeaseStoreError): LeaseStore {
+  const fail = () => Promise.reject(err);
+  return { get: fail, create: fail, replace: fail };
+}
 
 export interface LeaseSettings {
   enabled: boolean;
@@ -47,20 +53,30 @@ export function setupConnectionLease(o: LeaseSetupOptions): LeaseSetup {
   }
   const name = leaseNameForKeyId(o.keyId);
   const logger = o.logger.child({ component: 'lease', lease: name, namespace: o.lease.namespace });
-  let kubeConfig = o.kubeConfig;
-  if (kubeConfig === undefined) {
-    kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault();
+  let store: LeaseStore;
+  try {
+    let kubeConfig = o.kubeConfig;
+    if (kubeConfig === undefined) {
+      kubeConfig = new KubeConfig();
+      kubeConfig.loadFromDefault();
+    }
+    store = createKubeLeaseStore({
+      kubeConfig,
+      namespace: o.lease.namespace,
+      name,
+      labels: {
+        'app.kubernetes.io/name': 'alpaca-forwarder',
+        'app.kubernetes.io/component': 'connection-lease',
+      },
+    });
+  } catch (err) {
+    // Keep running (health, metrics) and say why no connection is made: readiness shows
+    // lease_unavailable with error `kube_config`.
+    logger.error({ err: (err as Error).message }, 'no Kubernetes client config for the connection Lease');
+    store = unavailableStore(
+      new LeaseStoreError('kube_config', `Kubernetes client config: ${(err as Error).message}`),
+    );
   }
-  const store = createKubeLeaseStore({
-    kubeConfig,
-    namespace: o.lease.namespace,
-    name,
-    labels: {
-      'app.kubernetes.io/name': 'alpaca-forwarder',
-      'app.kubernetes.io/component': 'connection-lease',
-    },
-  });
   const lease = createConnectionLease({
     connections: o.connections,
     logger,
