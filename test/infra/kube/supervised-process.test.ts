@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -6,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { isPortClash } from './control-plane.ts';
-import { startProcess } from './supervised-process.ts';
+import { startProcess, withParentDeathSignal } from './supervised-process.ts';
 import { waitReady } from './wait-ready.ts';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'kube-proc-test-'));
@@ -94,4 +95,40 @@ test('a process that never gets ready times out naming the URL and the last answ
   } finally {
     await proc.stop();
   }
+});
+
+test('children die with a SIGKILLed parent (parent-death signal through setpriv)', async () => {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  const grandchild = `require('node:net').connect(${port}, '127.0.0.1'); setInterval(() => {}, 1000);`;
+  const parentScript = [
+    `import { startProcess } from ${JSON.stringify(new URL('./supervised-process.ts', import.meta.url).href)};`,
+    `await startProcess({ name: 'grandchild', command: process.execPath, args: ['-e', ${JSON.stringify(grandchild)}], logFile: ${JSON.stringify(path.join(dir, 'grandchild.log'))} });`,
+    'setInterval(() => {}, 1000);',
+  ].join('\n');
+  const connection = once(server, 'connection');
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', parentScript], { stdio: 'inherit' });
+  const [socket] = (await connection) as [net.Socket];
+  socket.on('error', () => {});
+  const closed = once(socket, 'close');
+  const parentExit = once(parent, 'exit');
+  parent.kill('SIGKILL');
+  const [, signal] = await parentExit;
+  assert.equal(signal, 'SIGKILL', 'the parent had no chance to clean up');
+  // The grandchild's only way to close this connection is to die: with its parent.
+  await closed;
+  server.close();
+});
+
+test('without setpriv the command is spawned as is', () => {
+  assert.deepEqual(withParentDeathSignal('/bin/etcd', ['--a'], false), {
+    command: '/bin/etcd',
+    args: ['--a'],
+  });
+  assert.deepEqual(withParentDeathSignal('/bin/etcd', ['--a'], true), {
+    command: '/usr/bin/setpriv',
+    args: ['--pdeathsig', 'SIGKILL', '--', '/bin/etcd', '--a'],
+  });
 });

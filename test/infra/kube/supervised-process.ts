@@ -1,11 +1,12 @@
 /**
  * One long-running child process of the control plane: stdout and stderr go to a log file, its
  * exit is observable, and stop() sends SIGTERM then SIGKILL after a bound. Every child still alive
- * when this Node process exits is SIGKILLed so a crashed test run leaves no strays behind.
+ * when this Node process exits is SIGKILLed, and where util-linux `setpriv` exists the child is
+ * started with a parent-death signal, so even a SIGKILLed test runner leaves no strays behind.
  * Failures name the process and its log, with the log's tail.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 
 export interface Exit {
   code: number | null;
@@ -57,12 +58,25 @@ export function describeExit(exit: Exit): string {
   return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
 
+const SETPRIV = '/usr/bin/setpriv';
+
+/** The command line to spawn: through `setpriv --pdeathsig SIGKILL` (it execs, keeping the pid) if available. */
+export function withParentDeathSignal(
+  command: string,
+  args: readonly string[],
+  setprivAvailable = existsSync(SETPRIV),
+): { command: string; args: string[] } {
+  if (!setprivAvailable) return { command, args: [...args] };
+  return { command: SETPRIV, args: ['--pdeathsig', 'SIGKILL', '--', command, ...args] };
+}
+
 export function startProcess(spec: StartSpec): Promise<SupervisedProcess> {
   installExitHook();
+  const line = withParentDeathSignal(spec.command, spec.args);
   const fd = openSync(spec.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(spec.command, spec.args, {
+    child = spawn(line.command, line.args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
       stdio: ['ignore', fd, fd],
