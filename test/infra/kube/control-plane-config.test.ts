@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { apiServerArgs, CONTROLLERS, controllerManagerArgs, etcdArgs } from './component-args.ts';
+import { startPrivateControlPlane } from './control-plane.ts';
 import { controlPlaneFromEnv } from './from-env.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import type { Pki } from './pki.ts';
 import { leafExtensions } from './pki.ts';
+import { runCommand } from './run-command.ts';
 import { stagingVersion } from './versions.ts';
 
 const pki: Pki = {
@@ -86,4 +91,24 @@ test('controlPlaneFromEnv without the variables says how to run the test', () =>
 test('staging modules carry v0.MINOR.PATCH of the release', () => {
   assert.equal(stagingVersion('1.34.4'), 'v0.34.4');
   assert.throws(() => stagingVersion('2.0'), /not of the form/);
+});
+
+test('starting a control plane before the binaries are built says how to build them', async () => {
+  const saved = process.env.PROJECT_CACHE;
+  const empty = await mkdtemp(path.join(os.tmpdir(), 'kube-empty-cache-'));
+  process.env.PROJECT_CACHE = empty;
+  try {
+    await assert.rejects(startPrivateControlPlane(), /not in the cache .*scripts\/build-kube\.sh/s);
+  } finally {
+    if (saved === undefined) delete process.env.PROJECT_CACHE;
+    else process.env.PROJECT_CACHE = saved;
+    await rm(empty, { recursive: true, force: true });
+  }
+});
+
+test('a missing tool is named with a hint', async () => {
+  await assert.rejects(
+    runCommand('no-such-tool-for-kube-tests', []),
+    /could not run no-such-tool-for-kube-tests: .*installed and on PATH/,
+  );
 });

@@ -31,7 +31,10 @@ export function runCommand(
       if (tail.length > 40) tail.shift();
       options.onStderrLine?.(line);
     });
-    child.on('error', (err) => reject(new Error(`could not run ${command}: ${err.message}`)));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      const hint = err.code === 'ENOENT' ? ` (is ${command} installed and on PATH?)` : '';
+      reject(new Error(`could not run ${command}: ${err.message}${hint}`));
+    });
     child.on('close', (code, signal) => {
       if (code === 0) {
         resolve(Buffer.concat(out).toString('utf8'));
