@@ -3,12 +3,13 @@
  * request in flight, LZ4, no auto topic creation; an admin client for the topic metadata check;
  * SASL (SCRAM-SHA-512/256, PLAIN) over PLAINTEXT or TLS verified against a CA file.
  */
-import type { Admin, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
+import type { Admin, KafkaConfig, PartitionMetadata, Producer, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { OutBatch, SinkClient } from './client.ts';
 import { kafkajsLevel, pinoLogCreator } from './kafkajs-logger.ts';
 import { registerLz4 } from './lz4.ts';
+import { createPartitionedSender } from './partitioned-sender.ts';
 import type { KafkaSinkConfig } from './sink.ts';
 
 export interface KafkajsClientOptions {
@@ -71,10 +72,42 @@ export function createKafkajsClient(
       idempotent,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
     });
   let producer = newProducer();
   const admin: Admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 } });
+  const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+
+  async function fetchPartitions(topic: string): Promise<PartitionMetadata[]> {
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = md.topics.find((x) => x.name === topic)?.partitions ?? [];
+    if (partitions.length === 0) {
+      throw Object.assign(new Error(`topic ${topic} has no partitions`), {
+        type: 'UNKNOWN_TOPIC_OR_PARTITION',
+      });
+    }
+    return partitions;
+  }
+
+  const sender = createPartitionedSender<PartitionMetadata>({
+    async fetchPartitions(topics) {
+      const out = new Map<string, PartitionMetadata[]>();
+      for (const t of topics) out.set(t, await fetchPartitions(t));
+      return out;
+    },
+    partitionFor: (topic, partitionMetadata, m) =>
+      partitioner({ topic, partitionMetadata, message: { key: m.key, value: m.value } }),
+    sendToLeader: async (topicMessages) => {
+      await producer.sendBatch({
+        acks: config.acks,
+        compression: kafkajs.CompressionTypes.LZ4,
+        timeout: o.requestTimeoutMs ?? 30_000,
+        topicMessages,
+      });
+    },
+    now: Date.now,
+  });
 
   return {
     async connect() {
@@ -82,27 +115,18 @@ export function createKafkajsClient(
       await admin.connect();
     },
     async checkTopics(topics) {
+      const found = new Map<string, PartitionMetadata[]>();
       for (const topic of topics) {
         try {
-          const md = await admin.fetchTopicMetadata({ topics: [topic] });
-          const t = md.topics.find((x) => x.name === topic);
-          if (!t || t.partitions.length === 0) {
-            throw Object.assign(new Error(`topic ${topic} has no partitions`), {
-              type: 'UNKNOWN_TOPIC_OR_PARTITION',
-            });
-          }
+          found.set(topic, await fetchPartitions(topic));
         } catch (err) {
           throw new Error(`metadata check of topic "${topic}" failed`, { cause: err });
         }
       }
+      sender.prime(found);
     },
     async sendBatch(batch: OutBatch) {
-      await producer.sendBatch({
-        acks: config.acks,
-        compression: kafkajs.CompressionTypes.LZ4,
-        timeout: o.requestTimeoutMs ?? 30_000,
-        topicMessages: batch.topicMessages,
-      });
+      await sender.send(batch);
     },
     async resetProducer() {
       const old = producer;
