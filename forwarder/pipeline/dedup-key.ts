@@ -40,9 +40,20 @@ function nested(payload: Record<string, unknown>, key: string): Record<string, u
   return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
 }
 
+/**
+ * One spelling per instant, so the same bar from msgpack over WS (`…:00.000000000Z`) and JSON
+ * over REST (`…:00Z`) gets the same key: fraction without trailing zeros, `+00:00` as `Z`.
+ */
+export function canonicalTs(t: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]00:00)$/i.exec(t);
+  if (!m) return t;
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return `${m[1]}${frac ? `.${frac}` : ''}Z`;
+}
+
 export function dedupKey(event: AlpacaEvent): string {
   const p = event.payload;
-  const t = event.eventTs ?? str(p.t);
+  const t = canonicalTs(event.eventTs ?? str(p.t));
   switch (event.channel) {
     case 'trades':
       // Trade ids are per venue and symbol, not global: the symbol and exchange are part of the key.

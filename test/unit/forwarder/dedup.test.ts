@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { AlpacaEvent } from '../../../forwarder/alpaca/types.ts';
 import { DedupCache } from '../../../forwarder/pipeline/dedup.ts';
-import { dedupKey } from '../../../forwarder/pipeline/dedup-key.ts';
+import { canonicalTs, dedupKey } from '../../../forwarder/pipeline/dedup-key.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -144,5 +144,20 @@ describe('dedup keys (design §4.3)', () => {
       );
     assert.notEqual(fill('e1'), fill('e2'));
     assert.equal(fill('e1'), fill('e1'));
+  });
+});
+
+describe('timestamp spelling in keys', () => {
+  test('msgpack (ns) and REST (s) spellings of one bar give one key', () => {
+    const ohlcv = { o: 1, h: 2, l: 0.5, c: 1.5, v: 100 };
+    const ws = { ...ev('bars', 'AAPL', { ...ohlcv }), eventTs: '2026-01-05T15:00:00.000000000Z' };
+    const rest = {
+      ...ev('bars', 'AAPL', { ...ohlcv }),
+      eventTs: '2026-01-05T15:00:00Z',
+      source: 'rest' as const,
+    };
+    assert.equal(dedupKey(ws), dedupKey(rest));
+    assert.equal(canonicalTs('2026-01-05T15:00:00.120+00:00'), '2026-01-05T15:00:00.12Z');
+    assert.notEqual(canonicalTs('2026-01-05T15:00:00.000000001Z'), canonicalTs('2026-01-05T15:00:00Z'));
   });
 });
