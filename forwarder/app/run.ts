@@ -4,7 +4,7 @@
  * else; each module below has one job and is tested on its own.
  */
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream } from 'pino';
 import { backfillBars, createGapFiller } from '../alpaca/backfill.ts';
 import type { DecodeIssue } from '../alpaca/decode-issues.ts';
@@ -23,7 +23,10 @@ import { createMetrics } from '../health/metrics.ts';
 import { evaluateReadiness, ReadinessTracker } from '../health/readiness.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
-import { type ConnectionLease, createKubeLease, noLease } from '../lease/lease.ts';
+import type { LeasedConnections } from '../lease/connection-lease.ts';
+import { createLeaseMetric } from '../lease/metrics.ts';
+import { applyLease } from '../lease/readiness.ts';
+import { type LeaseSetup, setupConnectionLease } from '../lease/setup.ts';
 import { createLogger } from '../log/logger.ts';
 import { DedupCache } from '../pipeline/dedup.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
@@ -124,12 +127,18 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     trade_updates: null,
   };
   const tracker = new ReadinessTracker(Date.now);
+  // Set below, before any connection; readiness may be asked for earlier.
+  let leaseSetup: LeaseSetup | null = null;
   const readinessState = () =>
-    evaluateReadiness({
-      marketData: states.market_data,
-      tradeUpdates: config.tradeUpdates.enabled ? states.trade_updates : undefined,
-      kafka: sink.health(),
-    });
+    applyLease(
+      evaluateReadiness({
+        marketData: states.market_data,
+        tradeUpdates: config.tradeUpdates.enabled ? states.trade_updates : undefined,
+        kafka: sink.health(),
+      }),
+      leaseSetup?.lease.status() ?? null,
+      leaseSetup?.name ?? null,
+    );
   let lastReadyLog = '';
   const readiness = () => {
     const state = readinessState();
@@ -217,52 +226,81 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
           logger.error({ gap, ...cls }, 'gap could not be filled; events in it may be missing'),
       })
     : null;
-  market = createMarketDataStream(
-    {
-      streamUrl: config.alpaca.streamUrl,
-      feed: config.alpaca.feed,
-      credentials,
-      subscriptions: subscriptionsFor(config),
-      reconnect,
-    },
-    {
-      logger,
-      onEvents: (events) => pipeline.handle(events),
-      onState,
-      onGap: gapFiller ? (gap) => gapFiller.fill(gap) : undefined,
-      onDecodeIssue,
-    },
-  );
-  let trades: TradeUpdatesStream | null = null;
-  if (config.tradeUpdates.enabled && config.tradeUpdates.streamUrl) {
-    trades = createTradeUpdatesStream(
-      { tradeStreamUrl: config.tradeUpdates.streamUrl, credentials, reconnect },
-      { logger, onEvents: (events) => pipeline.handle(events), onState, onDecodeIssue },
+  // Streams are single-use (stop() is final): after a lost Lease, fresh ones replace them.
+  const createMarket = (subscriptions: ReturnType<typeof subscriptionsFor>): MarketDataStream =>
+    createMarketDataStream(
+      {
+        streamUrl: config.alpaca.streamUrl,
+        feed: config.alpaca.feed,
+        credentials,
+        subscriptions,
+        reconnect,
+      },
+      {
+        logger,
+        onEvents: (events) => pipeline.handle(events),
+        onState,
+        onGap: gapFiller ? (gap) => gapFiller.fill(gap) : undefined,
+        onDecodeIssue,
+      },
     );
-  }
+  const tradeStreamUrl = config.tradeUpdates.enabled ? config.tradeUpdates.streamUrl : null;
+  const createTrades = (): TradeUpdatesStream | null =>
+    tradeStreamUrl
+      ? createTradeUpdatesStream(
+          { tradeStreamUrl, credentials, reconnect },
+          { logger, onEvents: (events) => pipeline.handle(events), onState, onDecodeIssue },
+        )
+      : null;
+  market = createMarket(subscriptionsFor(config));
+  let trades = createTrades();
+  let streamsUsed = false;
+  /** The Alpaca connections, opened and closed by the connection Lease (design §4.1). */
+  const connections: LeasedConnections = {
+    open() {
+      if (streamsUsed) {
+        market = createMarket(market?.subscriptions().desired ?? subscriptionsFor(config));
+        trades = createTrades();
+        states.market_data = null;
+        states.trade_updates = null;
+      }
+      streamsUsed = true;
+      market?.start();
+      trades?.start();
+      if (config.backfill.bars.enabled) {
+        // Runs beside the live stream (never blocks the socket reader); dedup removes the overlap.
+        const subs = market?.subscriptions().desired ?? subscriptionsFor(config);
+        backfillBars(rest, subs, Date.now(), config.backfill.bars.lookbackMinutes)
+          .then((events) => {
+            logger.info({ events: events.length }, 'bars backfill done');
+            if (!stopping) pipeline.handle(events);
+          })
+          .catch((err) => logger.error({ err: (err as Error).message }, 'bars backfill failed'));
+      }
+    },
+    async close() {
+      await Promise.all([market?.stop(), trades?.stop()]);
+    },
+  };
 
-  let lease: ConnectionLease = noLease;
-  if (config.lease.enabled && config.lease.namespace) {
-    let kubeConfig = options.kubeConfig;
-    if (!kubeConfig) {
-      kubeConfig = new KubeConfig();
-      kubeConfig.loadFromDefault();
-    }
-    lease = createKubeLease({
-      kubeConfig,
-      namespace: config.lease.namespace,
-      keyId: config.alpaca.keyId,
-      holder: options.env.POD_NAME?.trim() || hostname(),
-      durationSeconds: config.lease.durationSeconds,
-      logger,
-    });
-  }
-  const leaseAbort = new AbortController();
-  lease.onLost(() => {
-    // Another process holds the connection now: close ours at once (no 406 for it) and let the
-    // kubelet restart us; the next process waits for the lease.
-    void stop('lease_lost').then(() => options.exit(1));
+  // Connect only while holding the Lease named after the key id; a lost Lease closes the sockets
+  // at once and they reopen when it is back. Disabled (no Kubernetes access) when lease.enabled
+  // is false.
+  const leaseMetric = createLeaseMetric(metrics.registry);
+  const lease = setupConnectionLease({
+    lease: config.lease,
+    keyId: config.alpaca.keyId,
+    identity: options.env.POD_NAME?.trim() || hostname(),
+    connections,
+    logger,
+    onStatus: (status) => {
+      leaseMetric(status);
+      readiness();
+    },
+    ...(options.kubeConfig ? { kubeConfig: options.kubeConfig } : {}),
   });
+  leaseSetup = lease;
+  leaseMetric(lease.lease.status());
 
   // Desired subscriptions: channels from the (live) config; symbols from symbolsFrom once it
   // answered, else the static list.
@@ -303,7 +341,6 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     stopped ??= (async () => {
       stopping = true;
       for (const w of stopWaiters.splice(0)) w();
-      leaseAbort.abort();
       return shutdown(
         {
           logger,
@@ -313,9 +350,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
             watcher?.close();
             symbolsPoller?.stop();
             await startSinkDone.catch(() => {});
-            await Promise.all([market?.stop(), trades?.stop()]);
-            // Only after the close frames: the next holder may connect at once.
-            await lease.release();
+            // Close frames first, then the Lease is released: the next holder may connect at once.
+            await lease.lease.shutdown();
           },
           release: () => health.close(),
         },
@@ -359,22 +395,10 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     if (stopping) return;
     // The first symbolsFrom answer (or its failure) before connecting: subscribe once, right.
     await symbolsPoller?.start();
-    if (stopping) return;
-    await lease.acquire(leaseAbort.signal).catch(() => {});
   });
   void startSinkDone.then(() => {
-    if (stopping) return;
-    market?.start();
-    trades?.start();
-    if (config.backfill.bars.enabled) {
-      // Runs beside the live stream (never blocks the socket reader); dedup removes the overlap.
-      backfillBars(rest, subscriptionsFor(config), Date.now(), config.backfill.bars.lookbackMinutes)
-        .then((events) => {
-          logger.info({ events: events.length }, 'bars backfill done');
-          if (!stopping) pipeline.handle(events);
-        })
-        .catch((err) => logger.error({ err: (err as Error).message }, 'bars backfill failed'));
-    }
+    // Connects once the Lease is ours (at once when the Lease is disabled).
+    if (!stopping) lease.lease.start();
   });
 
   return { config, health, stop };
