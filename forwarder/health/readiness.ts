@@ -60,8 +60,13 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessState {
   const tu = inputs.tradeUpdates === undefined ? null : streamFailure('trade_updates', inputs.tradeUpdates);
   if (tu) failures.push(tu);
   if (!inputs.kafka.ok) {
-    const errorClass = inputs.kafka.errorClass ?? 'unknown';
-    failures.push({ gate: 'kafka', errorClass, reason: safeReason(inputs.kafka.reason, errorClass) });
+    // No class from the sink = not connected yet (or closed): like a connecting stream, no error.
+    const errorClass = inputs.kafka.errorClass;
+    failures.push({
+      gate: 'kafka',
+      errorClass,
+      reason: safeReason(inputs.kafka.reason, errorClass ?? 'kafka_connecting'),
+    });
   }
   const first = [...failures].sort((a, b) => rank(a) - rank(b))[0];
   return {

@@ -75,6 +75,17 @@ describe('readiness', () => {
     assert.equal(s.reason, 'kafka_sasl_authentication_failed');
   });
 
+  test('Kafka not connected yet: not ready without an error class', () => {
+    const s = evaluateReadiness({
+      marketData: healthy('market_data'),
+      tradeUpdates: undefined,
+      kafka: { ...kafkaOk, ok: false, reason: 'kafka_not_connected' },
+    });
+    assert.equal(s.ready, false);
+    assert.equal(s.error_class, null);
+    assert.equal(s.reason, 'kafka_not_connected');
+  });
+
   test('a raw upstream string is never passed through as reason', () => {
     const s = evaluateReadiness({
       marketData: {
