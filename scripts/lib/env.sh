@@ -45,8 +45,12 @@ ensure_deps() {
   local want
   want="$( (cat "$ROOT/package-lock.json"; node --version) | sha256sum | cut -d' ' -f1)"
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    log "installing npm dependencies (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    log "installing npm dependencies from package-lock.json"
+    # Not `npm ci`: the registry this project is built from lacks some of @biomejs/biome's
+    # optional per-platform binaries (e.g. cli-darwin-x64@2.6.8 answers 404), so they are not in
+    # the lock and `npm ci` refuses it as out of sync. `npm install --no-save` installs the locked
+    # versions and never rewrites package.json or the lock.
+    (cd "$ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error)
     echo "$want" > "$stamp"
   fi
 }
