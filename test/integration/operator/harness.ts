@@ -81,17 +81,36 @@ export function failingBody(errorClass: ReadinessBody['error_class'], reason: st
   };
 }
 
-/** Loopback stand-in for the forwarders' /readyz: GET /<namespace>/<name>/readyz answers what the test set. */
+export interface StubRequest {
+  namespace: string;
+  name: string;
+  podIP: string;
+}
+
+/**
+ * Loopback stand-in for the forwarders' /readyz: GET /<namespace>/<name>/<podIP>/readyz answers
+ * what the test set for that resource, and records which pod was asked.
+ */
 export class ReadyzStub {
   readonly #answers = new Map<string, ReadinessBody>();
+  readonly #waiters: Array<{ match: (r: StubRequest) => boolean; resolve: () => void }> = [];
   #server: Server | undefined;
   #port = 0;
-  requests = 0;
+  readonly requests: StubRequest[] = [];
 
   async start(): Promise<void> {
     this.#server = createServer((req, res) => {
-      this.requests++;
-      const m = /^\/([^/]+)\/([^/]+)\/readyz$/.exec(req.url ?? '');
+      const m = /^\/([^/]+)\/([^/]+)\/([^/]+)\/readyz$/.exec(req.url ?? '');
+      if (m) {
+        const r = { namespace: m[1] ?? '', name: m[2] ?? '', podIP: m[3] ?? '' };
+        this.requests.push(r);
+        for (const w of [...this.#waiters]) {
+          if (w.match(r)) {
+            this.#waiters.splice(this.#waiters.indexOf(w), 1);
+            w.resolve();
+          }
+        }
+      }
       const body = m ? this.#answers.get(`${m[1]}/${m[2]}`) : undefined;
       if (!body) {
         res.writeHead(404).end();
@@ -107,10 +126,25 @@ export class ReadyzStub {
     this.#answers.set(`${namespace}/${name}`, body);
   }
 
+  /** Resolves when a matching request arrives (or has arrived). */
+  waitForRequest(match: (r: StubRequest) => boolean, timeoutMs = 60_000): Promise<void> {
+    if (this.requests.some(match)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for a /readyz request')), timeoutMs);
+      this.#waiters.push({
+        match,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      });
+    });
+  }
+
   probe(): HttpReadinessProbe {
     return new HttpReadinessProbe({
       resolveUrl: (t) =>
-        t.podIP ? `http://127.0.0.1:${this.#port}/${t.namespace}/${t.name}/readyz` : undefined,
+        t.podIP ? `http://127.0.0.1:${this.#port}/${t.namespace}/${t.name}/${t.podIP}/readyz` : undefined,
       timeoutMs: 5000,
     });
   }
@@ -137,18 +171,22 @@ export class OffsetTimers implements Timers {
 
 /**
  * A kubelet stand-in for a control plane without nodes: every forwarder pod in the namespace is
- * reported Running with IP 127.0.0.1 (the probe stub then answers for it).
+ * reported Running with its own loopback IP (127.0.0.2, .3, ...; the probe stub answers for it
+ * and records which pod was asked).
  */
 export function fakeKubelet(kc: KubeConfig, namespace: string): { stop(): void } {
   const core = kc.makeApiClient(CoreV1Api);
   const client = new KubeClient(kc, { apply: 'fake-kubelet', status: 'fake-kubelet' });
   const marked = new Set<string>();
+  let nextIp = 2;
   const mark = (pod: V1Pod) => {
     const name = pod.metadata?.name;
     if (!name || pod.metadata?.deletionTimestamp || pod.status?.phase === 'Running' || marked.has(name))
       return;
     marked.add(name);
     const now = new Date().toISOString();
+    const ip = `127.0.0.${nextIp}`;
+    nextIp = nextIp >= 254 ? 2 : nextIp + 1;
     core
       .patchNamespacedPodStatus(
         {
@@ -157,8 +195,8 @@ export function fakeKubelet(kc: KubeConfig, namespace: string): { stop(): void }
           body: {
             status: {
               phase: 'Running',
-              podIP: '127.0.0.1',
-              podIPs: [{ ip: '127.0.0.1' }],
+              podIP: ip,
+              podIPs: [{ ip }],
               startTime: now,
               conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
             },
@@ -166,7 +204,10 @@ export function fakeKubelet(kc: KubeConfig, namespace: string): { stop(): void }
         },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       )
-      .catch(() => marked.delete(name));
+      .catch((err: unknown) => {
+        process.stderr.write(`fake kubelet: ${String((err as Error).message ?? err).slice(0, 500)}\n`);
+        marked.delete(name);
+      });
   };
   const lw = new ListWatcher<V1Pod>(
     client.watchSource<V1Pod>(
