@@ -19,6 +19,11 @@ export interface ExitRecord {
 export class PodProcessHandle {
   readonly plan: ProcessPlan;
   readonly logPath: string;
+  /**
+   * The container's own empty HOME: the host's would leak ~/.kube/config, which
+   * KubeConfig.loadFromDefault() prefers over the pod's service-account credentials.
+   */
+  readonly homeDir: string;
   readonly startedAt = new Date();
   restartCount = 0;
   lastExit: ExitRecord | undefined;
@@ -34,6 +39,7 @@ export class PodProcessHandle {
   constructor(plan: ProcessPlan, podDir: string, onChange: () => void, onLine?: (line: string) => void) {
     this.plan = plan;
     this.logPath = path.join(podDir, 'container.log');
+    this.homeDir = path.join(podDir, 'home');
     this.onChange = onChange;
     this.onLine = onLine;
   }
@@ -50,6 +56,7 @@ export class PodProcessHandle {
     await this.syncVolumes(this.plan.volumes);
     for (const m of this.plan.mounts) await mkdir(m.hostPath, { recursive: true });
     await mkdir(path.dirname(this.logPath), { recursive: true });
+    await mkdir(this.homeDir, { recursive: true });
     this.log = createWriteStream(this.logPath, { flags: 'a' });
     this.spawnChild();
   }
@@ -71,7 +78,7 @@ export class PodProcessHandle {
   private spawnChild(): void {
     const [command, args] = withMounts(this.plan);
     const child = spawn(command, args, {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.plan.env },
+      env: { PATH: process.env.PATH ?? '', HOME: this.homeDir, ...this.plan.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -130,6 +130,7 @@ test('a pod runs as its ServiceAccount: gets the one ConfigMap its Role allows, 
   assert.deepEqual(r.configMap, { who: 'visible' });
   assert.equal(r.hiddenConfigMap, 403, 'resourceNames limits get to the one ConfigMap');
   assert.equal(r.listSecrets, 403);
+  assert.ok(String(r.home).startsWith(workDir), 'its own HOME, not the host one (no ~/.kube/config)');
 });
 
 test('automountServiceAccountToken: false mounts no token', async () => {
