@@ -169,7 +169,14 @@ export class WorkQueue {
       if (failed) {
         const n = (this.#failures.get(key) ?? 0) + 1;
         this.#failures.set(key, n);
-        const delay = Math.max(1, backoffDelay(n, this.#baseMs, this.#maxMs));
+        // A server that said when to come back (429/503 Retry-After) is not asked earlier.
+        const retryAfter = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+        const serverMs = typeof retryAfter === 'number' ? retryAfter * 1000 : 0;
+        const delay = Math.max(
+          1,
+          backoffDelay(n, this.#baseMs, this.#maxMs),
+          Math.min(serverMs, this.#maxMs),
+        );
         this.#onError?.(key, error, delay);
         this.addAfter(key, delay);
       } else {
