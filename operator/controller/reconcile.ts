@@ -126,6 +126,15 @@ export function makeReconciler(deps: ReconcilerDeps) {
       result = 'error';
       deps.metrics.reconcileErrors.inc({ kind: err instanceof KubeError ? err.kind : 'internal' });
       log.warn({ err: err instanceof Error ? err.message : String(err) }, 'reconcile failed');
+      // Errors that retrying alone will not fix are shown on the resource (deduplicated Events).
+      if (seen.af && !signal.aborted && !(err instanceof KubeError && err.retryable)) {
+        await deps.recorder.record(eventTarget(seen.af), {
+          type: 'Warning',
+          reason: 'ReconcileError',
+          action: 'Reconcile',
+          note: err instanceof Error ? err.message : String(err),
+        });
+      }
       throw err;
     } finally {
       deps.metrics.reconciles.inc({ result });
@@ -145,6 +154,7 @@ export function makeReconciler(deps: ReconcilerDeps) {
 interface Seen {
   resourceVersion: string | undefined;
   restarted: boolean;
+  af?: AlpacaForwarder;
 }
 
 async function reconcileOne(
@@ -158,6 +168,7 @@ async function reconcileOne(
   const { client } = deps;
   const af = await client.get<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, namespace, name);
   seen.resourceVersion = af?.metadata.resourceVersion;
+  if (af) seen.af = af;
   if (!af || af.metadata.deletionTimestamp) {
     log.debug('resource gone or being deleted; garbage collection removes the children');
     return undefined;

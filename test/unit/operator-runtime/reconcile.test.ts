@@ -11,6 +11,7 @@ import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../operator/a
 import type { ProbeOutcome, ReadinessProbe } from '../../../operator/controller/probe.ts';
 import { type KubeOps, makeReconciler } from '../../../operator/controller/reconcile.ts';
 import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
+import { KubeError } from '../../../operator/kube/errors.ts';
 import { EventRecorder } from '../../../operator/kube/events.ts';
 import type { ResourceType } from '../../../operator/kube/resources.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
@@ -170,6 +171,30 @@ describe('reconcile', () => {
       status.restarts?.restartedAt,
     );
     assert.equal(s.writes.filter((w) => w.op === 'event' && w.kind === 'RestartTriggered').length, 0);
+  });
+
+  test('an error that retrying will not fix becomes a Warning Event; a retryable one does not', async () => {
+    for (const [err, events] of [
+      [
+        new KubeError(
+          'Invalid',
+          422,
+          'apply Deployment torghut/equities-forwarder: HTTP 422: spec.template is invalid',
+        ),
+        1,
+      ],
+      [new KubeError('Conflict', 409, 'apply Deployment torghut/equities-forwarder: HTTP 409: conflict'), 0],
+    ] as const) {
+      const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+      s.client.apply = (async (obj: KubernetesObject) => {
+        if (obj.kind === 'Deployment') throw err;
+        return obj;
+      }) as KubeOps['apply'];
+      const reconcile = makeReconciler(deps(s.client, ready, undefined, s.writes));
+      await assert.rejects(reconcile('torghut/equities', new AbortController().signal), (e) => e === err);
+      const recorded = s.writes.filter((w) => w.op === 'event' && w.kind === 'ReconcileError');
+      assert.equal(recorded.length, events, `${err.kind}: ${events} Event(s)`);
+    }
   });
 
   test('an aborted reconcile (leadership lost) writes nothing; a deleted resource is left to garbage collection', async () => {
