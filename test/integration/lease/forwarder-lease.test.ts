@@ -58,7 +58,8 @@ test('a Lease taken by another holder closes the Alpaca socket at once; it recon
   const env = forwarderEnv(sim, kafka, topics, {
     POD_NAMESPACE: namespace,
     POD_NAME: 'fwd-a',
-    LEASE_DURATION_SEC: '3',
+    // Renew deadline 6.7 s: a busy machine does not lose the Lease by stalling; retry 1.3 s.
+    LEASE_DURATION_SEC: '10',
   });
   const fwd = await startInProcess(env, { kubeConfig: kube.kubeConfig() });
   cleanup.push(() => fwd.running.stop('test'));

@@ -20,7 +20,8 @@ import type { AlpacaForwarder } from '../../../operator/api/types.ts';
 import { buildRole, buildRoleBinding } from '../../../operator/desired/rbac.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
 
-const DURATION_S = 2;
+// Long enough that a busy CI machine does not stall a renewal past the renew deadline (3.3 s).
+const DURATION_S = 5;
 const timings = timingsFor(DURATION_S);
 const logger = pino({ level: 'silent' });
 const SAFETY_MS = 60_000;
@@ -137,11 +138,13 @@ test('two holders with one key id: only one holds it; a release hands it over at
     (s) => s.some((e) => e.kind === 'status' && e.status.phase === 'held_by_other'),
     'the second to see the first holding it',
   );
-  // The first renews for more than twice the lease duration; the second never takes it.
+  // The first renews for longer than a lease duration (+ a retry); the second never takes it.
   const start = first.writes().at(-1)?.record.renewTimeMs ?? 0;
   await first.events.until(
-    () => (first.writes().at(-1)?.record.renewTimeMs ?? 0) - start > 2 * timings.leaseDurationMs,
-    'renewals spanning two lease durations',
+    () =>
+      (first.writes().at(-1)?.record.renewTimeMs ?? 0) - start >
+      timings.leaseDurationMs + timings.retryPeriodMs,
+    'renewals spanning more than a lease duration',
   );
   assert.equal(second.count('acquired')(second.events.seen), 0);
   assert.equal(second.writes().length, 0, 'the second never wrote the Lease');
