@@ -69,16 +69,40 @@ export function uniqueTopic(prefix = 'test'): string {
 
 export type TopicSpec = string | { topic: string; numPartitions?: number };
 
-/** Creates the topics (RF 1) and waits until their leaders are known. */
-export async function createTopics(info: KafkaInfo, topics: TopicSpec[]): Promise<void> {
+/**
+ * Creates the topics (RF 1) and waits until the broker serves metadata with a leader for every
+ * partition. (kafkajs' own `waitForLeaders` gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy
+ * broker can answer for a moment after CreateTopics.)
+ */
+export async function createTopics(info: KafkaInfo, topics: TopicSpec[], timeoutMs = 60_000): Promise<void> {
   const specs = topics.map((t) =>
     typeof t === 'string' ? { topic: t, numPartitions: 1 } : { numPartitions: 1, ...t },
   );
   await withAdmin(info, async (admin) => {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1 })),
     });
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no metadata yet';
+    for (;;) {
+      try {
+        const md = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+        const notReady = specs.filter((s) => {
+          const t = md.topics.find((x) => x.name === s.topic);
+          return !t || t.partitions.length !== s.numPartitions || t.partitions.some((p) => p.leader < 0);
+        });
+        if (notReady.length === 0) return;
+        last = `no leader yet for ${notReady.map((s) => s.topic).join(', ')}`;
+      } catch (err) {
+        // Metadata errors right after creation are expected for a moment; the deadline bounds them.
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`createTopics: topics not ready within ${timeoutMs} ms (${last})`);
+      // The broker offers no event for "metadata propagated"; poll briefly.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 }
 
