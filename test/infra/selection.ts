@@ -13,7 +13,9 @@ export function selectedInfra(env: NodeJS.ProcessEnv = process.env): Set<InfraPa
   const parts = raw.split(',').map((p) => p.trim());
   const unknown = parts.filter((p) => !(ALL as readonly string[]).includes(p));
   if (unknown.length > 0) {
-    throw new Error(`TEST_INFRA: unknown part(s) ${unknown.join(', ')}; expected a comma list of ${ALL.join(', ')} or none`);
+    throw new Error(
+      `TEST_INFRA: unknown part(s) ${unknown.join(', ')}; expected a comma list of ${ALL.join(', ')} or none`,
+    );
   }
   return new Set(parts as InfraPart[]);
 }
