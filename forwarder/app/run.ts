@@ -255,6 +255,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   market = createMarket(subscriptionsFor(config));
   let trades = createTrades();
   let streamsUsed = false;
+  /** When the connections were last closed (lost Lease), for the gap fill after reopening. */
+  let closedAtMs: number | null = null;
   /** The Alpaca connections, opened and closed by the connection Lease (design §4.1). */
   const connections: LeasedConnections = {
     open() {
@@ -263,6 +265,11 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         trades = createTrades();
         states.market_data = null;
         states.trade_updates = null;
+        market.start();
+        trades?.start();
+        // The time without a connection is a gap like a dropped socket's (dedup drops overlap).
+        if (gapFiller && closedAtMs !== null) gapFiller.fill({ fromMs: closedAtMs, toMs: Date.now() });
+        return;
       }
       streamsUsed = true;
       market?.start();
@@ -279,6 +286,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       }
     },
     async close() {
+      closedAtMs = Date.now();
       await Promise.all([market?.stop(), trades?.stop()]);
     },
   };

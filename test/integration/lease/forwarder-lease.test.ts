@@ -60,6 +60,7 @@ test('a Lease taken by another holder closes the Alpaca socket at once; it recon
     POD_NAME: 'fwd-a',
     // Renew deadline 6.7 s: a busy machine does not lose the Lease by stalling; retry 1.3 s.
     LEASE_DURATION_SEC: '10',
+    ENABLE_GAP_FILL: 'true',
   });
   const fwd = await startInProcess(env, { kubeConfig: kube.kubeConfig() });
   cleanup.push(() => fwd.running.stop('test'));
@@ -98,6 +99,7 @@ test('a Lease taken by another holder closes the Alpaca socket at once; it recon
   assert.equal((waiting.detail.lease as { holder: string }).holder, 'intruder');
   assert.equal(await metric(metricsPort), '0');
 
+  const beforeFree = sim.log.mark();
   const freedAt = await overwrite(store, (now) => ({
     holderIdentity: null,
     leaseDurationSeconds: 1,
@@ -116,6 +118,12 @@ test('a Lease taken by another holder closes the Alpaca socket at once; it recon
   );
   assert.ok(again.connectedAt >= freedAt, 'reconnected only after the Lease was free');
   await waitReadiness(fwd.base, (b) => b.ready, 'ready again');
+  // The time without a connection is filled over REST like a dropped socket's gap.
+  await sim.log.waitFor((e) => e.type === 'rest' && /\/bars/.test(e.path), {
+    since: beforeFree,
+    timeoutMs: 60_000,
+    what: 'a REST bars request for the gap',
+  });
   assert.equal(await metric(metricsPort), '1');
 
   assert.equal(await fwd.running.stop('SIGTERM'), 0);
