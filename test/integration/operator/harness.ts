@@ -145,7 +145,7 @@ export class ReadyzStub {
     return new HttpReadinessProbe({
       resolveUrl: (t) =>
         t.podIP ? `http://127.0.0.1:${this.#port}/${t.namespace}/${t.name}/${t.podIP}/readyz` : undefined,
-      timeoutMs: 5000,
+      timeoutMs: 30_000,
     });
   }
 

@@ -56,8 +56,8 @@ function leaseHolder(check: (holder: string) => boolean, what: string): Promise<
 test('only the Lease holder reconciles; on shutdown it releases and the standby takes over; never both at once', async () => {
   const env = {
     LEADER_ELECTION: 'true',
-    LEASE_DURATION_SECONDS: '6',
-    RENEW_DEADLINE_SECONDS: '4',
+    LEASE_DURATION_SECONDS: '15',
+    RENEW_DEADLINE_SECONDS: '10',
     RETRY_PERIOD_SECONDS: '1',
   };
   const logs = { a: new ReconcileLog(), b: new ReconcileLog() };

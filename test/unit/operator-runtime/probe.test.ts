@@ -41,7 +41,9 @@ after(async () => {
 });
 
 const target = { namespace: 'ns', name: 'af', serviceName: 'af-forwarder' };
-const probe = () => new HttpReadinessProbe({ resolveUrl: () => `${base}/readyz`, timeoutMs: 500 });
+// Generous: only the hanging-server test relies on the timeout, and it fires whatever the load.
+const probe = (timeoutMs = 30_000) =>
+  new HttpReadinessProbe({ resolveUrl: () => `${base}/readyz`, timeoutMs });
 
 describe('HttpReadinessProbe', () => {
   test('200 with a valid body is reported as ready', async () => {
@@ -101,7 +103,7 @@ describe('HttpReadinessProbe', () => {
 
   test('no answer within the timeout is unknown: timeout', async () => {
     answer = { status: 200, body: '', hang: true };
-    const out = await probe().probe(target);
+    const out = await probe(200).probe(target);
     assert.ok(out.kind === 'unknown');
     assert.equal(out.reason, 'timeout');
   });
