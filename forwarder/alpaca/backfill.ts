@@ -39,19 +39,36 @@ export async function backfillBars(
   return rest.getBars({ symbols, ...backfillWindow(nowMs, lookbackMinutes) });
 }
 
+/** One REST request of a gap fill: a kind of data for some symbols. */
+export interface GapRequest {
+  kind: 'bars' | 'trades';
+  symbols: string[];
+}
+
+/** The REST requests that fill a gap (pure): bars for the bars subscription, trades when enabled. */
+export function gapRequests(subscriptions: SubscriptionSet, options: { trades: boolean }): GapRequest[] {
+  const out: GapRequest[] = [];
+  const bars = concrete(subscriptions.bars);
+  if (bars.length > 0) out.push({ kind: 'bars', symbols: bars });
+  const trades = concrete(subscriptions.trades);
+  if (options.trades && trades.length > 0) out.push({ kind: 'trades', symbols: trades });
+  return out;
+}
+
+function fetchGap(rest: RestClient, request: GapRequest, gap: StreamGap): Promise<AlpacaEvent[]> {
+  const query = { symbols: request.symbols, ...gapWindow(gap) };
+  return request.kind === 'bars' ? rest.getBars(query) : rest.getTrades(query);
+}
+
 export async function fillGap(
   rest: RestClient,
   subscriptions: SubscriptionSet,
   gap: StreamGap,
   options: { trades: boolean },
 ): Promise<AlpacaEvent[]> {
-  const window = gapWindow(gap);
   const out: AlpacaEvent[] = [];
-  const bars = concrete(subscriptions.bars);
-  if (bars.length > 0) out.push(...(await rest.getBars({ symbols: bars, ...window })));
-  const trades = concrete(subscriptions.trades);
-  if (options.trades && trades.length > 0)
-    out.push(...(await rest.getTrades({ symbols: trades, ...window })));
+  for (const request of gapRequests(subscriptions, options))
+    out.push(...(await fetchGap(rest, request, gap)));
   return out;
 }
 
@@ -79,20 +96,22 @@ export function createGapFiller(deps: GapFillerDeps): GapFiller {
   const logger = deps.logger.child({ component: 'alpaca-gap-fill' });
   return {
     fill(gap) {
+      // Each request is delivered on its own, so bars already fetched are not thrown away when
+      // the trades request fails (each failure is logged and reported).
       chain = chain.then(async () => {
-        try {
-          const events = await fillGap(deps.rest, deps.subscriptions(), gap, {
-            trades: deps.trades ?? false,
-          });
-          logger.info({ gap, events: events.length }, 'gap filled over REST');
-          if (events.length > 0) deps.onEvents(events);
-        } catch (err) {
-          const cls =
-            err instanceof AlpacaRestError
-              ? { errorClass: err.errorClass, reason: err.reason }
-              : { errorClass: 'unknown', reason: 'alpaca_gap_fill_failed' };
-          logger.error({ gap, ...cls, err: (err as Error).message }, 'gap fill failed');
-          deps.onFailure?.(gap, cls);
+        for (const request of gapRequests(deps.subscriptions(), { trades: deps.trades ?? false })) {
+          try {
+            const events = await fetchGap(deps.rest, request, gap);
+            logger.info({ gap, kind: request.kind, events: events.length }, 'gap filled over REST');
+            if (events.length > 0) deps.onEvents(events);
+          } catch (err) {
+            const cls =
+              err instanceof AlpacaRestError
+                ? { errorClass: err.errorClass, reason: err.reason }
+                : { errorClass: 'unknown', reason: 'alpaca_gap_fill_failed' };
+            logger.error({ gap, kind: request.kind, ...cls, err: (err as Error).message }, 'gap fill failed');
+            deps.onFailure?.(gap, cls);
+          }
         }
       });
     },

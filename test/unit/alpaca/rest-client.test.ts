@@ -270,4 +270,29 @@ describe('backfill and gap-fill', () => {
     await filler.idle();
     assert.deepEqual(failures, ['alpaca_rest_403_forbidden']);
   });
+
+  test('gap filler delivers the bars it fetched when the trades request fails, and reports the failure', async () => {
+    const f = fakeFetch((call) =>
+      call.url.pathname.endsWith('trades')
+        ? json({ message: 'forbidden' }, 403)
+        : json({ bars: { AAPL: [bar('2026-01-05T15:00:00Z', 1)] }, next_page_token: null }),
+    );
+    const delivered: AlpacaEvent[] = [];
+    const failures: string[] = [];
+    const filler = createGapFiller({
+      rest: client(f.fetch),
+      logger: silentLogger,
+      subscriptions: () => normaliseSubscriptions({ bars: ['AAPL'], trades: ['AAPL'] }),
+      onEvents: (b) => delivered.push(...b),
+      onFailure: (_g, e) => failures.push(e.reason),
+      trades: true,
+    });
+    filler.fill({ fromMs: 0, toMs: 60_000 });
+    await filler.idle();
+    assert.deepEqual(
+      delivered.map((e) => e.channel),
+      ['bars'],
+    );
+    assert.deepEqual(failures, ['alpaca_rest_403_forbidden']);
+  });
 });
