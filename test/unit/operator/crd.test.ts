@@ -243,3 +243,22 @@ test('operator/api/generated/alpacaforwarder.ts is up to date with the CRD', asy
     'stale generated types: run node scripts/generate-types.ts',
   );
 });
+
+test('URL fields refuse userinfo (a password in a URL would land in the ConfigMap and the logs)', () => {
+  const urlPatterns = allNodes().filter(
+    ([n]) => typeof n.pattern === 'string' && /^\^(wss|https)\?:/.test(n.pattern),
+  );
+  assert.deepEqual(urlPatterns.map(([, p]) => p).sort(), [
+    '.spec.dataUrl',
+    '.spec.streamUrl',
+    '.spec.symbolsFrom.url',
+    '.spec.tradeUpdates.streamUrl',
+  ]);
+  for (const [n, p] of urlPatterns) {
+    const re = new RegExp(n.pattern as string);
+    const scheme = (n.pattern as string).startsWith('^wss') ? 'wss' : 'https';
+    assert.ok(re.test(`${scheme}://host.example:8443/v2`), `${p} accepts a plain URL`);
+    assert.ok(!re.test(`${scheme}://user:pass@host.example/v2`), `${p} refuses user:pass@`);
+    assert.ok(!re.test(`${scheme}://token@host.example`), `${p} refuses token@`);
+  }
+});
