@@ -16,7 +16,9 @@ export function secretScrubber(secrets: string[]): (text: string) => string {
 
 function clean(value: unknown, scrub: (t: string) => string, depth = 0): unknown {
   if (typeof value === 'string') return scrub(value);
-  if (value === null || typeof value !== 'object' || depth > 4) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than this is not walked, so it is not logged either (it could hold an unmasked secret).
+  if (depth > 4) return '[TRUNCATED]';
   if (Array.isArray(value)) return value.map((v) => clean(v, scrub, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value))
