@@ -4,7 +4,7 @@
  * with a code, server drop without a close handshake).
  */
 import type { WebSocket } from 'ws';
-import type { AccountBook } from './accounts.ts';
+import type { Account, AccountBook } from './accounts.ts';
 import type { SimClock } from './clock.ts';
 import { type DecodedClientFrame, decodeClientFrame, type Encoding, encodeFrame } from './codec.ts';
 import type { Faults } from './faults.ts';
@@ -75,6 +75,19 @@ export abstract class SimConnection {
 
   get open(): boolean {
     return !this.ended && this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Records a successful authentication (connection record and auth log event). */
+  protected recordAuthOk(account: Account): void {
+    this.record.keyId = account.keyId;
+    this.record.authAt = this.ctx.clock.now();
+    this.ctx.log.add({
+      type: 'auth',
+      at: this.record.authAt,
+      connId: this.id,
+      keyId: account.keyId,
+      outcome: 'ok',
+    });
   }
 
   /** Encodes and sends one frame of messages (an array) in this connection's encoding, and logs it. */

@@ -193,15 +193,7 @@ export class MarketConnection extends SimConnection {
     this.account = account;
     this.authTimer?.cancel();
     this.authTimer = null;
-    this.record.keyId = account.keyId;
-    this.record.authAt = this.ctx.clock.now();
-    this.ctx.log.add({
-      type: 'auth',
-      at: this.record.authAt,
-      connId: this.id,
-      keyId: account.keyId,
-      outcome: 'ok',
-    });
+    this.recordAuthOk(account);
     if (!viaHeader || this.ctx.options.headerAuthSendsAuthenticated) this.sendMessages([AUTHENTICATED]);
   }
 

@@ -108,14 +108,6 @@ export class TradingConnection extends SimConnection {
 
   private authorize(account: Account): void {
     this.account = account;
-    this.record.keyId = account.keyId;
-    this.record.authAt = this.ctx.clock.now();
-    this.ctx.log.add({
-      type: 'auth',
-      at: this.record.authAt,
-      connId: this.id,
-      keyId: account.keyId,
-      outcome: 'ok',
-    });
+    this.recordAuthOk(account);
   }
 }
