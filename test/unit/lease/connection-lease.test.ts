@@ -5,7 +5,7 @@ import { createConnectionLease, type LeasedConnections } from '../../../forwarde
 import type { LeaseTimings } from '../../../forwarder/lease/decide.ts';
 import { LeaseElector } from '../../../forwarder/lease/elector.ts';
 import { createManualClock } from '../alpaca/support/manual-clock.ts';
-import { FakeLeaseStore, settle } from './fake-store.ts';
+import { clockRunner, FakeLeaseStore } from './fake-store.ts';
 
 const T: LeaseTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 const logger = pino({ level: 'silent' });
@@ -58,27 +58,13 @@ function setup() {
         onLost: h.onLost,
       }),
   });
-  const run = async (ms: number) => {
-    await settle();
-    clock.advance(0);
-    await settle();
-    for (let t = 0; t < ms; t += 100) {
-      clock.advance(Math.min(100, ms - t));
-      await settle();
-    }
-  };
+  const run = clockRunner(clock);
   return { clock, store, rec, lease, run };
 }
 
 test('connections open only once the Lease is ours', async () => {
   const s = setup();
-  s.store.writeAs({
-    holderIdentity: 'pod-b',
-    leaseDurationSeconds: 15,
-    acquireTimeMs: 0,
-    renewTimeMs: s.clock.now(),
-    leaseTransitions: 0,
-  });
+  s.store.writeHeldBy('pod-b', s.clock.now());
   s.lease.start();
   await s.run(T.retryPeriodMs * 3);
   assert.deepEqual(s.rec.log, []);
@@ -127,13 +113,7 @@ test('shutdown closes the connections first, then releases the Lease', async () 
 
 test('shutdown while waiting for the Lease opens nothing and releases nothing', async () => {
   const s = setup();
-  s.store.writeAs({
-    holderIdentity: 'pod-b',
-    leaseDurationSeconds: 15,
-    acquireTimeMs: 0,
-    renewTimeMs: s.clock.now(),
-    leaseTransitions: 0,
-  });
+  s.store.writeHeldBy('pod-b', s.clock.now());
   s.lease.start();
   await s.run(T.retryPeriodMs);
   await s.lease.shutdown();

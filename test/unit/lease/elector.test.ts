@@ -4,7 +4,7 @@ import pino from 'pino';
 import { type LeaseTimings, timingsFor } from '../../../forwarder/lease/decide.ts';
 import { LeaseElector, type LeaseStatus } from '../../../forwarder/lease/elector.ts';
 import { createManualClock, type ManualClock } from '../alpaca/support/manual-clock.ts';
-import { FakeLeaseStore, settle } from './fake-store.ts';
+import { clockRunner, FakeLeaseStore } from './fake-store.ts';
 
 const T: LeaseTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 const logger = pino({ level: 'silent' });
@@ -37,15 +37,7 @@ function harness(identity = 'pod-a', store = new FakeLeaseStore(), clock = creat
     elector,
     events,
     statuses,
-    async run(ms) {
-      await settle();
-      clock.advance(0);
-      await settle();
-      for (let t = 0; t < ms; t += 100) {
-        clock.advance(Math.min(100, ms - t));
-        await settle();
-      }
-    },
+    run: clockRunner(clock),
   };
 }
 
@@ -221,13 +213,7 @@ test('release clears the holder so a successor takes over without waiting; stop 
 
 test('release without holding the Lease writes nothing', async () => {
   const h = harness();
-  h.store.writeAs({
-    holderIdentity: 'pod-b',
-    leaseDurationSeconds: 15,
-    acquireTimeMs: 0,
-    renewTimeMs: h.clock.now(),
-    leaseTransitions: 0,
-  });
+  h.store.writeHeldBy('pod-b', h.clock.now());
   h.elector.start();
   await h.run(0);
   assert.equal(await h.elector.release(), false);

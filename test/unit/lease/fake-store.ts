@@ -6,6 +6,7 @@ import {
   type LeaseStore,
   LeaseStoreError,
 } from '../../../forwarder/lease/store.ts';
+import type { ManualClock } from '../alpaca/support/manual-clock.ts';
 
 export type Op = 'get' | 'create' | 'replace';
 
@@ -43,6 +44,18 @@ export class FakeLeaseStore implements LeaseStore {
     return this.#write(spec);
   }
 
+  /** Another process (`holder`) holds a live 15 s Lease renewed at `renewTimeMs`. */
+  writeHeldBy(holder: string, renewTimeMs: number, over: Partial<LeaseSpec> = {}): LeaseRecord {
+    return this.#write({
+      holderIdentity: holder,
+      leaseDurationSeconds: 15,
+      acquireTimeMs: 0,
+      renewTimeMs,
+      leaseTransitions: 0,
+      ...over,
+    });
+  }
+
   #write(spec: LeaseSpec): LeaseRecord {
     this.#rv += 1;
     this.record = { ...spec, resourceVersion: String(this.#rv) };
@@ -66,4 +79,17 @@ export class FakeLeaseStore implements LeaseStore {
 /** Lets pending promise callbacks run (the store answers asynchronously). */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Advances the manual clock in 100 ms steps, letting the store's answers arrive in between. */
+export function clockRunner(clock: ManualClock): (ms: number) => Promise<void> {
+  return async (ms) => {
+    await settle();
+    clock.advance(0);
+    await settle();
+    for (let t = 0; t < ms; t += 100) {
+      clock.advance(Math.min(100, ms - t));
+      await settle();
+    }
+  };
 }
