@@ -131,11 +131,14 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
   // Leadership: reconcile only while leading, and only once the caches are filled.
   let leading = false;
   let stopping = false;
+  // In-flight reconciles of a lost term: a new term starts only after they have ended, so one
+  // key is never reconciled twice at once even when leadership comes back quickly.
+  let previousTerm: Promise<void> = Promise.resolve();
   const lead = () => {
     leading = true;
     metrics.leader.set(1);
     logger.info({ identity }, 'leading: reconciling');
-    void ctl.waitForSync().then(() => {
+    void Promise.all([ctl.waitForSync(), previousTerm]).then(() => {
       if (leading && !stopping) ctl.startLeading();
     });
   };
@@ -143,7 +146,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     leading = false;
     metrics.leader.set(0);
     logger.warn({ identity }, 'not leading: stopped reconciling');
-    void ctl.stopLeading();
+    previousTerm = ctl.stopLeading();
   };
   let elector: LeaderElector | undefined;
   if (config.LEADER_ELECTION) {
