@@ -215,7 +215,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     overflowed++;
     metrics.overflowed?.(r.record.topic, 1);
     log.error(
-      { topic: r.record.topic, key: r.record.key, bytes: r.bytes, error: scrub(describeError(err)) },
+      { topic: r.record.topic, recordKey: r.record.key, bytes: r.bytes, error: scrub(describeError(err)) },
       'kafka rejected a record as invalid or too large; it is dropped and counted as overflowed',
     );
     ackedThrough = r.id;
@@ -232,6 +232,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     waiters = still;
   }
 
+  // Log fields: `recordKey`, not `key`, which the forwarder's logger redacts as a secret name.
   function overflow(record: ProducedRecord, why: 'buffer_full' | 'sink_closed'): void {
     overflowed++;
     metrics.overflowed?.(record.topic, 1);
@@ -239,7 +240,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       log.error(
         {
           topic: record.topic,
-          key: record.key,
+          recordKey: record.key,
           why,
           bufferedBytes: bufferedBytes(),
           maxBufferBytes: o.maxBufferBytes,

@@ -1,8 +1,10 @@
 /** The sink engine (linger, batchBytes, one batch in flight, retries, health, flush/close) with a fake client and manual timers. */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { type BatchingOptions, createBatchingSink } from '../../../forwarder/kafka/batching-sink.ts';
 import type { SinkHealth } from '../../../forwarder/kafka/sink.ts';
+import { createLogger } from '../../../forwarder/log/logger.ts';
 import { FakeClient, kafkaError, ManualTimers, settle, silentLogger, values } from './fakes.ts';
 
 function setup(over: Partial<BatchingOptions> = {}) {
@@ -344,4 +346,37 @@ test('close stays bounded while a connect attempt hangs', async () => {
   assert.equal(client.disconnected, true);
   client.connects[0]?.reject(kafkaError('KafkaJSConnectionError', { code: 'ECONNREFUSED' }));
   await starting;
+});
+
+test('under the forwarder logger (which redacts any `key` field) drop logs still name the dropped record key', async () => {
+  const lines: string[] = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _e, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    }),
+  );
+  const client = new FakeClient();
+  const timers = new ManualTimers();
+  const sink = createBatchingSink(
+    client,
+    { topics: ['t'], lingerMs: 30, batchBytes: 50, maxBufferBytes: 50, retryInitialMs: 100 },
+    { logger, timers },
+  );
+  for (let i = 1; i <= 3; i++) sink.send(rec('AAPL', i));
+  await sink.start();
+  timers.advance(30);
+  await settle();
+  client.next().reject(kafkaError('KafkaJSProtocolError', { type: 'MESSAGE_TOO_LARGE' }));
+  await settle();
+  timers.advance(100);
+  await settle();
+  client.next().reject(kafkaError('KafkaJSProtocolError', { type: 'MESSAGE_TOO_LARGE' }));
+  await settle();
+  const drops = lines.map((l) => JSON.parse(l)).filter((l) => /dropped|rejected a record/.test(l.msg));
+  assert.equal(drops.length, 2, lines.join(''));
+  for (const d of drops) assert.equal(d.recordKey, 'AAPL', JSON.stringify(d));
 });
