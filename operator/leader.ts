@@ -88,13 +88,18 @@ export class LeaderElector {
     this.#schedule(0);
   }
 
-  /** Stops electing; if leading, stops leading and releases the Lease. */
-  async stop(): Promise<void> {
+  /**
+   * Stops electing; if leading, stops leading and (unless `release` is false) releases the Lease
+   * so a standby takes over at once. Pass false when work of this term may still be in flight:
+   * the Lease then expires normally and nobody else acts before that.
+   */
+  async stop(release = true): Promise<void> {
     this.#running = false;
     this.#cancelTick?.();
     await this.#tickInFlight;
+    this.#cancelDeadline?.();
     this.#loseLeadership();
-    if (this.#lease !== undefined) await this.#release();
+    if (release && this.#lease !== undefined) await this.#release();
   }
 
   #schedule(ms: number): void {

@@ -56,6 +56,8 @@ export const envSchema = z
     LEASE_DURATION_SECONDS: int(2, 600).default(15),
     RENEW_DEADLINE_SECONDS: int(1, 599).default(10),
     RETRY_PERIOD_SECONDS: int(1, 300).default(2),
+    /** How long shutdown waits for in-flight reconciles before giving up (the Lease is then not released). */
+    SHUTDOWN_GRACE_SECONDS: int(1, 600).default(20),
     WATCH_TIMEOUT_SECONDS: int(10, 3600).default(290),
     WATCH_WATCHDOG_SECONDS: int(5, 3600).default(120),
     RESYNC_SECONDS: int(10, 86_400).default(600),

@@ -198,6 +198,10 @@ export class Controller {
     const q = this.#queue;
     this.#queue = undefined;
     await q?.drain();
+    this.stopWatches();
+  }
+
+  stopWatches(): void {
     for (const w of this.#all) w.stop();
   }
 

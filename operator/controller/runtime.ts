@@ -198,9 +198,24 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
       if (stopping) return;
       stopping = true;
       logger.info('shutting down: draining reconciles');
-      await ctl.shutdown();
+      let cancelGrace: (() => void) | undefined;
+      const drained = await Promise.race([
+        ctl.shutdown().then(() => true),
+        new Promise<boolean>((resolve) => {
+          cancelGrace = timers.after(config.SHUTDOWN_GRACE_SECONDS * 1000, () => resolve(false));
+        }),
+      ]);
+      cancelGrace?.();
       leading = false;
-      await elector?.stop();
+      if (!drained) {
+        void ctl.stopLeading();
+        ctl.stopWatches();
+        logger.warn(
+          { graceSeconds: config.SHUTDOWN_GRACE_SECONDS },
+          'reconciles still in flight after the shutdown grace: the Lease is left to expire instead of being released',
+        );
+      }
+      await elector?.stop(drained);
       metrics.leader.set(0);
       await http.close();
       logger.info('operator stopped');

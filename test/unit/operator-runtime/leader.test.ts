@@ -130,6 +130,26 @@ describe('LeaderElector', () => {
     await b.stop();
   });
 
+  test('stop(false) stops acting but leaves the Lease to expire (work may still be in flight)', async () => {
+    const timers = new FakeTimers();
+    const mem = new MemoryLease();
+    const c = candidates(timers, mem);
+    const a = c.make('a');
+    const b = c.make('b');
+    a.start();
+    await timers.advance(0);
+    b.start();
+    await timers.advance(2_000);
+    await a.stop(false);
+    assert.deepEqual(c.log, ['a+', 'a-']);
+    assert.equal(mem.lease?.spec?.holderIdentity, 'a', 'not released');
+    await timers.advance(12_000);
+    assert.deepEqual(c.log, ['a+', 'a-'], 'b waits for the lease to expire');
+    await timers.advance(6_000);
+    assert.deepEqual(c.log, ['a+', 'a-', 'b+']);
+    await b.stop();
+  });
+
   test('rejects timings that cannot be safe', () => {
     const mem = new MemoryLease();
     assert.throws(
