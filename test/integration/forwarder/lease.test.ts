@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
-import { controlPlaneFromEnv } from '../../infra/kube/from-env.ts';
+import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
 import { startAlpacaSim } from '../../sim/alpaca/index.ts';
 import { forwarderEnv, freshTopics, KEY_ID, SECRET, startInProcess, waitReadiness } from './harness.ts';
 
@@ -21,8 +21,10 @@ test('two forwarders with one key: one connection at a time, hand-over on shutdo
   const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
   cleanup.push(() => sim.close());
   const topics = await freshTopics(kafka);
+  // A namespace of its own: the Lease name depends only on the key id, which other files share.
+  const namespace = await createTestNamespace(kube.kubeConfig(), 'fwd-handover');
   const env = (pod: string) =>
-    forwarderEnv(sim, kafka, topics, { POD_NAMESPACE: 'default', POD_NAME: pod, LEASE_DURATION_SEC: '5' });
+    forwarderEnv(sim, kafka, topics, { POD_NAMESPACE: namespace, POD_NAME: pod, LEASE_DURATION_SEC: '5' });
   const first = await startInProcess(env('fwd-a'), { kubeConfig: kube.kubeConfig() });
   cleanup.push(() => first.running.stop('test'));
   await waitReadiness(first.base, (b) => b.ready, 'first ready').catch((err) => {
