@@ -209,16 +209,10 @@ describe('market-data stream ↔ simulator', () => {
     );
     await s.log.waitForMessage(c1.id, 'in', (m) => m.action === 'unsubscribe', { since: mark });
     await s.log.waitForMessage(c1.id, 'in', (m) => m.action === 'subscribe', { since: mark });
-    await s.log.waitFor(
-      (e) =>
-        e.type === 'frame' &&
-        e.dir === 'out' &&
-        e.connId === c1.id &&
-        (e.messages ?? []).some(
-          (m) =>
-            (m as { T?: string; trades?: string[] }).T === 'subscription' &&
-            (m as { trades: string[] }).trades.includes('MSFT'),
-        ),
+    await s.log.waitForMessage(
+      c1.id,
+      'out',
+      (m) => m.T === 'subscription' && Array.isArray(m.trades) && m.trades.includes('MSFT'),
       { since: mark },
     );
     const sub = s.log.subscriptionsOf(c1.id);
@@ -329,16 +323,10 @@ describe('market-data stream ↔ simulator', () => {
     h.stream.start();
     const c1 = await s.log.waitForConnection();
     await h.states.waitFor((x) => x.status === 'healthy');
-    await s.log.waitFor(
-      (e) =>
-        e.type === 'frame' &&
-        e.dir === 'out' &&
-        e.connId === c1.id &&
-        (e.messages ?? []).some(
-          (m) =>
-            (m as { T?: string; bars?: string[] }).T === 'subscription' &&
-            (m as { bars: string[] }).bars.length === 250,
-        ),
+    await s.log.waitForMessage(
+      c1.id,
+      'out',
+      (m) => m.T === 'subscription' && Array.isArray(m.bars) && m.bars.length === 250,
     );
     const subs = s.log.messagesIn(c1.id).filter((m) => m.action === 'subscribe');
     assert.equal(subs.length, 5);
