@@ -3,6 +3,7 @@
  * and the hash of every referenced Secret value (rotation rolls the pod). Values are read, hashed
  * and dropped here; nothing else ever sees them.
  */
+import { leaseNameForKeyId } from '../../forwarder/contracts/lease-name.ts';
 import type { AlpacaForwarderSpec } from '../api/types.ts';
 import { keyIdHash, type SecretValue, secretHash } from '../desired/hash.ts';
 import { referencedSecretKeys } from '../desired/secret-refs.ts';
@@ -16,7 +17,13 @@ export type SecretReader = (
 ) => Promise<SecretData | undefined>;
 
 export type ResolvedInputs =
-  | { ok: true; secretHash: string; keyIdHash: string }
+  | {
+      ok: true;
+      secretHash: string;
+      keyIdHash: string;
+      /** The forwarder's credentials Lease (forwarder/contracts/lease-name.ts). */
+      leaseName: string;
+    }
   /** A referenced Secret or key is missing: names only, never values. */
   | { ok: false; missing: SecretProblem[] };
 
@@ -46,7 +53,12 @@ export async function resolveSecretInputs(
   }
   if (missing.length > 0) return { ok: false, missing };
   const id = keyId?.toString('utf8').trim() ?? '';
-  const result = { ok: true as const, secretHash: secretHash(values), keyIdHash: keyIdHash(id) };
+  const result = {
+    ok: true as const,
+    secretHash: secretHash(values),
+    keyIdHash: keyIdHash(id),
+    leaseName: leaseNameForKeyId(id),
+  };
   for (const v of values) v.value.fill(0);
   return result;
 }

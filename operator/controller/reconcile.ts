@@ -198,7 +198,13 @@ async function reconcileOne(
   let configError: string | undefined;
   let children: ReturnType<typeof buildChildren> | undefined;
   try {
-    children = buildChildren(af, deps.settings, { secretHash, restartedAt, hold: credentials.inUse });
+    children = buildChildren(af, deps.settings, {
+      secretHash,
+      restartedAt,
+      hold: credentials.inUse,
+      // Scopes the forwarder Role's get/update/patch to its own Lease once the key id is known.
+      ...(inputs.ok ? { leaseName: inputs.leaseName } : {}),
+    });
   } catch (err) {
     if (!(err instanceof InvalidConfigFileError)) throw err;
     configError = err.message;

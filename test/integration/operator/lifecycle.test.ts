@@ -19,7 +19,9 @@ import {
   type V1ConfigMap,
   type V1Deployment,
   type V1ReplicaSet,
+  type V1Role,
 } from '@kubernetes/client-node';
+import { leaseNameForKeyId } from '../../../forwarder/contracts/lease-name.ts';
 import type { AlpacaForwarder } from '../../../operator/api/types.ts';
 import type { RunningOperator } from '../../../operator/controller/runtime.ts';
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_SECRET_HASH } from '../../../operator/desired/names.ts';
@@ -124,7 +126,7 @@ after(async () => {
 
 describe('operator lifecycle against the real API server', () => {
   test('applying a resource creates every child with the expected fields; Ready follows a 200 probe; printer columns', async () => {
-    await createCredentials('creds-a');
+    const creds = await createCredentials('creds-a');
     stub.set(ns, 'alpha', readyBody());
     await userApply({ ...AF, metadata: { name: 'alpha', namespace: ns }, spec: afSpec('creds-a') });
     const af = await waitForwarder(
@@ -162,6 +164,12 @@ describe('operator lifecycle against the real API server', () => {
         .map((m) => m.manager);
       assert.deepEqual(managers, [FIELD_MANAGER], `${kind} is applied by our one field manager`);
     }
+    const role = (await child('rbac.authorization.k8s.io/v1', 'Role')) as V1Role;
+    assert.deepEqual(
+      role.rules?.find((r) => r.verbs.includes('update'))?.resourceNames,
+      [leaseNameForKeyId(creds.keyId)],
+      'the forwarder may update only its own credentials Lease',
+    );
     const dep = (await child('apps/v1', 'Deployment')) as V1Deployment;
     assert.equal(dep.spec?.replicas, 1);
     assert.equal(dep.spec?.strategy?.type, 'Recreate');
