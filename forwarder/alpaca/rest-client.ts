@@ -97,23 +97,32 @@ type Kind = 'bars' | 'trades';
 const TYPE_OF: Record<Kind, string> = { bars: 'b', trades: 't' };
 const CHANNEL_OF: Record<Kind, EventChannel> = { bars: 'bars', trades: 'trades' };
 
-/** `{bars: {SYM: [...]}}` or single-symbol `{bars: [...], symbol}` → (symbol, item) pairs (pure). */
+/**
+ * `{bars: {SYM: [...]}}` or single-symbol `{bars: [...], symbol}` → (symbol, item) pairs (pure).
+ * Anything else, down to a single item that is not an object, throws: nothing is skipped silently.
+ */
 export function itemsOfPage(kind: Kind, body: unknown): { symbol: string; item: Record<string, unknown> }[] {
   if (body === null || typeof body !== 'object') throw new Error(`response is not an object`);
   const b = body as Record<string, unknown>;
   const section = b[kind];
   const out: { symbol: string; item: Record<string, unknown> }[] = [];
+  const add = (symbol: string, list: unknown[]): void => {
+    list.forEach((item, i) => {
+      if (item === null || typeof item !== 'object' || Array.isArray(item))
+        throw new Error(`${kind}.${symbol}[${i}] is not an object`);
+      out.push({ symbol, item: item as Record<string, unknown> });
+    });
+  };
   if (section === null || section === undefined) return out;
   if (Array.isArray(section)) {
     if (typeof b.symbol !== 'string') throw new Error(`${kind} is an array but the response has no symbol`);
-    for (const item of section)
-      if (item !== null && typeof item === 'object') out.push({ symbol: b.symbol, item });
+    add(b.symbol, section);
     return out;
   }
   if (typeof section !== 'object') throw new Error(`${kind} is neither an object nor an array`);
   for (const [symbol, list] of Object.entries(section as Record<string, unknown>)) {
     if (!Array.isArray(list)) throw new Error(`${kind}.${symbol} is not an array`);
-    for (const item of list) if (item !== null && typeof item === 'object') out.push({ symbol, item });
+    add(symbol, list);
   }
   return out;
 }

@@ -202,6 +202,22 @@ describe('REST client', () => {
       /neither an object/,
     );
   });
+
+  test('an item that is not an object fails the request loudly instead of being skipped', async () => {
+    for (const body of [
+      { bars: { AAPL: [bar('2026-01-05T15:00:00Z', 1), null] } },
+      { bars: [7], symbol: 'AAPL' },
+    ]) {
+      const f = fakeFetch(() => json({ ...body, next_page_token: null }));
+      await assert.rejects(
+        client(f.fetch).getBars({ symbols: ['AAPL'], start: 'a', end: 'b' }),
+        (err: unknown) =>
+          err instanceof AlpacaRestError &&
+          err.reason === 'alpaca_rest_unexpected_shape' &&
+          /bars\.AAPL\[\d\] is not an object/.test(err.message),
+      );
+    }
+  });
 });
 
 describe('backfill and gap-fill', () => {
