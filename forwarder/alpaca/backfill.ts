@@ -94,6 +94,13 @@ export interface GapFiller {
 export function createGapFiller(deps: GapFillerDeps): GapFiller {
   let chain: Promise<void> = Promise.resolve();
   const logger = deps.logger.child({ component: 'alpaca-gap-fill' });
+  const deliver = (events: AlpacaEvent[]): void => {
+    try {
+      deps.onEvents(events);
+    } catch (err) {
+      logger.error({ err, events: events.length }, 'onEvents handler threw on gap-fill events');
+    }
+  };
   return {
     fill(gap) {
       // Each request is delivered on its own, so bars already fetched are not thrown away when
@@ -103,13 +110,24 @@ export function createGapFiller(deps: GapFillerDeps): GapFiller {
           try {
             const events = await fetchGap(deps.rest, request, gap);
             logger.info({ gap, kind: request.kind, events: events.length }, 'gap filled over REST');
-            if (events.length > 0) deps.onEvents(events);
+            if (events.length > 0) deliver(events);
           } catch (err) {
-            const cls =
-              err instanceof AlpacaRestError
-                ? { errorClass: err.errorClass, reason: err.reason }
-                : { errorClass: 'unknown', reason: 'alpaca_gap_fill_failed' };
-            logger.error({ gap, kind: request.kind, ...cls, err: (err as Error).message }, 'gap fill failed');
+            const rest = err instanceof AlpacaRestError ? err : null;
+            const cls = rest
+              ? { errorClass: rest.errorClass, reason: rest.reason }
+              : { errorClass: 'unknown', reason: 'alpaca_gap_fill_failed' };
+            const partial = rest?.partialEvents ?? [];
+            logger.error(
+              {
+                gap,
+                kind: request.kind,
+                ...cls,
+                err: (err as Error).message,
+                deliveredEvents: partial.length,
+              },
+              'gap fill failed; the events fetched before the failure are delivered',
+            );
+            if (partial.length > 0) deliver(partial);
             deps.onFailure?.(gap, cls);
           }
         }

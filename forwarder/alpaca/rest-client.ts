@@ -57,6 +57,8 @@ export class AlpacaRestError extends Error {
   readonly status: number;
   readonly errorClass: ErrorClass;
   readonly reason: string;
+  /** Events of the requests (symbol groups, pages) that succeeded before this failure. */
+  partialEvents: AlpacaEvent[] = [];
   constructor(status: number, errorClass: ErrorClass, reason: string, message: string) {
     super(message);
     this.name = 'AlpacaRestError';
@@ -202,8 +204,14 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
       ...new Set(query.symbols.map((s) => s.trim().toUpperCase()).filter((s) => s !== '' && s !== '*')),
     ];
     const events: AlpacaEvent[] = [];
-    for (let i = 0; i < symbols.length; i += symbolsPerRequest) {
-      await getRange(kind, symbols.slice(i, i + symbolsPerRequest), query, extra, events);
+    try {
+      for (let i = 0; i < symbols.length; i += symbolsPerRequest) {
+        await getRange(kind, symbols.slice(i, i + symbolsPerRequest), query, extra, events);
+      }
+    } catch (err) {
+      // What was fetched is not thrown away: the caller may still deliver it.
+      if (err instanceof AlpacaRestError) err.partialEvents = events;
+      throw err;
     }
     return events;
   }

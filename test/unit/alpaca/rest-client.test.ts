@@ -311,4 +311,37 @@ describe('backfill and gap-fill', () => {
     );
     assert.deepEqual(failures, ['alpaca_rest_403_forbidden']);
   });
+
+  test('gap filler delivers the symbol groups fetched before a later group failed', async () => {
+    const f = fakeFetch((call) =>
+      call.url.searchParams.get('symbols') === 'MSFT'
+        ? json({ message: 'forbidden' }, 403)
+        : json({ bars: { AAPL: [bar('2026-01-05T15:00:00Z', 1)] }, next_page_token: null }),
+    );
+    const rest = createRestClient(
+      {
+        dataUrl: 'https://data.example',
+        credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' },
+        feed: 'iex',
+        symbolsPerRequest: 1,
+      },
+      { logger: silentLogger, fetch: f.fetch, clock: createManualClock(), random: () => 0 },
+    );
+    const delivered: AlpacaEvent[] = [];
+    const failures: string[] = [];
+    const filler = createGapFiller({
+      rest,
+      logger: silentLogger,
+      subscriptions: () => normaliseSubscriptions({ bars: ['AAPL', 'MSFT'] }),
+      onEvents: (b) => delivered.push(...b),
+      onFailure: (_g, e) => failures.push(e.reason),
+    });
+    filler.fill({ fromMs: 0, toMs: 60_000 });
+    await filler.idle();
+    assert.deepEqual(
+      delivered.map((e) => e.symbol),
+      ['AAPL'],
+    );
+    assert.deepEqual(failures, ['alpaca_rest_403_forbidden']);
+  });
 });
