@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
@@ -57,6 +58,8 @@ export interface LocalStackOptions {
   /** Extra operator environment (e.g. probe intervals). */
   operatorEnv?: Record<string, string>;
   onForwarderLine?: (pod: string, line: string) => void;
+  /** Each line the operator logs (pino JSON), instead of stderr (e2e tests check them for secrets). */
+  onOperatorLine?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -162,7 +165,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const operator = await startOperator({
       config,
       kubeConfig: controlPlane.kubeConfig(),
-      logger: pino({ level: config.LOG_LEVEL }, pino.destination(2)),
+      logger: pino(
+        { level: config.LOG_LEVEL },
+        options.onOperatorLine ? lineStream(options.onOperatorLine) : pino.destination(2),
+      ),
       probe: new HttpReadinessProbe({ resolveUrl: (t) => localReadyzUrl(runner, t) }),
     });
     stoppers.push(() => operator.stop());
@@ -174,6 +180,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw err;
   }
+}
+
+/** A writable that hands each complete line to `onLine` (pino writes whole lines, this copes anyway). */
+function lineStream(onLine: (line: string) => void): Writable {
+  let partial = '';
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line) onLine(line);
+      done();
+    },
+    final(done) {
+      if (partial) onLine(partial);
+      done();
+    },
+  });
 }
 
 /** The forwarder pod's /readyz on the loopback port the runner gave it. */
