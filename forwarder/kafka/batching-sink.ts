@@ -252,20 +252,6 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     overflowEpisode++;
   }
 
-  /** Records never acked when close() gives up: logged and counted like an overflow, per topic. */
-  function countLostAtClose(): void {
-    const lost = [...isolated.flatMap((b) => b.records), ...(inFlight?.records ?? []), ...buffer.waiting()];
-    if (lost.length === 0) return;
-    const byTopic = new Map<string, number>();
-    for (const r of lost) byTopic.set(r.record.topic, (byTopic.get(r.record.topic) ?? 0) + 1);
-    overflowed += lost.length;
-    for (const [topic, n] of byTopic) metrics.overflowed?.(topic, n);
-    log.error(
-      { lostRecords: lost.length, byTopic: Object.fromEntries(byTopic), bufferedBytes: bufferedBytes() },
-      'kafka sink closed with unacked records; they are lost and counted as overflowed',
-    );
-  }
-
   async function flush(timeoutMs = defaultFlushTimeoutMs): Promise<void> {
     const targetId = nextId - 1;
     if (ackedThrough >= targetId) return;
@@ -348,6 +334,12 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       clearLinger();
       if (retryTimer !== null) timers.clearTimeout(retryTimer);
       retryTimer = null;
+      const lost = bufferedRecords();
+      if (lost > 0)
+        log.error(
+          { lostRecords: lost, bufferedBytes: bufferedBytes() },
+          'kafka sink closed with unacked records',
+        );
       // An attempt still running (e.g. connecting to a dead broker) gets a short grace, then the
       // client is disconnected under it so close() stays bounded.
       if (busy) {
@@ -358,7 +350,6 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
         await Promise.race([busy, grace]);
         timers.clearTimeout(graceTimer);
       }
-      countLostAtClose();
       health.markClosed();
       try {
         await client.disconnect();

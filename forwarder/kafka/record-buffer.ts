@@ -65,11 +65,6 @@ export class RecordBuffer {
     this.byteCount += item.bytes;
   }
 
-  /** The records still waiting, oldest first (a copy). */
-  waiting(): BufferedRecord[] {
-    return this.items.slice(this.head);
-  }
-
   /** Removes and returns the longest head run that fits maxBytes (always at least one record). */
   takeBatch(maxBytes: number): Batch | null {
     if (this.length === 0) return null;

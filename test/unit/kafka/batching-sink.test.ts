@@ -380,35 +380,3 @@ test('under the forwarder logger (which redacts any `key` field) drop logs still
   assert.equal(drops.length, 2, lines.join(''));
   for (const d of drops) assert.equal(d.recordKey, 'AAPL', JSON.stringify(d));
 });
-
-test('records still unacked when close gives up are counted as overflowed per topic, and logged', async () => {
-  const client = new FakeClient();
-  const timers = new ManualTimers();
-  const { logger, lines } = silentLogger();
-  const overflowedByTopic: [string, number][] = [];
-  const sink = createBatchingSink(
-    client,
-    { topics: ['x', 'y'], lingerMs: 30, batchBytes: 30, maxBufferBytes: 10_000 },
-    { logger, timers, metrics: { overflowed: (t, n) => overflowedByTopic.push([t, n]) } },
-  );
-  await sink.start();
-  sink.send(rec('A', 1, 'x'));
-  sink.send(rec('B', 2, 'y'));
-  sink.send(rec('C', 3, 'y'));
-  timers.advance(30);
-  await settle();
-  assert.equal(client.sends.length, 1, 'one batch in flight, the broker never answers');
-  const closing = sink.close(100);
-  await settle();
-  timers.advance(100);
-  await settle();
-  timers.advance(2_000);
-  await closing;
-  assert.equal(sink.health().overflowedRecords, 3);
-  assert.deepEqual(overflowedByTopic.sort(), [
-    ['x', 1],
-    ['y', 2],
-  ]);
-  const lost = lines.map((l) => JSON.parse(l)).find((l) => l.msg.includes('closed with unacked records'));
-  assert.equal(lost?.lostRecords, 3);
-});
