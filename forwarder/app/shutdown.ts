@@ -17,6 +17,11 @@ export interface ShutdownParts {
   now?: () => number;
 }
 
+/** Extra time beyond a bounded call's own timeout before giving up on it. */
+const SAFETY_MS = 1000;
+/** close() after a flush: a short grace for an in-flight request, then disconnect. */
+const CLOSE_BOUND_MS = 5000;
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -43,27 +48,34 @@ export async function shutdown(parts: ShutdownParts, signal: string): Promise<nu
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'streams did not close cleanly');
   }
+  // flush(timeout) resolves when everything is acked or when its timeout passes (records then
+  // stay buffered); the outer bound is only a safety net. close() always runs, so the Kafka
+  // client stops retrying and the process can exit even when the broker is gone.
   try {
-    await withTimeout(parts.sink.flush(left()), left(), 'Kafka flush');
-    await withTimeout(parts.sink.close(left()), left(), 'Kafka close');
-    logger.info('Kafka flushed and disconnected');
+    // Keep a little of the grace period for close() and the release after it.
+    const budget = Math.max(1, left() - Math.min(3000, parts.gracePeriodMs / 5));
+    await withTimeout(parts.sink.flush(budget), budget + SAFETY_MS, 'Kafka flush');
   } catch (err) {
-    const h = parts.sink.health();
+    logger.error({ err: (err as Error).message }, 'Kafka flush did not return');
+  }
+  const afterFlush = parts.sink.health();
+  if (afterFlush.bufferedRecords > 0) {
     logger.error(
       {
-        err: (err as Error).message,
-        buffered_records: h.bufferedRecords,
-        buffered_bytes: h.bufferedBytes,
-        error_class: h.errorClass,
+        buffered_records: afterFlush.bufferedRecords,
+        buffered_bytes: afterFlush.bufferedBytes,
+        error_class: afterFlush.errorClass,
+        reason: afterFlush.reason,
       },
       'could not flush Kafka before the grace period ended; buffered records are lost',
     );
     code = 1;
   }
-  const h = parts.sink.health();
-  if (code === 0 && h.bufferedRecords > 0) {
-    logger.error({ buffered_records: h.bufferedRecords }, 'records still buffered after close');
-    code = 1;
+  try {
+    await withTimeout(parts.sink.close(1), Math.max(CLOSE_BOUND_MS, left()), 'Kafka close');
+    if (code === 0) logger.info('Kafka flushed and disconnected');
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'Kafka client did not disconnect');
   }
   try {
     await withTimeout(parts.release(), Math.min(left(), 2000), 'releasing resources');

@@ -81,4 +81,28 @@ describe('forwarder Kafka paths', () => {
       'in order',
     );
   });
+
+  test('SIGTERM while Kafka is down: exit code 1 after the grace period, the records left are logged', async () => {
+    const broker = await startPrivateKafka();
+    cleanup.push(() => broker.stop());
+    const kafka = broker.info;
+    const s = await sim();
+    const topics = await freshTopics(kafka);
+    const f = await startInProcess(forwarderEnv(s, kafka, topics, { SHUTDOWN_GRACE_MS: '3000' }));
+    await waitReadiness(f.base, (b) => b.ready, 'ready');
+    await broker.stopBroker();
+    for (let i = 1; i <= 5; i += 1) s.push([s.data.trade('AAPL', { i })]);
+    await waitReadiness(
+      f.base,
+      (b) => (b.detail.kafka as { buffered_records: number }).buffered_records >= 5,
+      'buffered',
+    );
+    const conn = s.log.connectionList().find((c) => c.kind === 'market' && c.closedAt === null);
+    assert.ok(conn);
+    assert.equal(await f.running.stop('SIGTERM'), 1);
+    assert.equal(s.log.connection(conn.id).closeHow, 'clean', 'sockets still closed cleanly first');
+    const left = f.log.lines.map((l) => JSON.parse(l)).find((l) => /could not flush Kafka/.test(l.msg ?? ''));
+    assert.ok(left, 'the loss is logged');
+    assert.ok(left.buffered_records >= 5, JSON.stringify(left));
+  });
 });
