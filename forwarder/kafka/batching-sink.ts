@@ -305,12 +305,12 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     send(record) {
       if (closed) {
         overflow(record, 'sink_closed');
-        return;
+        return false;
       }
       const bytes = recordBytes(record);
       if (bufferedBytes() + bytes > o.maxBufferBytes) {
         overflow(record, 'buffer_full');
-        return;
+        return false;
       }
       if (overflowEpisode > 0) {
         log.warn(
@@ -322,6 +322,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       buffer.push({ id: nextId++, record, bytes, enqueuedAt: timers.now() });
       metrics.bufferBytes?.(bufferedBytes());
       schedule();
+      return true;
     },
 
     flush,

@@ -44,8 +44,11 @@ export interface SinkMetrics {
 export interface EventSink {
   /** Connect + metadata check of every configured topic; resolves even if Kafka is down (health says why) and keeps retrying. */
   start(): Promise<void>;
-  /** Never throws for Kafka trouble; buffers; overflow is counted, logged, reported in health. */
-  send(record: ProducedRecord): void;
+  /**
+   * Never throws for Kafka trouble; buffers. Returns false when the record was refused (buffer
+   * full or sink closed): the refusal is counted, logged and reported in health by the sink.
+   */
+  send(record: ProducedRecord): boolean;
   /** Everything buffered so far is acked (or the timeout passes, reporting what is left). */
   flush(timeoutMs?: number): Promise<void>;
   /** Flush then disconnect. */

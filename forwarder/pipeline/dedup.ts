@@ -37,6 +37,11 @@ export class DedupCache {
     return false;
   }
 
+  /** Removes `key` (O(1)): the event it stood for was not delivered, so a later copy must pass. */
+  forget(key: string): void {
+    this.#expiresAt.delete(key);
+  }
+
   stats(): DedupStats {
     return { size: this.#expiresAt.size, evictedByCap: this.#evictedByCap, expired: this.#expired };
   }

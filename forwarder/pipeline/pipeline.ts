@@ -69,7 +69,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       );
       return;
     }
-    deps.sink.send({ topic: topicFor(event.channel, deps.topics), key: event.symbol, value });
+    if (!deps.sink.send({ topic: topicFor(event.channel, deps.topics), key: event.symbol, value })) {
+      // Refused (buffer full): the sink counted and logged it. Forget the key so a later copy
+      // (REST gap fill, replay) of this event is forwarded instead of dropped as a duplicate.
+      deps.dedup.forget(key);
+      return;
+    }
     metrics.forwarded(event.channel);
     const eventMs = parseEventMs(event.eventTs);
     const lagMs = Number.isNaN(eventMs) ? null : nowMs - eventMs;

@@ -35,6 +35,16 @@ describe('DedupCache', () => {
     );
   });
 
+  test('a forgotten key is new again; the others are kept', () => {
+    const cache = new DedupCache({ ttlMs: 60_000, maxEntries: 10 });
+    for (const k of ['a', 'b']) assert.equal(cache.isDuplicate(k, 0), false);
+    cache.forget('a');
+    cache.forget('never-seen');
+    assert.equal(cache.stats().size, 1);
+    assert.equal(cache.isDuplicate('a', 1), false);
+    assert.equal(cache.isDuplicate('b', 1), true);
+  });
+
   test('memory stays bounded over a long run of unique events', () => {
     const cap = 5_000;
     const cache = new DedupCache({ ttlMs: 3_600_000, maxEntries: cap });

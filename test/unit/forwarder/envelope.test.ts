@@ -238,6 +238,20 @@ describe('pipeline', () => {
     assert.deepEqual(seqs, [T0 * 1000, T0 * 1000], 'a dropped replay consumes no seq');
   });
 
+  test('a record the sink refuses is not counted as forwarded and its REST copy is not dropped as a replay', () => {
+    const { sink, pipeline, metrics } = setup();
+    const trade = ev('trades', 'AAPL', { i: 9, x: 'V', p: 1, t: '2026-01-02T15:00:00Z' });
+    sink.refuse = true;
+    pipeline.handle([trade]);
+    assert.equal(sink.records.length, 0);
+    assert.equal(metrics.counts.get('forwarded:trades'), undefined, 'a refused record is not forwarded');
+    sink.refuse = false;
+    pipeline.handle([{ ...trade, source: 'rest' }]);
+    assert.equal(sink.records.length, 1, 'the gap-fill copy of the refused event is forwarded');
+    assert.equal(metrics.counts.get('dedup:trades'), undefined);
+    assert.equal(metrics.counts.get('forwarded:trades'), 1);
+  });
+
   test('an event without a symbol is counted as dropped, not thrown', () => {
     const { sink, pipeline, metrics } = setup();
     pipeline.handle([ev('trades', '', { i: 1 }), ev('trades', 'AAPL', { i: 1 })]);

@@ -213,7 +213,8 @@ test('overflow: records beyond maxBufferBytes are dropped, counted, reported onc
   const changes: number[] = [];
   sink.onHealthChange((h) => changes.push(h.overflowedRecords));
   // not started: nothing drains; 22 bytes each, 2 fit
-  for (let i = 1; i <= 5; i++) sink.send(rec('AAPL', i));
+  const accepted = [1, 2, 3, 4, 5].map((i) => sink.send(rec('AAPL', i)));
+  assert.deepEqual(accepted, [true, true, false, false, false], 'send says which records it refused');
   assert.equal(sink.health().bufferedRecords, 2);
   assert.equal(sink.health().overflowedRecords, 3);
   assert.deepEqual(changes, [1]);
@@ -281,7 +282,7 @@ test('close flushes, disconnects, reports closed; later sends are counted as ove
   await closing;
   assert.equal(client.disconnected, true);
   assert.deepEqual([sink.health().ok, sink.health().reason], [false, 'kafka_sink_closed']);
-  sink.send(rec('A', 2));
+  assert.equal(sink.send(rec('A', 2)), false);
   assert.equal(sink.health().overflowedRecords, 1);
   assert.equal(client.sends.length, 0);
 });

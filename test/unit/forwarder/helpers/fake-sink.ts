@@ -3,6 +3,8 @@ import type { EventSink, ProducedRecord, SinkHealth } from '../../../../forwarde
 
 export class MemorySink implements EventSink {
   readonly records: ProducedRecord[] = [];
+  /** When true, send() refuses records like a full buffer does. */
+  refuse = false;
   #health: SinkHealth = {
     ok: true,
     errorClass: null,
@@ -14,8 +16,10 @@ export class MemorySink implements EventSink {
   };
   readonly #listeners = new Set<(h: SinkHealth) => void>();
   async start(): Promise<void> {}
-  send(record: ProducedRecord): void {
+  send(record: ProducedRecord): boolean {
+    if (this.refuse) return false;
     this.records.push(record);
+    return true;
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
