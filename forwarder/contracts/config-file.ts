@@ -38,7 +38,18 @@ export const symbolListSchema = z
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
-const url = z.url();
+/** `scheme://user[:password]@host`: the authority holds an `@` (the CRD refuses the same). */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+/**
+ * Every URL setting refuses userinfo: a password in a URL would be copied into the ConfigMap and
+ * logged. The message names the problem, never the URL (the caller names the key).
+ */
+const url = z
+  .url()
+  .refine(
+    (u) => !USERINFO.test(u),
+    'must not contain user information (user:password@); credentials come from Secrets',
+  );
 
 export const configFileSchema = z.strictObject({
   /** Format version of this file; 1. */

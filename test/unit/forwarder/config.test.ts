@@ -174,6 +174,38 @@ describe('config from env', () => {
     assert.match(err.message, /ALPACA_MARKET_TYPE: only equity/);
   });
 
+  test('a URL with user:password@ is refused in every URL setting, naming the key, never echoing the URL', () => {
+    const withUserinfo = {
+      ALPACA_STREAM_URL: 'wss://u1:pw-stream@stream.example',
+      ALPACA_BASE_URL: 'https://u2:pw-data@data.example',
+      JANGAR_SYMBOLS_URL: 'https://u3:pw-symbols@jangar.example/symbols',
+      ENABLE_TRADE_UPDATES: 'true',
+      ALPACA_TRADE_STREAM_URL: 'wss://u4:pw-trade@paper.example/stream',
+    };
+    const envErr = errorOf(() => resolveConfig(readEnv(baseEnv(withUserinfo)), null));
+    for (const key of Object.keys(withUserinfo).filter((k) => k.endsWith('_URL')))
+      assert.match(envErr.message, new RegExp(`${key}: .*user`), key);
+    const fileErr = errorOf(() =>
+      resolveConfig(readEnv(baseEnv()), {
+        path: '/etc/forwarder/config.yaml',
+        value: {
+          streamUrl: 'wss://u1:pw-stream@stream.example',
+          dataUrl: 'https://u2:pw-data@data.example',
+          symbolsFrom: { url: 'https://u3:pw-symbols@jangar.example/symbols' },
+          tradeUpdates: { enabled: true, streamUrl: 'wss://u4:pw-trade@paper.example/stream' },
+        },
+      }),
+    );
+    for (const path of ['streamUrl', 'dataUrl', 'symbolsFrom.url', 'tradeUpdates.streamUrl'])
+      assert.match(fileErr.message, new RegExp(`config.yaml: ${path.replace('.', '\\.')}: .*user`), path);
+    for (const err of [envErr, fileErr]) assert.doesNotMatch(err.message, /pw-|u[1-4]:|\.example/);
+    const userOnly = errorOf(() =>
+      resolveConfig(readEnv(baseEnv({ ALPACA_BASE_URL: 'https://someone@data.example' })), null),
+    );
+    assert.match(userOnly.message, /ALPACA_BASE_URL: .*user/);
+    assert.doesNotMatch(userOnly.message, /someone/);
+  });
+
   test('secrets are never echoed in errors', () => {
     const err = errorOf(() =>
       resolveConfig(
