@@ -31,6 +31,7 @@ import { decideRestart, type RestartDecision } from '../policy/restart.ts';
 import { computeStatus, type SecretProblem } from '../status/compute.ts';
 import { deploymentState } from '../status/deployment-state.ts';
 import type { ProbeResult } from '../status/probe.ts';
+import { reconcileErrorNote } from './error-note.ts';
 import { resolveSecretInputs } from './inputs.ts';
 import { splitKey } from './mapping.ts';
 import type { ProbeOutcome, ReadinessProbe } from './probe.ts';
@@ -125,14 +126,17 @@ export function makeReconciler(deps: ReconcilerDeps) {
     } catch (err) {
       result = 'error';
       deps.metrics.reconcileErrors.inc({ kind: err instanceof KubeError ? err.kind : 'internal' });
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'reconcile failed');
+      const retryable = err instanceof KubeError && err.retryable;
+      // The full error goes to the operator log only; the Event below carries a fixed text.
+      if (retryable || signal.aborted) log.warn({ err }, 'reconcile failed');
+      else log.error({ err }, 'reconcile failed');
       // Errors that retrying alone will not fix are shown on the resource (deduplicated Events).
-      if (seen.af && !signal.aborted && !(err instanceof KubeError && err.retryable)) {
+      if (seen.af && !signal.aborted && !retryable) {
         await deps.recorder.record(eventTarget(seen.af), {
           type: 'Warning',
           reason: 'ReconcileError',
           action: 'Reconcile',
-          note: err instanceof Error ? err.message : String(err),
+          note: reconcileErrorNote(err),
         });
       }
       throw err;

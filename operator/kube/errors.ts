@@ -16,12 +16,32 @@ export type KubeErrorKind =
   | 'Aborted'
   | 'Other';
 
+/**
+ * The parts of a Kubernetes `Status` answer that may be shown to users: its machine reason,
+ * its message and the field paths of its causes. Never the raw body or the headers.
+ */
+export interface ApiStatus {
+  reason: string | undefined;
+  message: string | undefined;
+  /** `details.causes[].field`, e.g. `spec.template.spec.containers[0].image`. */
+  fields: string[];
+}
+
+export interface KubeErrorInfo {
+  /** The request, e.g. "apply Deployment ns/name" (built by the operator from kinds and names). */
+  request?: string;
+  /** The server's Status object, when it answered with one. */
+  apiStatus?: ApiStatus;
+}
+
 export class KubeError extends Error {
   readonly kind: KubeErrorKind;
   /** HTTP status, 0 when the request never got an answer. */
   readonly status: number;
   /** Retry-After from a 429/503, in seconds, when the server sent one. */
   readonly retryAfterSeconds: number | undefined;
+  readonly request: string | undefined;
+  readonly apiStatus: ApiStatus | undefined;
 
   constructor(
     kind: KubeErrorKind,
@@ -29,12 +49,15 @@ export class KubeError extends Error {
     message: string,
     retryAfterSeconds?: number,
     cause?: unknown,
+    info: KubeErrorInfo = {},
   ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'KubeError';
     this.kind = kind;
     this.status = status;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.request = info.request;
+    this.apiStatus = info.apiStatus;
   }
 
   /** Whether the same request may succeed later without any change on our side. */
@@ -63,24 +86,46 @@ export function kindForStatus(status: number): KubeErrorKind {
 }
 
 interface StatusBody {
+  kind?: unknown;
   message?: unknown;
   reason?: unknown;
+  details?: { causes?: unknown };
+}
+
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
 }
 
 function statusMessage(body: unknown): string | undefined {
-  let parsed: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body.length > 0 ? body.slice(0, 2000) : undefined;
-    }
-  }
+  const parsed = parseBody(body);
+  if (typeof parsed === 'string') return parsed.length > 0 ? parsed.slice(0, 2000) : undefined;
   if (parsed !== null && typeof parsed === 'object') {
     const m = (parsed as StatusBody).message;
     if (typeof m === 'string') return m;
   }
   return undefined;
+}
+
+/** The user-showable fields of a Status body; undefined when the body is not a Status object. */
+export function apiStatusOf(body: unknown): ApiStatus | undefined {
+  const parsed = parseBody(body);
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  const b = parsed as StatusBody;
+  if (b.kind !== 'Status') return undefined;
+  const causes = Array.isArray(b.details?.causes) ? (b.details.causes as unknown[]) : [];
+  const fields = causes
+    .map((c) => (c !== null && typeof c === 'object' ? (c as { field?: unknown }).field : undefined))
+    .filter((f): f is string => typeof f === 'string' && f.length > 0);
+  return {
+    reason: typeof b.reason === 'string' && b.reason.length > 0 ? b.reason : undefined,
+    message: typeof b.message === 'string' && b.message.length > 0 ? b.message : undefined,
+    fields: [...new Set(fields)],
+  };
 }
 
 function headerValue(headers: unknown, name: string): string | undefined {
@@ -108,25 +153,29 @@ export function toKubeError(err: unknown, what: string): KubeError {
     };
     if (e.name === 'AbortError' || (e.name === 'TimeoutError' && typeof e.code !== 'number')) {
       const kind = e.name === 'AbortError' ? 'Aborted' : 'Network';
-      return new KubeError(kind, 0, `${what}: ${String(e.message ?? e.name)}`, undefined, err);
+      return new KubeError(kind, 0, `${what}: ${String(e.message ?? e.name)}`, undefined, err, {
+        request: what,
+      });
     }
     const status =
       typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
     if (status !== undefined && status >= 100) {
       const detail = statusMessage(e.body) ?? (typeof e.message === 'string' ? e.message : '');
       const retryAfter = Number(headerValue(e.headers, 'retry-after'));
+      const apiStatus = apiStatusOf(e.body);
       return new KubeError(
         kindForStatus(status),
         status,
         `${what}: HTTP ${status}${detail ? `: ${detail}` : ''}`,
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
         err,
+        apiStatus ? { request: what, apiStatus } : { request: what },
       );
     }
     const msg = typeof e.message === 'string' ? e.message : String(err);
-    return new KubeError('Network', 0, `${what}: ${msg}`, undefined, err);
+    return new KubeError('Network', 0, `${what}: ${msg}`, undefined, err, { request: what });
   }
-  return new KubeError('Other', 0, `${what}: ${String(err)}`, undefined, err);
+  return new KubeError('Other', 0, `${what}: ${String(err)}`, undefined, err, { request: what });
 }
 
 export function isNotFound(err: unknown): boolean {

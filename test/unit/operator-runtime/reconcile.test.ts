@@ -4,14 +4,16 @@
  * test/integration/operator/.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../operator/api/types.ts';
+import { INTERNAL_ERROR_NOTE } from '../../../operator/controller/error-note.ts';
 import type { ProbeOutcome, ReadinessProbe } from '../../../operator/controller/probe.ts';
 import { type KubeOps, makeReconciler } from '../../../operator/controller/reconcile.ts';
 import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
-import { KubeError } from '../../../operator/kube/errors.ts';
+import { KubeError, toKubeError } from '../../../operator/kube/errors.ts';
 import { EventRecorder } from '../../../operator/kube/events.ts';
 import type { ResourceType } from '../../../operator/kube/resources.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
@@ -195,6 +197,86 @@ describe('reconcile', () => {
       const recorded = s.writes.filter((w) => w.op === 'event' && w.kind === 'ReconcileError');
       assert.equal(recorded.length, events, `${err.kind}: ${events} Event(s)`);
     }
+  });
+
+  test('a forced API rejection: the Event says what was rejected from the Status fields only, never the body or headers', async () => {
+    // What client-node 2.0.1 throws for a 422 answer to a server-side apply, turned into a
+    // KubeError exactly as KubeClient.apply does.
+    const longMessage = `Deployment.apps "equities-forwarder" is invalid: spec.template.spec.containers[0].image: Required value ${'x'.repeat(400)}`;
+    const rejected = toKubeError(
+      new ApiException(
+        422,
+        'Unsuccessful HTTP Request',
+        {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'Invalid',
+          code: 422,
+          message: longMessage,
+          details: {
+            name: 'equities-forwarder',
+            kind: 'Deployment',
+            causes: [{ reason: 'FieldValueRequired', field: 'spec.template.spec.containers[0].image' }],
+          },
+          metadata: { annotations: { leaked: 'BODY-ONLY-VALUE' } },
+        },
+        { 'audit-id': 'HEADER-VALUE-0f3a', 'set-cookie': 'session=HEADER-COOKIE' },
+      ),
+      'apply Deployment torghut/equities-forwarder',
+    );
+    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+    s.client.apply = (async (obj: KubernetesObject) => {
+      if (obj.kind === 'Deployment') throw rejected;
+      return obj;
+    }) as KubeOps['apply'];
+    const reconcile = makeReconciler(deps(s.client, ready, undefined, s.writes));
+    await assert.rejects(reconcile('torghut/equities', new AbortController().signal), (e) => e === rejected);
+    const notes = s.writes
+      .filter((w) => w.op === 'event' && w.kind === 'ReconcileError')
+      .map((w) => (w.obj as { note: string }).note);
+    assert.equal(notes.length, 1);
+    const note = notes[0] ?? '';
+    assert.ok(
+      note.startsWith(
+        'the API server rejected apply Deployment torghut/equities-forwarder: 422 Invalid (field spec.template.spec.containers[0].image): Deployment.apps "equities-forwarder" is invalid: ',
+      ),
+      note,
+    );
+    assert.ok(note.length <= 512, `bounded note, got ${note.length} characters`);
+    assert.ok(note.endsWith('…'), 'the long Status message is truncated');
+    assert.doesNotMatch(note, /HEADER-|BODY-ONLY|HTTP-Code|Headers|Body:/);
+  });
+
+  test('a forced internal error: the Event says "internal error, see the operator log"; the log has the full error at error level with the key', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        done();
+      },
+    });
+    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+    const internal = new TypeError('cannot read properties of undefined (reading "internalDetail")');
+    s.client.readSecretKeys = async () => {
+      throw internal;
+    };
+    const d = { ...deps(s.client, ready, undefined, s.writes), logger: pino({ level: 'info' }, sink) };
+    await assert.rejects(
+      makeReconciler(d)('torghut/equities', new AbortController().signal),
+      (e) => e === internal,
+    );
+    const notes = s.writes
+      .filter((w) => w.op === 'event' && w.kind === 'ReconcileError')
+      .map((w) => (w.obj as { note: string }).note);
+    assert.deepEqual(notes, [INTERNAL_ERROR_NOTE]);
+    const logged = lines.find((l) => l.msg === 'reconcile failed');
+    assert.equal(logged?.level, 50, 'error level');
+    assert.equal(logged?.key, 'torghut/equities');
+    const err = logged?.err as { type: string; message: string; stack: string };
+    assert.equal(err.type, 'TypeError');
+    assert.match(err.message, /internalDetail/);
+    assert.match(err.stack, /reconcile/);
   });
 
   test('an aborted reconcile (leadership lost) writes nothing; a deleted resource is left to garbage collection', async () => {
