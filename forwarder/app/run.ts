@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { backfillBars, createGapFiller } from '../alpaca/backfill.ts';
 import type { DecodeIssue } from '../alpaca/decode-issues.ts';
 import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
@@ -50,6 +50,8 @@ export interface RunOptions {
   logDestination?: DestinationStream;
   /** Kubernetes client config for the Lease (default: KUBECONFIG, ~/.kube/config or in-cluster). */
   kubeConfig?: KubeConfig;
+  /** Called once the logger exists, before anything else starts (main routes process warnings). */
+  onLogger?(logger: Logger): void;
 }
 
 export interface RunningForwarder {
@@ -81,6 +83,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   }
   const { config } = resolved;
   const logger = createLogger(config.logLevel, options.logDestination);
+  options.onLogger?.(logger);
   if (resolved.overriddenEnvKeys.length > 0) {
     logger.warn({ env_keys: resolved.overriddenEnvKeys }, 'env settings overridden by the config file');
   }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
@@ -80,6 +81,39 @@ describe('alpaca-forwarder CLI', () => {
     const output = child.stdout.join('\n') + child.stderr.join('');
     for (const secret of [SECRET, KEY_ID]) assert.ok(!output.includes(secret), 'secret in CLI output');
     assert.ok(child.stdout.some((l) => l.includes('Kafka flushed and disconnected')));
+  });
+
+  test('a Node process warning is logged as JSON at warn (name, message, code), not printed on stderr', async () => {
+    const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
+    cleanup.push(() => sim.close());
+    const topics = await freshTopics(kafka);
+    const preload = fileURLToPath(new URL('./fixtures/warn-on-sigusr2.ts', import.meta.url));
+    const child = spawnCli(forwarderEnv(sim, kafka, topics, { NODE_OPTIONS: `--import=${preload}` }));
+    cleanup.push(async () => {
+      if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
+    });
+    await child.waitForLog((l) => l.msg === 'health server listening');
+    // Whichever comes first: the JSON log line (routed) or Node's own stderr print (not routed).
+    const onStderr = new Promise<'stderr'>((resolve) => {
+      const check = (): void => {
+        if (child.stderr.join('').includes('FWD_TEST_WARNING')) resolve('stderr');
+      };
+      child.proc.stderr?.on('data', check);
+      check();
+    });
+    const logged = child.waitForLog((l) => l.msg === 'process warning');
+    child.proc.kill('SIGUSR2');
+    const first = await Promise.race([logged, onStderr]);
+    assert.notEqual(first, 'stderr', `warning printed on stderr: ${child.stderr.join('')}`);
+    assert.deepEqual((first as Record<string, unknown>).warning, {
+      name: 'TestWarning',
+      message: 'a test warning',
+      code: 'FWD_TEST_WARNING',
+    });
+    assert.equal((first as Record<string, unknown>).level, 'warn');
+    child.proc.kill('SIGTERM');
+    assert.equal(await child.exited, 0);
+    assert.ok(!child.stderr.join('').includes('FWD_TEST_WARNING'), 'warning also printed on stderr');
   });
 
   test('invalid env: exit 2 with every bad key named, no secret echoed', async () => {
