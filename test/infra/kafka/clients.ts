@@ -69,40 +69,118 @@ export function uniqueTopic(prefix = 'test'): string {
 
 export type TopicSpec = string | { topic: string; numPartitions?: number };
 
+interface ResolvedTopic {
+  topic: string;
+  numPartitions: number;
+}
+
+interface KafkaJsErrorLike {
+  type?: unknown;
+  retriable?: unknown;
+  message?: unknown;
+  errors?: unknown;
+}
+
 /**
- * Creates the topics (RF 1) and waits until the broker serves metadata with a leader for every
- * partition. (kafkajs' own `waitForLeaders` gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy
- * broker can answer for a moment after CreateTopics.)
+ * The errors of a failed CreateTopics that are real failures: TOPIC_ALREADY_EXISTS is success
+ * (another attempt or another file created it), also inside kafkajs' aggregate error, which
+ * kafkajs itself only forgives when every topic already existed.
+ */
+function realFailures(err: unknown): KafkaJsErrorLike[] {
+  const e = err as KafkaJsErrorLike;
+  const all = Array.isArray(e.errors) ? (e.errors as KafkaJsErrorLike[]) : [e];
+  return all.filter((x) => x.type !== 'TOPIC_ALREADY_EXISTS');
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The broker offers no event for "created" or "metadata propagated": attempts are polled. */
+const POLL_MS = 100;
+
+/** CreateTopics until it succeeds, retrying retriable errors until the deadline. */
+async function createUntilDeadline(admin: Admin, specs: ResolvedTopic[], deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1 })),
+      });
+      return;
+    } catch (err) {
+      const failures = realFailures(err);
+      if (failures.length === 0) return;
+      const retriable = failures.every((f) => f.retriable === true);
+      const text = failures.map((f) => String(f.message ?? f.type)).join('; ');
+      if (!retriable) throw new Error(`createTopics: ${text}`, { cause: err });
+      if (Date.now() > deadline) throw new Error(`createTopics: not created before the deadline (${text})`);
+    }
+    await pause(POLL_MS);
+  }
+}
+
+/** Why the metadata does not yet show a leader for every partition of every topic, or undefined. */
+function notReadyReason(
+  md: Awaited<ReturnType<Admin['fetchTopicMetadata']>>,
+  specs: ResolvedTopic[],
+): string | undefined {
+  const reasons: string[] = [];
+  for (const s of specs) {
+    const t = md.topics.find((x) => x.name === s.topic);
+    if (!t) reasons.push(`${s.topic}: not in metadata`);
+    else if (t.partitions.length !== s.numPartitions)
+      reasons.push(`${s.topic}: ${t.partitions.length} of ${s.numPartitions} partitions`);
+    else {
+      const leaderless = t.partitions.filter((p) => p.leader < 0 || p.partitionErrorCode !== 0);
+      if (leaderless.length > 0)
+        reasons.push(
+          `${s.topic}: no leader for partition ${leaderless.map((p) => p.partitionId).join(', ')}`,
+        );
+    }
+  }
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+/** Fetches metadata until every partition of every topic has a leader that serves it, retrying errors. */
+async function awaitLeaders(admin: Admin, specs: ResolvedTopic[], deadline: number): Promise<void> {
+  let last = 'no metadata yet';
+  for (;;) {
+    try {
+      const reason = notReadyReason(
+        await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) }),
+        specs,
+      );
+      if (reason === undefined) {
+        // The metadata cache can name a leader a moment before that broker serves the partition;
+        // ListOffsets is answered by the leader itself, so it proves the partition is hosted.
+        for (const s of specs) await admin.fetchTopicOffsets(s.topic);
+        return;
+      }
+      last = reason;
+    } catch (err) {
+      // "This server does not host this topic-partition" and the like, for a moment after creation.
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`createTopics: topics not ready before the deadline (${last})`);
+    await pause(POLL_MS);
+  }
+}
+
+/**
+ * Creates the topics (RF 1; a topic that already exists counts as created) and resolves only when
+ * the broker's metadata lists a leader for every partition of every topic, so a producer or
+ * consumer started right after never sees UNKNOWN_TOPIC_OR_PARTITION. Safe under many
+ * concurrent callers: kafkajs' own `waitForLeaders` gives up on the "This server does not host
+ * this topic-partition" a busy broker answers for a moment after CreateTopics, so leaders are
+ * awaited here by polling metadata (bounded by `timeoutMs` overall).
  */
 export async function createTopics(info: KafkaInfo, topics: TopicSpec[], timeoutMs = 60_000): Promise<void> {
-  const specs = topics.map((t) =>
+  const specs: ResolvedTopic[] = topics.map((t) =>
     typeof t === 'string' ? { topic: t, numPartitions: 1 } : { numPartitions: 1, ...t },
   );
+  const deadline = Date.now() + timeoutMs;
   await withAdmin(info, async (admin) => {
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1 })),
-    });
-    const deadline = Date.now() + timeoutMs;
-    let last = 'no metadata yet';
-    for (;;) {
-      try {
-        const md = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
-        const notReady = specs.filter((s) => {
-          const t = md.topics.find((x) => x.name === s.topic);
-          return !t || t.partitions.length !== s.numPartitions || t.partitions.some((p) => p.leader < 0);
-        });
-        if (notReady.length === 0) return;
-        last = `no leader yet for ${notReady.map((s) => s.topic).join(', ')}`;
-      } catch (err) {
-        // Metadata errors right after creation are expected for a moment; the deadline bounds them.
-        last = (err as Error).message;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`createTopics: topics not ready within ${timeoutMs} ms (${last})`);
-      // The broker offers no event for "metadata propagated"; poll briefly.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await createUntilDeadline(admin, specs, deadline);
+    await awaitLeaders(admin, specs, deadline);
   });
 }
 

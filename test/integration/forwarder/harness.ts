@@ -37,17 +37,9 @@ export async function freshTopics(kafka: KafkaInfo): Promise<Topics> {
     t.status,
     t.tradeUpdates,
   ];
-  // kafkajs' waitForLeaders can hit a transient retriable metadata error ("This server does not
-  // host this topic-partition") while the broker is busy creating other test files' topics;
-  // creating again is idempotent (existing topics are skipped) and waits for leaders again.
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await createTopics(kafka, specs);
-      return t;
-    } catch (err) {
-      if (attempt >= 5 || (err as { retriable?: boolean }).retriable !== true) throw err;
-    }
-  }
+  // createTopics itself waits until every partition has a serving leader (safe under concurrency).
+  await createTopics(kafka, specs);
+  return t;
 }
 
 export function forwarderEnv(
