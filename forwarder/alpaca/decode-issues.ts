@@ -3,6 +3,7 @@
  * status topic) and logged, so nothing disappears silently.
  */
 import type { Logger } from 'pino';
+import { channelOfType } from './message-decode.ts';
 import type { StreamName } from './types.ts';
 
 export interface DecodeIssue {
@@ -16,6 +17,12 @@ export interface DecodeIssue {
 }
 
 export type DecodeIssueSink = (issue: DecodeIssue) => void;
+
+/** The envelope channel an issue's message was meant for (metric label), `unknown` when none. */
+export function issueChannel(issue: DecodeIssue): string {
+  if (issue.stream === 'trade_updates') return 'trade_updates';
+  return channelOfType(issue.type) ?? 'unknown';
+}
 
 /** Reports to `sink` and logs: malformed at warn, unknown types at warn once per type, skipped at debug. */
 export function createIssueReporter(logger: Logger, sink: DecodeIssueSink | undefined): DecodeIssueSink {

@@ -39,6 +39,12 @@ const DATA_CHANNELS: Readonly<Record<string, EventChannel>> = {
   l: 'statuses',
 };
 
+/** The envelope channel a market-data message type belongs to (daily bars: bars), or null. */
+export function channelOfType(type: string | null): EventChannel | null {
+  if (type === 'd') return 'bars';
+  return (type !== null && DATA_CHANNELS[type]) || null;
+}
+
 const BAR_TYPES = new Set(['b', 'u', 'd']);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 

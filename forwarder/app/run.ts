@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream, Logger } from 'pino';
 import { backfillBars, createGapFiller } from '../alpaca/backfill.ts';
-import type { DecodeIssue } from '../alpaca/decode-issues.ts';
+import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
 import { createRestClient } from '../alpaca/rest-client.ts';
 import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
@@ -202,7 +202,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   };
   const onDecodeIssue = (issue: DecodeIssue): void => {
     if (issue.kind === 'unknown_type') metrics.unknownMessage(issue.stream, issue.type ?? 'none');
-    else metrics.pipeline.dropped(issue.type ?? 'unknown', issue.reason);
+    else metrics.pipeline.dropped(issueChannel(issue), issue.reason);
   };
 
   let stopping = false;

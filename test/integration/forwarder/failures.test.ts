@@ -118,6 +118,8 @@ describe('forwarder failure classes', () => {
     assert.ok(conn);
     s.pushFrame(conn.id, Buffer.from([0xc1, 0xff, 0x00]));
     s.pushFrame(conn.id, Buffer.from(encode([{ T: 'zz', S: 'AAPL' }])));
+    // A trade without a price: dropped, labelled with its envelope channel (not its type 't').
+    s.pushFrame(conn.id, Buffer.from(encode([{ T: 't', S: 'AAPL', i: 777_000, t: '2026-01-02T15:00:00Z' }])));
     s.push([s.data.trade('AAPL', { i: 777_001 })]);
     const records = await readTopic(kafka, own.trades, { count: 1 });
     assert.equal(JSON.parse(records[0]?.value ?? '{}').payload?.i, 777_001);
@@ -127,6 +129,10 @@ describe('forwarder failure classes', () => {
       .join('\n');
     assert.match(metrics, /alpaca_forwarder_events_dropped_total\{channel="unknown",reason="[a-z_]+"\} 1/);
     assert.match(metrics, /alpaca_forwarder_unknown_messages_total\{stream="market_data",type="zz"\} 1/);
+    assert.match(
+      metrics,
+      /alpaca_forwarder_events_dropped_total\{channel="trades",reason="invalid_trade_price"\} 1/,
+    );
     assert.equal((await readyz(f.base)).body.ready, true);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ExtData, encode, encodeTimeSpecToTimestamp } from '@msgpack/msgpack';
+import { type DecodeIssue, issueChannel } from '../../../forwarder/alpaca/decode-issues.ts';
 import { decodeFrame } from '../../../forwarder/alpaca/frame-decode.ts';
 import { decodeMessage } from '../../../forwarder/alpaca/message-decode.ts';
 import { timeSpecToRfc3339 } from '../../../forwarder/alpaca/timestamp.ts';
@@ -219,4 +220,23 @@ describe('message decode', () => {
       assert.equal(r.kind === 'malformed' && r.reason, reason, JSON.stringify(raw));
     }
   });
+});
+
+test('a decode issue is labelled with the envelope channel its message was meant for', () => {
+  const issue = (stream: DecodeIssue['stream'], type: string | null): DecodeIssue => ({
+    stream,
+    kind: 'malformed_message',
+    type,
+    reason: 'r',
+    atMs: 0,
+  });
+  assert.equal(issueChannel(issue('market_data', 't')), 'trades');
+  assert.equal(issueChannel(issue('market_data', 'x')), 'trades');
+  assert.equal(issueChannel(issue('market_data', 'q')), 'quotes');
+  assert.equal(issueChannel(issue('market_data', 'd')), 'bars');
+  assert.equal(issueChannel(issue('market_data', 'u')), 'updated_bars');
+  assert.equal(issueChannel(issue('market_data', 'l')), 'statuses');
+  assert.equal(issueChannel(issue('market_data', null)), 'unknown');
+  assert.equal(issueChannel(issue('market_data', 'zz')), 'unknown');
+  assert.equal(issueChannel(issue('trade_updates', 'trade_updates')), 'trade_updates');
 });
