@@ -39,6 +39,47 @@ export async function backfillBars(
   return rest.getBars({ symbols, ...backfillWindow(nowMs, lookbackMinutes) });
 }
 
+export interface StartupBackfillDeps {
+  rest: RestClient;
+  logger: Logger;
+  subscriptions: SubscriptionSet;
+  nowMs: number;
+  lookbackMinutes: number;
+  onEvents(batch: AlpacaEvent[]): void;
+}
+
+/**
+ * The start-up bars backfill: delivers what REST returned; on a failure it still delivers the
+ * events fetched before it (`AlpacaRestError.partialEvents`), like gap fill, and logs the rest as
+ * missing. Never rejects.
+ */
+export async function runStartupBackfill(deps: StartupBackfillDeps): Promise<void> {
+  const logger = deps.logger.child({ component: 'alpaca-backfill' });
+  let events: AlpacaEvent[];
+  try {
+    events = await backfillBars(deps.rest, deps.subscriptions, deps.nowMs, deps.lookbackMinutes);
+    logger.info({ events: events.length }, 'bars backfill done');
+  } catch (err) {
+    const rest = err instanceof AlpacaRestError ? err : null;
+    events = [];
+    logger.error(
+      {
+        errorClass: rest?.errorClass ?? 'unknown',
+        reason: rest?.reason ?? 'alpaca_backfill_failed',
+        err: (err as Error).message,
+        deliveredEvents: events.length,
+      },
+      'bars backfill failed; the events fetched before the failure are delivered',
+    );
+  }
+  if (events.length === 0) return;
+  try {
+    deps.onEvents(events);
+  } catch (err) {
+    logger.error({ err, events: events.length }, 'onEvents handler threw on backfill events');
+  }
+}
+
 /** One REST request of a gap fill: a kind of data for some symbols. */
 export interface GapRequest {
   kind: 'bars' | 'trades';

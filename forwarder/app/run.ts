@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream, Logger } from 'pino';
-import { backfillBars, createGapFiller } from '../alpaca/backfill.ts';
+import { createGapFiller, runStartupBackfill } from '../alpaca/backfill.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
 import { createRestClient } from '../alpaca/rest-client.ts';
@@ -279,13 +279,16 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       trades?.start();
       if (config.backfill.bars.enabled) {
         // Runs beside the live stream (never blocks the socket reader); dedup removes the overlap.
-        const subs = market?.subscriptions().desired ?? subscriptionsFor(config);
-        backfillBars(rest, subs, Date.now(), config.backfill.bars.lookbackMinutes)
-          .then((events) => {
-            logger.info({ events: events.length }, 'bars backfill done');
+        void runStartupBackfill({
+          rest,
+          logger,
+          subscriptions: market?.subscriptions().desired ?? subscriptionsFor(config),
+          nowMs: Date.now(),
+          lookbackMinutes: config.backfill.bars.lookbackMinutes,
+          onEvents: (events) => {
             if (!stopping) pipeline.handle(events);
-          })
-          .catch((err) => logger.error({ err: (err as Error).message }, 'bars backfill failed'));
+          },
+        });
       }
     },
     async close() {

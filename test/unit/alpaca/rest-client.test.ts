@@ -6,6 +6,7 @@ import {
   createGapFiller,
   fillGap,
   gapWindow,
+  runStartupBackfill,
 } from '../../../forwarder/alpaca/backfill.ts';
 import { AlpacaRestError, createRestClient, type FetchLike } from '../../../forwarder/alpaca/rest-client.ts';
 import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.ts';
@@ -343,5 +344,35 @@ describe('backfill and gap-fill', () => {
       ['AAPL'],
     );
     assert.deepEqual(failures, ['alpaca_rest_403_forbidden']);
+  });
+
+  test('start-up backfill delivers the symbol groups fetched before a later group failed', async () => {
+    const f = fakeFetch((call) =>
+      call.url.searchParams.get('symbols') === 'MSFT'
+        ? json({ message: 'forbidden' }, 403)
+        : json({ bars: { AAPL: [bar('2026-01-05T15:00:00Z', 1)] }, next_page_token: null }),
+    );
+    const rest = createRestClient(
+      {
+        dataUrl: 'https://data.example',
+        credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' },
+        feed: 'iex',
+        symbolsPerRequest: 1,
+      },
+      { logger: silentLogger, fetch: f.fetch, clock: createManualClock(), random: () => 0 },
+    );
+    const delivered: AlpacaEvent[] = [];
+    await runStartupBackfill({
+      rest,
+      logger: silentLogger,
+      subscriptions: normaliseSubscriptions({ bars: ['AAPL', 'MSFT'] }),
+      nowMs: Date.UTC(2026, 0, 5, 15, 30),
+      lookbackMinutes: 60,
+      onEvents: (b) => delivered.push(...b),
+    });
+    assert.deepEqual(
+      delivered.map((e) => [e.symbol, e.source]),
+      [['AAPL', 'rest']],
+    );
   });
 });
