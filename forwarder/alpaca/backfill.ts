@@ -61,7 +61,7 @@ export async function runStartupBackfill(deps: StartupBackfillDeps): Promise<voi
     logger.info({ events: events.length }, 'bars backfill done');
   } catch (err) {
     const rest = err instanceof AlpacaRestError ? err : null;
-    events = [];
+    events = rest?.partialEvents ?? [];
     logger.error(
       {
         errorClass: rest?.errorClass ?? 'unknown',
