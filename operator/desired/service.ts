@@ -1,4 +1,10 @@
-/** ClusterIP Service in front of the forwarder's health (/healthz, /readyz) and metrics ports. */
+/**
+ * ClusterIP Service in front of the forwarder's health (/healthz, /readyz) and metrics ports.
+ * It publishes not-ready addresses: the forwarder's readinessProbe is /readyz itself, so a pod
+ * stuck on a 406 is not Ready, and only this way does `PROBE_ADDRESS=service` (and a metrics
+ * scrape through the Service) still reach the pod whose state matters most. Nothing routes
+ * market data through this Service, so a not-ready endpoint never receives work it cannot do.
+ */
 import type { V1Service } from '@kubernetes/client-node';
 import type { AlpacaForwarder } from '../api/types.ts';
 import { childMetadata, selectorLabels } from './names.ts';
@@ -14,6 +20,7 @@ export function buildService(af: AlpacaForwarder): V1Service {
     metadata: childMetadata(af, 'forwarder'),
     spec: {
       type: 'ClusterIP',
+      publishNotReadyAddresses: true,
       selector: selectorLabels(af),
       ports: [
         {

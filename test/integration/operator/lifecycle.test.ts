@@ -20,6 +20,7 @@ import {
   type V1Deployment,
   type V1ReplicaSet,
   type V1Role,
+  type V1Service,
 } from '@kubernetes/client-node';
 import { leaseNameForKeyId } from '../../../forwarder/contracts/lease-name.ts';
 import type { AlpacaForwarder } from '../../../operator/api/types.ts';
@@ -169,6 +170,12 @@ describe('operator lifecycle against the real API server', () => {
       role.rules?.find((r) => r.verbs.includes('update'))?.resourceNames,
       [leaseNameForKeyId(creds.keyId)],
       'the forwarder may update only its own credentials Lease',
+    );
+    const svc = (await child('v1', 'Service')) as V1Service;
+    assert.equal(
+      svc.spec?.publishNotReadyAddresses,
+      true,
+      'the Service keeps a not-ready (406) pod reachable for PROBE_ADDRESS=service',
     );
     const dep = (await child('apps/v1', 'Deployment')) as V1Deployment;
     assert.equal(dep.spec?.replicas, 1);

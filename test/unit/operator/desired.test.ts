@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dumpYaml, type V1Deployment, type V1NetworkPolicy, type V1Role } from '@kubernetes/client-node';
+import {
+  dumpYaml,
+  type V1Deployment,
+  type V1NetworkPolicy,
+  type V1Role,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { configFileSchema } from '../../../forwarder/contracts/config-file.ts';
 import { buildChildren, type ChildObject } from '../../../operator/desired/children.ts';
@@ -265,6 +271,26 @@ describe('Deployment', () => {
     assert.equal(pod?.spec?.tolerations?.[0]?.key, 'dedicated');
     assert.equal(pod?.metadata?.annotations?.['prometheus.io/scrape'], 'true');
     assert.notEqual(pod?.metadata?.annotations?.['torghut.io/config-hash'], 'forged');
+  });
+});
+
+describe('Service', () => {
+  test('publishes not-ready addresses (PROBE_ADDRESS=service must reach a pod stuck on 406) and selects the forwarder pod by its ports', () => {
+    const children = buildChildren(forwarder(), SETTINGS, inputs()).apply;
+    const svc = kindOf(children, 'Service') as V1Service;
+    assert.equal(svc.spec?.type, 'ClusterIP');
+    assert.equal(svc.spec?.publishNotReadyAddresses, true);
+    const podLabels = deployment(children).spec?.template.metadata?.labels ?? {};
+    for (const [k, v] of Object.entries(svc.spec?.selector ?? {}))
+      assert.equal(podLabels[k], v, `selector ${k}`);
+    const container = deployment(children).spec?.template.spec?.containers[0];
+    const podPorts = new Set((container?.ports ?? []).map((p) => p.name));
+    assert.deepEqual(
+      svc.spec?.ports?.map((p) => p.targetPort),
+      ['health', 'metrics'],
+    );
+    for (const p of svc.spec?.ports ?? [])
+      assert.ok(podPorts.has(String(p.targetPort)), `pod port ${p.targetPort}`);
   });
 });
 
