@@ -3,6 +3,7 @@
  * pipeline deduplicates them against what the WebSocket already delivered.
  */
 import type { Logger } from 'pino';
+import type { ErrorClass } from '../contracts/readiness.ts';
 import type { RestClient } from './rest-client.ts';
 import { AlpacaRestError } from './rest-client.ts';
 import type { AlpacaEvent, StreamGap, SubscriptionSet } from './types.ts';
@@ -120,7 +121,7 @@ export interface GapFillerDeps {
   subscriptions(): SubscriptionSet;
   onEvents(batch: AlpacaEvent[]): void;
   /** A gap could not be filled (after the REST client's own retries). */
-  onFailure?(gap: StreamGap, error: { errorClass: string; reason: string }): void;
+  onFailure?(gap: StreamGap, error: { errorClass: ErrorClass; reason: string }): void;
   trades?: boolean;
 }
 
@@ -154,7 +155,7 @@ export function createGapFiller(deps: GapFillerDeps): GapFiller {
             if (events.length > 0) deliver(events);
           } catch (err) {
             const rest = err instanceof AlpacaRestError ? err : null;
-            const cls = rest
+            const cls: { errorClass: ErrorClass; reason: string } = rest
               ? { errorClass: rest.errorClass, reason: rest.reason }
               : { errorClass: 'unknown', reason: 'alpaca_gap_fill_failed' };
             const partial = rest?.partialEvents ?? [];

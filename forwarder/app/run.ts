@@ -34,6 +34,7 @@ import { SeqAllocator } from '../pipeline/seq.ts';
 import { systemMicros } from '../pipeline/time.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher } from '../status/publisher.ts';
+import { createGapReports } from './gap-reports.ts';
 import { shutdown } from './shutdown.ts';
 
 export interface RunOptions {
@@ -218,6 +219,13 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     { dataUrl: config.alpaca.dataUrl, credentials, feed: config.alpaca.feed },
     { logger: logger.child({ component: 'alpaca-rest' }) },
   );
+  const gapReports = createGapReports({
+    feed: config.alpaca.feed,
+    metrics,
+    publish: (e) => publishStatus.event(e),
+    logger,
+    now: Date.now,
+  });
   let market: MarketDataStream | null = null;
   const gapFiller = config.backfill.gapFill.enabled
     ? createGapFiller({
@@ -225,8 +233,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         logger,
         subscriptions: () => market?.subscriptions().desired ?? subscriptionsFor(config),
         onEvents: (events) => pipeline.handle(events),
-        onFailure: (gap, cls) =>
-          logger.error({ gap, ...cls }, 'gap could not be filled; events in it may be missing'),
+        onFailure: (gap, cls) => gapReports.fillFailed(gap, cls),
       })
     : null;
   // Streams are single-use (stop() is final): after a lost Lease, fresh ones replace them.

@@ -20,6 +20,7 @@ export interface ForwarderMetrics {
   statusEventsPublished(stream: string): void;
   readiness(state: ReadinessState): void;
   configReloads(result: 'applied' | 'restart_required' | 'rejected' | 'unchanged'): void;
+  gapFillFailure(stream: string, reason: string): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ForwarderMetrics {
@@ -136,6 +137,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     labelNames: ['result'],
     registers,
   });
+  const gapFillFailures = new Counter({
+    name: `${P}gap_fill_failures_total`,
+    help: 'Stream gaps whose REST fill failed (events in them may be missing), by stream and reason',
+    labelNames: ['stream', 'reason'],
+    registers,
+  });
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
 
   return {
@@ -172,5 +179,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       for (const c of ERROR_CLASSES) errorClass.set({ error_class: c }, state.error_class === c ? 1 : 0);
     },
     configReloads: (result) => reloads.inc({ result }),
+    gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason }),
   };
 }

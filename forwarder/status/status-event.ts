@@ -3,7 +3,7 @@
  * the stream name (`market_data` or `trade_updates`), so each stream's events stay in order on
  * one partition; the envelope's symbol is the stream name too. Pure.
  */
-import type { StreamState } from '../alpaca/types.ts';
+import type { StreamGap, StreamState } from '../alpaca/types.ts';
 import type { Envelope } from '../generated/envelope.ts';
 import { formatMicros } from '../pipeline/time.ts';
 
@@ -18,6 +18,9 @@ export interface StatusEvent {
   next_attempt_at?: string;
   /** Records dropped because the Kafka buffer was full (stream `kafka` only), since the last report. */
   overflowed_records?: number;
+  /** Bounds of a stream gap (RFC3339) that could not be filled or recovered. */
+  gap_from?: string;
+  gap_to?: string;
   ts: string;
   feed: string;
 }
@@ -52,6 +55,28 @@ export function overflowEvent(
     error_class: errorClass,
     attempt: 0,
     overflowed_records: overflowed,
+    ts: new Date(atMs).toISOString(),
+    feed,
+  };
+}
+
+/** A gap in a stream whose events may be missing (not filled or not recoverable): degraded. */
+export function gapEvent(
+  stream: StreamState['stream'],
+  reason: string,
+  errorClass: StreamState['errorClass'],
+  gap: StreamGap,
+  atMs: number,
+  feed: string,
+): StatusEvent {
+  return {
+    stream,
+    status: 'degraded',
+    reason,
+    error_class: errorClass,
+    attempt: 0,
+    gap_from: new Date(gap.fromMs).toISOString(),
+    gap_to: new Date(gap.toMs).toISOString(),
     ts: new Date(atMs).toISOString(),
     feed,
   };
