@@ -2,7 +2,9 @@
  * The trade-updates stream: `{tradeStreamUrl}/stream`, auth `{"action":"auth","key","secret"}`
  * (no welcome), listen `trade_updates`, forward every update. Frames are JSON in text (live) or
  * binary (paper) frames. Same supervisor (backoff, keepalive, states) as the market-data stream;
- * no stale detector (order updates are legitimately rare).
+ * no stale detector (order updates are legitimately rare). Alpaca does not replay order updates
+ * after a reconnect: the time without a connection is reported as a gap (deps.onGap) so it is
+ * visible; nothing fills it (the REST source would be /v2/account/activities).
  */
 import type { Logger } from 'pino';
 import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
@@ -19,7 +21,7 @@ import { decodeFrame } from './frame-decode.ts';
 import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
 import { type SocketFactory, wsSocketFactory } from './socket.ts';
 import { decodeTradeStreamMessage } from './trade-update-decode.ts';
-import type { AlpacaEvent, StreamState } from './types.ts';
+import type { AlpacaEvent, StreamGap, StreamState } from './types.ts';
 
 export interface TradeUpdatesStreamConfig {
   /** e.g. wss://paper-api.alpaca.markets; `/stream` is appended unless already there. */
@@ -34,6 +36,8 @@ export interface TradeUpdatesStreamDeps {
   onEvents(batch: AlpacaEvent[]): void;
   onState(state: StreamState): void;
   onDecodeIssue?: DecodeIssueSink;
+  /** A gap after a reconnect (from the last update, or going live, to listening again). */
+  onGap?(gap: StreamGap): void;
   clock?: Clock;
   random?: () => number;
   socketFactory?: SocketFactory;
@@ -59,8 +63,24 @@ export function createTradeUpdatesStream(
   const logger = deps.logger.child({ component: 'alpaca-trade-updates' });
   const reportIssue = createIssueReporter(logger, deps.onDecodeIssue);
 
+  let lastEventAtMs: number | null = null;
+  let gapFromMs: number | null = null;
+
+  function reportGap(toMs: number): void {
+    if (gapFromMs === null) return;
+    const gap: StreamGap = { fromMs: gapFromMs, toMs };
+    gapFromMs = null;
+    logger.warn({ gap }, 'trade-updates gap after reconnect; order updates in it are not replayed');
+    try {
+      deps.onGap?.(gap);
+    } catch (err) {
+      logger.error({ err }, 'onGap handler threw');
+    }
+  }
+
   function createSession(link: SessionLink) {
     let phase: 'auth' | 'listen' | 'live' = 'auth';
+    let readyAtMs: number | null = null;
     const send = (msg: Record<string, unknown>): void => link.send(JSON.stringify(msg));
     return {
       onOpen() {
@@ -100,7 +120,9 @@ export function createTradeUpdatesStream(
               if (m.streams.includes('trade_updates')) {
                 if (phase !== 'live') {
                   phase = 'live';
+                  readyAtMs = clock.now();
                   link.ready();
+                  reportGap(readyAtMs);
                 }
               } else if (phase === 'live' || phase === 'listen') {
                 link.fail(LOCAL_FAILURES.protocol);
@@ -140,6 +162,7 @@ export function createTradeUpdatesStream(
           }
         }
         if (batch.length > 0) {
+          lastEventAtMs = receivedAtMs;
           try {
             deps.onEvents(batch);
           } catch (err) {
@@ -147,7 +170,12 @@ export function createTradeUpdatesStream(
           }
         }
       },
-      onEnd() {},
+      onEnd() {
+        // Updates after the last one received (or after going live, if later) until the next
+        // listen are missed.
+        if (readyAtMs !== null && gapFromMs === null)
+          gapFromMs = Math.max(lastEventAtMs ?? readyAtMs, readyAtMs);
+      },
     };
   }
 

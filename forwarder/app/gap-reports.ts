@@ -10,7 +10,7 @@ import { gapEvent, type StatusEvent } from '../status/status-event.ts';
 
 export interface GapReportDeps {
   feed: string;
-  metrics: Pick<ForwarderMetrics, 'gapFillFailure' | 'statusEventsPublished'>;
+  metrics: Pick<ForwarderMetrics, 'gapFillFailure' | 'tradeUpdatesGap' | 'statusEventsPublished'>;
   publish(event: StatusEvent): void;
   logger: Logger;
   now(): number;
@@ -19,6 +19,11 @@ export interface GapReportDeps {
 export interface GapReports {
   /** A market-data gap REST could not fill (after the REST client's own retries). */
   fillFailed(gap: StreamGap, error: { errorClass: ErrorClass; reason: string }): void;
+  /**
+   * A trade-updates gap (reconnect, lost Lease): Alpaca does not replay order updates and
+   * nothing fills it yet (the REST source would be /v2/account/activities), so it is reported.
+   */
+  tradeUpdatesGap(gap: StreamGap): void;
 }
 
 export function createGapReports(deps: GapReportDeps): GapReports {
@@ -28,6 +33,12 @@ export function createGapReports(deps: GapReportDeps): GapReports {
       deps.logger.error({ gap, ...error }, 'gap could not be filled; events in it may be missing');
       deps.publish(gapEvent('market_data', error.reason, error.errorClass, gap, deps.now(), deps.feed));
       deps.metrics.statusEventsPublished('market_data');
+    },
+    tradeUpdatesGap(gap) {
+      deps.metrics.tradeUpdatesGap();
+      deps.logger.warn({ gap }, 'trade-updates gap: order updates in it may be missing (not replayed)');
+      deps.publish(gapEvent('trade_updates', 'trade_updates_gap', null, gap, deps.now(), 'alpaca'));
+      deps.metrics.statusEventsPublished('trade_updates');
     },
   };
 }

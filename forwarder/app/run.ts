@@ -259,7 +259,13 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     tradeStreamUrl
       ? createTradeUpdatesStream(
           { tradeStreamUrl, credentials, reconnect },
-          { logger, onEvents: (events) => pipeline.handle(events), onState, onDecodeIssue },
+          {
+            logger,
+            onEvents: (events) => pipeline.handle(events),
+            onState,
+            onDecodeIssue,
+            onGap: (gap) => gapReports.tradeUpdatesGap(gap),
+          },
         )
       : null;
   market = createMarket(subscriptionsFor(config));
@@ -278,7 +284,11 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         market.start();
         trades?.start();
         // The time without a connection is a gap like a dropped socket's (dedup drops overlap).
-        if (gapFiller && closedAtMs !== null) gapFiller.fill({ fromMs: closedAtMs, toMs: Date.now() });
+        if (closedAtMs !== null) {
+          const gap = { fromMs: closedAtMs, toMs: Date.now() };
+          gapFiller?.fill(gap);
+          if (trades) gapReports.tradeUpdatesGap(gap);
+        }
         return;
       }
       streamsUsed = true;

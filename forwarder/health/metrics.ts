@@ -21,6 +21,7 @@ export interface ForwarderMetrics {
   readiness(state: ReadinessState): void;
   configReloads(result: 'applied' | 'restart_required' | 'rejected' | 'unchanged'): void;
   gapFillFailure(stream: string, reason: string): void;
+  tradeUpdatesGap(): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ForwarderMetrics {
@@ -143,6 +144,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     labelNames: ['stream', 'reason'],
     registers,
   });
+  const tradeUpdatesGaps = new Counter({
+    name: `${P}trade_updates_gaps_total`,
+    help: 'Trade-updates gaps (reconnect, lost Lease): order updates in them are not replayed by Alpaca',
+    registers,
+  });
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
 
   return {
@@ -180,5 +186,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     },
     configReloads: (result) => reloads.inc({ result }),
     gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason }),
+    tradeUpdatesGap: () => tradeUpdatesGaps.inc(),
   };
 }

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { decodeTradeStreamMessage } from '../../../forwarder/alpaca/trade-update-decode.ts';
 import { createTradeUpdatesStream, tradeUpdatesUrl } from '../../../forwarder/alpaca/trade-updates-stream.ts';
-import type { AlpacaEvent, StreamState } from '../../../forwarder/alpaca/types.ts';
+import type { AlpacaEvent, StreamGap, StreamState } from '../../../forwarder/alpaca/types.ts';
 import { silentLogger } from './support/harness.ts';
 import { createManualClock } from './support/manual-clock.ts';
 import { createRecorder } from './support/waiter.ts';
@@ -131,4 +131,40 @@ test('trade update decode: url, malformed, unknown, fallback symbol', () => {
     0,
   );
   assert.ok(noSym.kind === 'event' && noSym.symbolMissing && noSym.event.symbol === 'UNKNOWN');
+});
+
+test('trade updates: a reconnect reports the gap from the last update to the new listen (Alpaca does not replay)', async () => {
+  const srv = await tradingServer(true);
+  const clock = createManualClock();
+  const t0 = clock.now();
+  const states = createRecorder<StreamState>();
+  const events = createRecorder<AlpacaEvent>();
+  const gaps = createRecorder<StreamGap>();
+  const s = createTradeUpdatesStream(
+    { tradeStreamUrl: srv.url, credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' } },
+    {
+      logger: silentLogger,
+      clock,
+      random: () => 0,
+      onState: (x) => states.push(x),
+      onEvents: (b) => {
+        for (const e of b) events.push(e);
+      },
+      onGap: (g) => gaps.push(g),
+    },
+  );
+  s.start();
+  await events.waitFor(() => true);
+  const first = await srv.sockets.waitFor(() => true);
+  clock.advance(1_000);
+  first.terminate();
+  await states.waitFor((x) => x.status === 'reconnect');
+  const due = clock.nextDueAt();
+  assert.ok(due !== null, 'a reconnect is scheduled');
+  clock.advance(due - clock.now());
+  await srv.sockets.waitFor((ws) => ws !== first);
+  const readyAt = clock.now();
+  await states.waitFor((x) => x.status === 'healthy' && x.atMs === readyAt);
+  assert.deepEqual(await gaps.waitFor(() => true), { fromMs: t0, toMs: readyAt });
+  await s.stop();
 });

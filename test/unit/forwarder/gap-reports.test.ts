@@ -61,3 +61,25 @@ test('a gap REST could not fill is counted by stream and reason and published as
     feed: 'iex',
   });
 });
+
+test('a trade-updates gap is counted and published as degraded trade_updates_gap with its bounds', async () => {
+  const { sink, metrics, reports } = setup();
+  reports.tradeUpdatesGap({ fromMs: T0 - 2_000, toMs: T0 });
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^alpaca_forwarder_trade_updates_gaps_total 1$/m);
+  assert.match(text, /^alpaca_forwarder_status_events_total\{stream="trade_updates"\} 1$/m);
+  assert.equal(sink.records[0]?.key, 'trade_updates');
+  const envelope = JSON.parse(sink.records[0]?.value ?? '{}');
+  assert.deepEqual(envelopeErrors(envelope), []);
+  assert.deepEqual(envelope.payload, {
+    stream: 'trade_updates',
+    status: 'degraded',
+    reason: 'trade_updates_gap',
+    error_class: null,
+    attempt: 0,
+    gap_from: '2026-01-05T14:59:58.000Z',
+    gap_to: '2026-01-05T15:00:00.000Z',
+    ts: '2026-01-05T15:00:05.000Z',
+    feed: 'alpaca',
+  });
+});
