@@ -52,6 +52,8 @@ export interface Session {
   onFrame(data: Buffer, isBinary: boolean, receivedAtMs: number): void;
   /** The connection ended (any reason); the session must stop its timers. */
   onEnd(): void;
+  /** A data frame that arrived after stop() gave up waiting for the peer's close frame: lost. */
+  onDiscardedFrame?(receivedAtMs: number): void;
 }
 
 export interface SupervisorOptions {
@@ -70,7 +72,10 @@ export interface SupervisorOptions {
 
 export interface Supervisor {
   start(): void;
-  /** Closes the socket with 1000 and waits for the close (bounded); no reconnect afterwards. */
+  /**
+   * Closes the socket with 1000 and waits for the peer's close frame (bounded by closeTimeoutMs);
+   * frames the peer sent before it are still delivered; no reconnect afterwards.
+   */
   stop(): Promise<void>;
   lastState(): StreamState | null;
 }
@@ -80,7 +85,10 @@ interface Connection {
   session: Session | null;
   opened: boolean;
   ended: boolean;
+  /** stop() sent our close frame; data frames are still delivered until the peer's close. */
+  draining: boolean;
   closed: boolean;
+  discardedFrames: number;
   upgrade: { status: number; retryAfter: string | null } | null;
   timers: TimerHandle[];
   pongDue: TimerHandle | null;
@@ -168,6 +176,37 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     }, delay);
   }
 
+  function discardFrame(c: Connection): void {
+    c.discardedFrames += 1;
+    if (c.discardedFrames === 1)
+      logger.warn(
+        { stream: options.stream, closeTimeoutMs: timing.closeTimeoutMs },
+        'stop: no close frame from Alpaca in time; frames still arriving are dropped (counted as shutdown)',
+      );
+    try {
+      c.session?.onDiscardedFrame?.(clock.now());
+    } catch (err) {
+      logger.error({ err, stream: options.stream }, 'onDiscardedFrame handler threw');
+    }
+  }
+
+  /**
+   * stop() on an open connection: our close frame goes out, but frames Alpaca sent before it
+   * are still delivered until its close frame arrives; past closeTimeoutMs the socket is
+   * terminated and later frames are discarded (counted).
+   */
+  async function drain(c: Connection, closed: Promise<void>): Promise<void> {
+    c.draining = true;
+    clearTimers(c);
+    c.socket?.close(1000);
+    const guard = clock.setTimeout(() => {
+      if (!c.closed && !c.ended) endConnection(c, true);
+    }, timing.closeTimeoutMs);
+    c.closeWaiters.push(() => guard.cancel());
+    await closed;
+    if (!c.ended) endConnection(c, false);
+  }
+
   function armPing(c: Connection): void {
     const t = clock.setTimeout(() => {
       if (c.ended) return;
@@ -188,7 +227,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       session: null,
       opened: false,
       ended: false,
+      draining: false,
       closed: false,
+      discardedFrames: 0,
       upgrade: null,
       timers: [],
       pongDue: null,
@@ -199,7 +240,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     let healthy = false;
     const link: SessionLink = {
       send(data) {
-        if (!c.ended) c.socket?.send(data);
+        if (!c.ended && !c.draining) c.socket?.send(data);
       },
       ready() {
         if (c.ended || healthy) return;
@@ -242,7 +283,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
             c.session?.onOpen();
           },
           onMessage(data, isBinary) {
-            if (c.ended) return;
+            if (c.ended) {
+              if (stopped) discardFrame(c);
+              return;
+            }
             c.session?.onFrame(data, isBinary, clock.now());
           },
           onPong() {
@@ -258,7 +302,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           onClose(code) {
             c.closed = true;
             for (const w of c.closeWaiters.splice(0)) w();
-            if (c.ended) return;
+            if (c.ended || c.draining) return;
             if (c.upgrade !== null) {
               const retryAfterMs = parseRetryAfterMs(c.upgrade.retryAfter, clock.now());
               failConnection(c, classifyUpgradeFailure(c.upgrade.status), { retryAfterMs });
@@ -294,6 +338,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         return;
       }
       const closed = new Promise<void>((resolve) => c.closeWaiters.push(resolve));
+      if (!c.ended && c.socket?.isOpen === true) return drain(c, closed);
       if (!c.ended) endConnection(c, false);
       else closeSocket(c, false);
       await closed;

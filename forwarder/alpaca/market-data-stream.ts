@@ -301,6 +301,15 @@ export function createMarketDataStream(
         }
         flush();
       },
+      onDiscardedFrame(receivedAtMs: number) {
+        reportIssue({
+          stream: 'market_data',
+          kind: 'not_forwarded',
+          type: null,
+          reason: 'shutdown',
+          atMs: receivedAtMs,
+        });
+      },
       onEnd() {
         staleTimer?.cancel();
         staleTimer = null;

@@ -170,6 +170,15 @@ export function createTradeUpdatesStream(
           }
         }
       },
+      onDiscardedFrame(receivedAtMs: number) {
+        reportIssue({
+          stream: 'trade_updates',
+          kind: 'not_forwarded',
+          type: null,
+          reason: 'shutdown',
+          atMs: receivedAtMs,
+        });
+      },
       onEnd() {
         // Updates after the last one received (or after going live, if later) until the next
         // listen are missed.

@@ -245,6 +245,25 @@ describe('market-data stream ↔ simulator', () => {
     await b.stream.stop();
   });
 
+  test('stop() right after frames were sent: every frame sent before our close frame is delivered', async () => {
+    const { sim: s, clock } = await sim();
+    const h = simStream(clock, { streamUrl: s.urls.stream });
+    h.stream.start();
+    const conn = await s.log.waitForConnection();
+    await h.states.waitFor((x) => x.status === 'healthy');
+    const n = 200;
+    for (let i = 0; i < n; i += 1) s.push([s.data.trade('AAPL', { i: 900_000 + i })]);
+    // No waiting: the frames are still in flight (socket buffers) when stop() sends the close frame.
+    await h.stream.stop();
+    const close = await s.log.waitForClose(conn.id);
+    assert.equal(close.how, 'clean');
+    assert.deepEqual(
+      h.events.all.filter((e) => e.channel === 'trades').map((e) => e.payload.i),
+      Array.from({ length: n }, (_, i) => 900_000 + i),
+    );
+    assert.equal(h.issues.all.length, 0, 'nothing discarded');
+  });
+
   test('server-side faults: 500 internal error and a sim restart → reconnect with backoff and resubscribe', async () => {
     const { sim: s, clock } = await sim({ lingerMs: 0 });
     const h = simStream(
