@@ -5,70 +5,33 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  CoreV1Api,
-  type KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type V1ConfigMap,
-} from '@kubernetes/client-node';
-import type { RunningOperator } from '../../../operator/controller/runtime.ts';
-import {
-  type ControlPlane,
-  createTestNamespace,
-  startPrivateControlPlane,
-  waitFor,
-} from '../../infra/kube/index.ts';
-import { installCrd, ReadyzStub, startTestOperator } from './harness.ts';
+import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+import { type ControlPlane, startPrivateControlPlane, waitFor } from '../../infra/kube/index.ts';
+import { type OperatorInNamespace, ReadyzStub, startOperatorInNamespace } from './harness.ts';
+import { applyForwarder, createCredentials, forwarderSpec } from './resources.ts';
 
 let plane: ControlPlane;
 let kc: KubeConfig;
 let ns: string;
-let op: RunningOperator;
+let env: OperatorInNamespace;
 const stub = new ReadyzStub();
 
 before(async () => {
   plane = await startPrivateControlPlane();
-  kc = plane.kubeConfig();
-  await installCrd(plane.kubeconfigPath, kc);
-  ns = await createTestNamespace(kc, 'op-restart');
-  await stub.start();
-  op = await startTestOperator({
-    kc,
-    namespaces: [ns],
+  env = await startOperatorInNamespace(plane, 'op-restart', {
     stub,
     // A short watchdog so a watch that silently hangs across the restart is replaced quickly.
     env: { WATCH_WATCHDOG_SECONDS: '5', WATCH_TIMEOUT_SECONDS: '30' },
   });
+  ({ kc, ns } = env);
 });
 
 after(async () => {
-  await op?.stop();
-  await stub.stop();
+  await env?.stop();
   await plane?.stop();
 });
 
-function apply(symbols: string[]) {
-  return KubernetesObjectApi.makeApiClient(kc).patch(
-    {
-      apiVersion: 'torghut.io/v1alpha1',
-      kind: 'AlpacaForwarder',
-      metadata: { name: 'survivor', namespace: ns },
-      spec: {
-        feed: 'test',
-        symbols,
-        credentialsSecretRef: { name: 'creds' },
-        backfill: { bars: { enabled: false }, gapFill: { enabled: false } },
-        kafka: { bootstrapServers: ['kafka:9092'], securityProtocol: 'PLAINTEXT' },
-      },
-    },
-    undefined,
-    undefined,
-    'test-user',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
-}
+const apply = (symbols: string[]) => applyForwarder(kc, ns, 'survivor', forwarderSpec('creds', { symbols }));
 
 function configMapLists(symbol: string) {
   return waitFor<V1ConfigMap, true>(
@@ -86,18 +49,12 @@ function configMapLists(symbol: string) {
 }
 
 async function watchRestarts(): Promise<number> {
-  const m = await op.metrics.watchRestarts.get();
+  const m = await env.op.metrics.watchRestarts.get();
   return m.values.reduce((sum, v) => sum + v.value, 0);
 }
 
 test('keeps reconciling after the API server restarts', async () => {
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'creds' },
-      stringData: { APCA_API_KEY_ID: 'PKRESTARTTEST', APCA_API_SECRET_KEY: 'restart-secret' },
-    },
-  });
+  await createCredentials(kc, ns, 'creds');
   await apply(['FAKEPACA']);
   await configMapLists('FAKEPACA');
   const restartsBefore = await watchRestarts();

@@ -31,7 +31,8 @@ import { KubeClient } from '../../../operator/kube/client.ts';
 import { ListWatcher } from '../../../operator/kube/list-watcher.ts';
 import { POD } from '../../../operator/kube/resources.ts';
 import { type Cancel, realTimers, type Timers } from '../../../operator/kube/timers.ts';
-import { applyFile, waitFor } from '../../infra/kube/index.ts';
+import { applyFile, createTestNamespace, waitFor } from '../../infra/kube/index.ts';
+import { failingBody, readyBody } from '../../unit/operator/readiness-bodies.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CRD_FILE = path.join(root, 'crds/alpacaforwarders.torghut.io.yaml');
@@ -55,31 +56,7 @@ export async function installCrd(kubeconfigPath: string, kc: KubeConfig): Promis
   );
 }
 
-export function readyBody(): ReadinessBody {
-  return {
-    ready: true,
-    error_class: null,
-    reason: null,
-    gates: { alpaca_ws: true, kafka: true, trade_updates: null },
-    since: '2026-11-22T10:00:00Z',
-    detail: {},
-  };
-}
-
-export function failingBody(errorClass: ReadinessBody['error_class'], reason: string | null): ReadinessBody {
-  return {
-    ready: false,
-    error_class: errorClass,
-    reason,
-    gates: {
-      alpaca_ws: errorClass?.startsWith('alpaca') !== true,
-      kafka: errorClass?.startsWith('kafka') !== true,
-      trade_updates: null,
-    },
-    since: '2026-11-22T10:00:00Z',
-    detail: {},
-  };
-}
+export { failingBody, readyBody };
 
 export interface StubRequest {
   namespace: string;
@@ -301,6 +278,42 @@ export function startTestOperator(o: TestOperatorOptions): Promise<RunningOperat
     watchBackoffMaxMs: 2000,
     onReconciled: o.reconciles?.add,
   });
+}
+
+export interface OperatorInNamespace {
+  kc: KubeConfig;
+  ns: string;
+  op: RunningOperator;
+  /** Stops the operator, the kubelet stand-in (if any) and the /readyz stub. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The common setup of a test file: the CRD, a fresh namespace, the /readyz stub, optionally the
+ * kubelet stand-in, and the operator watching that namespace.
+ */
+export async function startOperatorInNamespace(
+  plane: { kubeConfig(): KubeConfig; kubeconfigPath: string },
+  prefix: string,
+  o: Omit<TestOperatorOptions, 'kc' | 'namespaces'> & { kubelet?: boolean },
+): Promise<OperatorInNamespace> {
+  const kc = plane.kubeConfig();
+  await installCrd(plane.kubeconfigPath, kc);
+  const ns = await createTestNamespace(kc, prefix);
+  await o.stub.start();
+  const kubelet = o.kubelet ? fakeKubelet(kc, ns) : undefined;
+  const { kubelet: _k, ...opts } = o;
+  const op = await startTestOperator({ ...opts, kc, namespaces: [ns] });
+  return {
+    kc,
+    ns,
+    op,
+    stop: async () => {
+      await op.stop();
+      kubelet?.stop();
+      await o.stub.stop();
+    },
+  };
 }
 
 export { FIELD_MANAGER, STATUS_FIELD_MANAGER };

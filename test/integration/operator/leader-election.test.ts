@@ -4,18 +4,18 @@
  * takes over; the two never act at the same time.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import {
-  CoreV1Api,
-  type KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunningOperator } from '../../../operator/controller/runtime.ts';
-import { controlPlaneFromEnv, createTestNamespace, waitFor } from '../../infra/kube/index.ts';
-import { installCrd, poke, ReadyzStub, ReconcileLog, readAtLeast, startTestOperator } from './harness.ts';
+import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
+import { installCrd, ReadyzStub, ReconcileLog, startTestOperator } from './harness.ts';
+import {
+  applyForwarder,
+  createCredentials,
+  forwarderSpec,
+  operatorLease,
+  reconcileAfterPoke,
+} from './resources.ts';
 
 const plane = controlPlaneFromEnv();
 let kc: KubeConfig;
@@ -35,23 +35,8 @@ after(async () => {
   await stub.stop();
 });
 
-function leaseHolder(check: (holder: string) => boolean, what: string): Promise<string> {
-  return waitFor<V1Lease, string>(
-    kc,
-    {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      plural: 'leases',
-      namespace: ns,
-      fieldSelector: 'metadata.name=alpaca-forwarder-operator',
-    },
-    (items) => {
-      const h = items[0]?.spec?.holderIdentity ?? '';
-      return check(h) ? h : undefined;
-    },
-    { what, timeoutMs: 60_000 },
-  );
-}
+const leaseHolder = async (check: (holder: string) => boolean, what: string): Promise<string> =>
+  (await operatorLease(kc, ns, (l) => check(l.spec?.holderIdentity ?? ''), what)).spec?.holderIdentity ?? '';
 
 test('only the Lease holder reconciles; on shutdown it releases and the standby takes over; never both at once', async () => {
   const env = {
@@ -81,40 +66,13 @@ test('only the Lease holder reconciles; on shutdown it releases and the standby 
   ops.push(b);
   await b.synced();
 
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'creds' },
-      stringData: { APCA_API_KEY_ID: `PK${randomBytes(6).toString('hex')}`, APCA_API_SECRET_KEY: 'x' },
-    },
-  });
+  await createCredentials(kc, ns, 'creds');
   const key = `${ns}/one`;
   const seenByA = logs.a.next((r) => r.key === key);
-  await KubernetesObjectApi.makeApiClient(kc).patch(
-    {
-      apiVersion: 'torghut.io/v1alpha1',
-      kind: 'AlpacaForwarder',
-      metadata: { name: 'one', namespace: ns },
-      spec: {
-        feed: 'test',
-        symbols: ['FAKEPACA'],
-        credentialsSecretRef: { name: 'creds' },
-        backfill: { bars: { enabled: false }, gapFill: { enabled: false } },
-        kafka: { bootstrapServers: ['kafka:9092'], securityProtocol: 'PLAINTEXT' },
-      },
-    },
-    undefined,
-    undefined,
-    'test-user',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
+  await applyForwarder(kc, ns, 'one', forwarderSpec('creds'));
   await seenByA;
   // A poke that A handles proves B saw the same events and did nothing.
-  let rv = '';
-  const pokedA = logs.a.next((r) => rv !== '' && readAtLeast(r, key, rv));
-  rv = await poke(kc, ns, 'one');
-  await pokedA;
+  await reconcileAfterPoke(kc, logs.a, ns, 'one');
   assert.equal(a.isLeader(), true);
   assert.equal(b.isLeader(), false);
   assert.equal(logs.b.reports.length, 0, 'the standby never reconciled');
@@ -126,10 +84,7 @@ test('only the Lease holder reconciles; on shutdown it releases and the standby 
   await a.stop();
   const aCount = logs.a.reports.length;
   await leaseHolder((h) => h === 'operator-b', 'operator-b to take over');
-  rv = '';
-  const pokedB = logs.b.next((r) => rv !== '' && readAtLeast(r, key, rv));
-  rv = await poke(kc, ns, 'one');
-  await pokedB;
+  await reconcileAfterPoke(kc, logs.b, ns, 'one');
   assert.equal(b.isLeader(), true);
   assert.equal(logs.a.reports.length, aCount, 'the stopped operator did nothing more');
   const lastAEnded = Math.max(...logs.a.reports.map((r) => r.endedAt));

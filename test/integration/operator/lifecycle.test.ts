@@ -24,79 +24,44 @@ import {
 } from '@kubernetes/client-node';
 import { leaseNameForKeyId } from '../../../forwarder/contracts/lease-name.ts';
 import type { AlpacaForwarder } from '../../../operator/api/types.ts';
-import type { RunningOperator } from '../../../operator/controller/runtime.ts';
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_SECRET_HASH } from '../../../operator/desired/names.ts';
-import { controlPlaneFromEnv, createTestNamespace, kubectl, waitFor } from '../../infra/kube/index.ts';
+import { controlPlaneFromEnv, kubectl, waitFor } from '../../infra/kube/index.ts';
 import {
   FIELD_MANAGER,
   failingBody,
-  fakeKubelet,
-  installCrd,
   LogCapture,
+  type OperatorInNamespace,
   ReadyzStub,
   readyBody,
   STATUS_FIELD_MANAGER,
-  startTestOperator,
+  startOperatorInNamespace,
 } from './harness.ts';
+import {
+  AF,
+  type Credentials,
+  createCredentials as createCredentialsIn,
+  forwarderSpec,
+  userApply as userApplyAs,
+  waitForwarder as waitForwarderIn,
+} from './resources.ts';
 
 const plane = controlPlaneFromEnv();
 let kc: KubeConfig;
 let ns: string;
-let op: RunningOperator;
-let kubelet: { stop(): void };
+let env: OperatorInNamespace;
 const stub = new ReadyzStub();
 const logs = new LogCapture();
 /** Secret values used in this file: none may appear anywhere the operator writes. */
 const secretValues: string[] = [];
 
-const AF = { apiVersion: 'torghut.io/v1alpha1', kind: 'AlpacaForwarder' };
-const AF_WATCH = { ...AF, plural: 'alpacaforwarders' };
+const userApply = (obj: KubernetesObject & Record<string, unknown>) => userApplyAs(kc, obj);
+const waitForwarder = <R>(name: string, check: (af: AlpacaForwarder) => R | undefined, what: string) =>
+  waitForwarderIn(kc, ns, name, check, what);
 
-function afSpec(secretName: string, extra: Record<string, unknown> = {}) {
-  return {
-    feed: 'test',
-    symbols: ['FAKEPACA'],
-    credentialsSecretRef: { name: secretName },
-    backfill: { bars: { enabled: false }, gapFill: { enabled: false } },
-    kafka: { bootstrapServers: ['kafka-bootstrap.kafka.svc:9092'], securityProtocol: 'PLAINTEXT' },
-    ...extra,
-  };
-}
-
-/** Applies as the "user" (its own field manager), like kubectl apply --server-side. */
-async function userApply(obj: KubernetesObject & Record<string, unknown>): Promise<void> {
-  await KubernetesObjectApi.makeApiClient(kc).patch(
-    obj,
-    undefined,
-    undefined,
-    'test-user',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
-}
-
-async function createCredentials(name: string): Promise<{ keyId: string; secretKey: string }> {
-  const keyId = `PKTEST${randomBytes(6).toString('hex').toUpperCase()}`;
-  const secretKey = `sk${randomBytes(16).toString('hex')}`;
-  secretValues.push(keyId, secretKey);
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace: ns,
-    body: { metadata: { name }, stringData: { APCA_API_KEY_ID: keyId, APCA_API_SECRET_KEY: secretKey } },
-  });
-  return { keyId, secretKey };
-}
-
-function waitForwarder<R>(
-  name: string,
-  check: (af: AlpacaForwarder) => R | undefined,
-  what: string,
-): Promise<R> {
-  return waitFor<AlpacaForwarder & KubernetesObject, R>(
-    kc,
-    { ...AF_WATCH, namespace: ns, fieldSelector: `metadata.name=${name}` },
-    (items) => (items[0] ? check(items[0]) : undefined),
-    { what, timeoutMs: 90_000 },
-  );
+async function createCredentials(name: string): Promise<Credentials> {
+  const creds = await createCredentialsIn(kc, ns, name);
+  secretValues.push(creds.keyId, creds.secretKey);
+  return creds;
 }
 
 const cond = (af: AlpacaForwarder, type: string) => af.status?.conditions?.find((c) => c.type === type);
@@ -111,25 +76,19 @@ function replicaSetsOf(deploymentName: string): Promise<V1ReplicaSet[]> {
 }
 
 before(async () => {
-  kc = plane.kubeConfig();
-  await installCrd(plane.kubeconfigPath, kc);
-  ns = await createTestNamespace(kc, 'op-life');
-  await stub.start();
-  kubelet = fakeKubelet(kc, ns);
-  op = await startTestOperator({ kc, namespaces: [ns], stub, logs });
+  env = await startOperatorInNamespace(plane, 'op-life', { stub, logs, kubelet: true });
+  ({ kc, ns } = env);
 });
 
 after(async () => {
-  await op?.stop();
-  kubelet?.stop();
-  await stub.stop();
+  await env?.stop();
 });
 
 describe('operator lifecycle against the real API server', () => {
   test('applying a resource creates every child with the expected fields; Ready follows a 200 probe; printer columns', async () => {
     const creds = await createCredentials('creds-a');
     stub.set(ns, 'alpha', readyBody());
-    await userApply({ ...AF, metadata: { name: 'alpha', namespace: ns }, spec: afSpec('creds-a') });
+    await userApply({ ...AF, metadata: { name: 'alpha', namespace: ns }, spec: forwarderSpec('creds-a') });
     const af = await waitForwarder(
       'alpha',
       (a) => (cond(a, 'Ready')?.status === 'True' ? a : undefined),
@@ -221,7 +180,7 @@ describe('operator lifecycle against the real API server', () => {
     await userApply({
       ...AF,
       metadata: { name: 'alpha', namespace: ns },
-      spec: afSpec('creds-a', { symbols: ['FAKEPACA', 'AAPL'] }),
+      spec: forwarderSpec('creds-a', { symbols: ['FAKEPACA', 'AAPL'] }),
     });
     await waitFor<V1ConfigMap, true>(
       kc,
@@ -249,9 +208,9 @@ describe('operator lifecycle against the real API server', () => {
     await userApply({
       ...AF,
       metadata: { name: 'alpha', namespace: ns },
-      spec: afSpec('creds-a', {
+      spec: forwarderSpec('creds-a', {
         symbols: ['FAKEPACA', 'AAPL'],
-        kafka: { ...afSpec('x').kafka, producer: { lingerMs: 45 } },
+        kafka: { ...forwarderSpec('x').kafka, producer: { lingerMs: 45 } },
       }),
     });
     const gen3 = await waitForwarder(
@@ -306,7 +265,7 @@ describe('operator lifecycle against the real API server', () => {
   });
 
   test("the operator's own /healthz, /readyz (leader) and /metrics answer", async () => {
-    const base = `http://127.0.0.1:${op.httpPort}`;
+    const base = `http://127.0.0.1:${env.op.httpPort}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const readyz = await fetch(`${base}/readyz`);
     assert.equal(readyz.status, 200);
@@ -327,7 +286,7 @@ describe('operator lifecycle against the real API server', () => {
       userApply({
         ...AF,
         metadata: { name: 'invalid', namespace: ns },
-        spec: afSpec('creds-a', { tradeUpdates: { enabled: true } }),
+        spec: forwarderSpec('creds-a', { tradeUpdates: { enabled: true } }),
       }),
       (err: unknown) => {
         assert.ok(err instanceof ApiException);
@@ -343,7 +302,7 @@ describe('operator lifecycle against the real API server', () => {
 
   test('a second resource with the same key id is Stalled CredentialsInUse and kept at 0 replicas', async () => {
     stub.set(ns, 'beta', readyBody());
-    await userApply({ ...AF, metadata: { name: 'beta', namespace: ns }, spec: afSpec('creds-a') });
+    await userApply({ ...AF, metadata: { name: 'beta', namespace: ns }, spec: forwarderSpec('creds-a') });
     const beta = await waitForwarder(
       'beta',
       (a) => (cond(a, 'Stalled')?.status === 'True' ? a : undefined),

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
-import { controlPlaneFromEnv, createTestNamespace, waitFor } from '../../infra/kube/index.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
 import { installCrd } from './harness.ts';
+import { operatorLease } from './resources.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const plane = controlPlaneFromEnv();
@@ -101,18 +102,7 @@ test('runs as a process: leads, serves its endpoints, and on SIGTERM releases th
   p.child.kill('SIGTERM');
   const [code] = await once(p.child, 'exit');
   assert.equal(code, 0, p.lines.join('\n'));
-  const lease = await waitFor<V1Lease, V1Lease>(
-    kc,
-    {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      plural: 'leases',
-      namespace: ns,
-      fieldSelector: 'metadata.name=alpaca-forwarder-operator',
-    },
-    (items) => items[0],
-    { what: 'the operator Lease' },
-  );
+  const lease = await operatorLease(kc, ns, () => true, 'the operator Lease');
   assert.equal(lease.spec?.holderIdentity, '', 'released on shutdown');
   assert.ok(p.lines.some((l) => l.includes('operator stopped')));
 });

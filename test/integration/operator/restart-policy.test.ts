@@ -6,75 +6,54 @@
  * test (the CRD's minimums are 91 s and 60 s); reconciles are triggered and awaited, never slept on.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
   AppsV1Api,
-  CoreV1Api,
   EventsV1Api,
   type EventsV1Event,
   type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { AlpacaForwarder } from '../../../operator/api/types.ts';
-import type { RunningOperator } from '../../../operator/controller/runtime.ts';
 import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
-import { controlPlaneFromEnv, createTestNamespace, waitFor } from '../../infra/kube/index.ts';
+import { controlPlaneFromEnv, waitFor } from '../../infra/kube/index.ts';
 import {
   failingBody,
-  fakeKubelet,
-  installCrd,
   OffsetTimers,
-  poke,
+  type OperatorInNamespace,
   ReadyzStub,
   ReconcileLog,
-  readAtLeast,
-  startTestOperator,
+  startOperatorInNamespace,
 } from './harness.ts';
+import {
+  applyForwarder,
+  createCredentials,
+  forwarderSpec,
+  reconcileAfterPoke,
+  waitForwarder as waitForwarderIn,
+} from './resources.ts';
 
 const plane = controlPlaneFromEnv();
 let kc: KubeConfig;
 let ns: string;
-let op: RunningOperator;
-let kubelet: { stop(): void };
+let env: OperatorInNamespace;
 const stub = new ReadyzStub();
 const clock = new OffsetTimers();
 const reconciles = new ReconcileLog();
 const NAME = 'stuck';
 
 before(async () => {
-  kc = plane.kubeConfig();
-  await installCrd(plane.kubeconfigPath, kc);
-  ns = await createTestNamespace(kc, 'op-406');
-  await stub.start();
-  kubelet = fakeKubelet(kc, ns);
-  op = await startTestOperator({ kc, namespaces: [ns], stub, timers: clock, reconciles });
+  env = await startOperatorInNamespace(plane, 'op-406', { stub, timers: clock, reconciles, kubelet: true });
+  ({ kc, ns } = env);
 });
 
 after(async () => {
-  await op?.stop();
-  kubelet?.stop();
-  await stub.stop();
+  await env?.stop();
 });
 
-function waitForwarder<R>(check: (af: AlpacaForwarder) => R | undefined, what: string): Promise<R> {
-  return waitFor<AlpacaForwarder & KubernetesObject, R>(
-    kc,
-    {
-      apiVersion: 'torghut.io/v1alpha1',
-      kind: 'AlpacaForwarder',
-      plural: 'alpacaforwarders',
-      namespace: ns,
-      fieldSelector: `metadata.name=${NAME}`,
-    },
-    (items) => (items[0] ? check(items[0]) : undefined),
-    { what, timeoutMs: 90_000 },
-  );
-}
+const waitForwarder = <R>(check: (af: AlpacaForwarder) => R | undefined, what: string) =>
+  waitForwarderIn(kc, ns, NAME, check, what);
 
 /** The Deployment has finished rolling out (one updated pod, no old one), with the given restart annotation. */
 function rolledOut(restartedAt?: string): Promise<V1Deployment> {
@@ -128,13 +107,7 @@ async function probedCurrentPod(restartedAt?: string): Promise<void> {
 }
 
 /** Pokes the resource and resolves with the report of the first reconcile that saw the poke. */
-async function reconcileNow() {
-  const key = `${ns}/${NAME}`;
-  let rv = '';
-  const seen = reconciles.next((r) => rv !== '' && readAtLeast(r, key, rv));
-  rv = await poke(kc, ns, NAME);
-  return seen;
-}
+const reconcileNow = () => reconcileAfterPoke(kc, reconciles, ns, NAME);
 
 async function restartEvents(): Promise<EventsV1Event[]> {
   const list = await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: ns });
@@ -142,38 +115,17 @@ async function restartEvents(): Promise<EventsV1Event[]> {
 }
 
 test('406 held past stuckAfterSeconds: one restart, a second only after the cooldown, none beyond the budget, then Stalled', async () => {
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'creds' },
-      stringData: {
-        APCA_API_KEY_ID: `PK${randomBytes(6).toString('hex')}`,
-        APCA_API_SECRET_KEY: randomBytes(16).toString('hex'),
-      },
-    },
-  });
+  await createCredentials(kc, ns, 'creds');
   stub.set(ns, NAME, failingBody('alpaca_406_second_connection', 'alpaca_406_connection_limit'));
-  await KubernetesObjectApi.makeApiClient(kc).patch(
-    {
-      apiVersion: 'torghut.io/v1alpha1',
-      kind: 'AlpacaForwarder',
-      metadata: { name: NAME, namespace: ns },
-      spec: {
-        feed: 'test',
-        symbols: ['FAKEPACA'],
-        credentialsSecretRef: { name: 'creds' },
-        backfill: { bars: { enabled: false }, gapFill: { enabled: false } },
-        kafka: { bootstrapServers: ['kafka:9092'], securityProtocol: 'PLAINTEXT' },
-        restartPolicy: {
-          on406: { enabled: true, stuckAfterSeconds: 91, cooldownSeconds: 300, maxRestartsPerHour: 2 },
-        },
+  await applyForwarder(
+    kc,
+    ns,
+    NAME,
+    forwarderSpec('creds', {
+      restartPolicy: {
+        on406: { enabled: true, stuckAfterSeconds: 91, cooldownSeconds: 300, maxRestartsPerHour: 2 },
       },
-    },
-    undefined,
-    undefined,
-    'test-user',
-    true,
-    PatchStrategy.ServerSideApply,
+    }),
   );
   await rolledOut();
   await probedCurrentPod();

@@ -76,16 +76,22 @@ function candidates(timers: FakeTimers, mem: MemoryLease) {
   };
 }
 
+/** Two candidates on one Lease: a starts first and takes it, then b starts and waits. */
+async function aLeadsBWaits() {
+  const timers = new FakeTimers();
+  const mem = new MemoryLease();
+  const c = candidates(timers, mem);
+  const a = c.make('a');
+  const b = c.make('b');
+  a.start();
+  await timers.advance(0);
+  b.start();
+  return { timers, mem, c, a, b };
+}
+
 describe('LeaderElector', () => {
   test('one of two candidates leads; release on stop hands over without waiting for expiry', async () => {
-    const timers = new FakeTimers();
-    const mem = new MemoryLease();
-    const c = candidates(timers, mem);
-    const a = c.make('a');
-    const b = c.make('b');
-    a.start();
-    await timers.advance(0);
-    b.start();
+    const { timers, mem, c, a, b } = await aLeadsBWaits();
     await timers.advance(10_000);
     assert.deepEqual(c.log, ['a+']);
     assert.equal(mem.lease?.spec?.holderIdentity, 'a');
@@ -99,14 +105,7 @@ describe('LeaderElector', () => {
   });
 
   test('a leader that cannot renew stops acting at the renew deadline, before anyone else may take over', async () => {
-    const timers = new FakeTimers();
-    const mem = new MemoryLease();
-    const c = candidates(timers, mem);
-    const a = c.make('a');
-    const b = c.make('b');
-    a.start();
-    await timers.advance(0);
-    b.start();
+    const { timers, mem, c, a, b } = await aLeadsBWaits();
     await timers.advance(4_000);
     c.partitioned.add('a');
     const cutAt = timers.now();
@@ -131,14 +130,7 @@ describe('LeaderElector', () => {
   });
 
   test('stop(false) stops acting but leaves the Lease to expire (work may still be in flight)', async () => {
-    const timers = new FakeTimers();
-    const mem = new MemoryLease();
-    const c = candidates(timers, mem);
-    const a = c.make('a');
-    const b = c.make('b');
-    a.start();
-    await timers.advance(0);
-    b.start();
+    const { timers, mem, c, a, b } = await aLeadsBWaits();
     await timers.advance(2_000);
     await a.stop(false);
     assert.deepEqual(c.log, ['a+', 'a-']);

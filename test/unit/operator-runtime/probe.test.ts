@@ -7,20 +7,14 @@ import {
   podIpUrlResolver,
   serviceUrlResolver,
 } from '../../../operator/controller/probe.ts';
+import { readyBody } from '../operator/readiness-bodies.ts';
 
 /** A loopback stand-in for the forwarder's /readyz; each test sets the answer. */
 let answer: { status: number; body: string; hang?: boolean } = { status: 200, body: '' };
 let server: Server;
 let base: string;
 
-const ready = {
-  ready: true,
-  error_class: null,
-  reason: null,
-  gates: { alpaca_ws: true, kafka: true, trade_updates: null },
-  since: '2026-11-22T10:00:00Z',
-  detail: {},
-};
+const ready = readyBody();
 
 before(async () => {
   server = createServer((req, res) => {

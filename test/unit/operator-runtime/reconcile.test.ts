@@ -18,6 +18,7 @@ import { EventRecorder } from '../../../operator/kube/events.ts';
 import type { ResourceType } from '../../../operator/kube/resources.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
 import { forwarder, SECRET_VALUES, SETTINGS } from '../operator/fixtures.ts';
+import { readyBody } from '../operator/readiness-bodies.ts';
 import { FakeTimers } from './fake-timers.ts';
 
 type Write = { op: 'apply' | 'status' | 'delete' | 'event'; kind: string; obj?: unknown };
@@ -88,18 +89,19 @@ function deps(client: KubeOps, probeOutcome: ProbeOutcome, timers = new FakeTime
   };
 }
 
-const ready: ProbeOutcome = {
-  kind: 'reported',
-  httpStatus: 200,
-  body: {
-    ready: true,
-    error_class: null,
-    reason: null,
-    gates: { alpaca_ws: true, kafka: true, trade_updates: null },
-    since: '2026-11-22T10:00:00Z',
-    detail: {},
-  },
-};
+const ready: ProbeOutcome = { kind: 'reported', httpStatus: 200, body: readyBody() };
+
+/** One reconcile whose Deployment apply throws err; it must reject with err itself. */
+async function reconcileFailingDeploymentApply(err: Error) {
+  const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+  s.client.apply = (async (obj: KubernetesObject) => {
+    if (obj.kind === 'Deployment') throw err;
+    return obj;
+  }) as KubeOps['apply'];
+  const reconcile = makeReconciler(deps(s.client, ready, undefined, s.writes));
+  await assert.rejects(reconcile('torghut/equities', new AbortController().signal), (e) => e === err);
+  return s;
+}
 
 describe('reconcile', () => {
   test('applies every child, writes status once, and does not rewrite an unchanged status', async () => {
@@ -187,13 +189,7 @@ describe('reconcile', () => {
       ],
       [new KubeError('Conflict', 409, 'apply Deployment torghut/equities-forwarder: HTTP 409: conflict'), 0],
     ] as const) {
-      const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
-      s.client.apply = (async (obj: KubernetesObject) => {
-        if (obj.kind === 'Deployment') throw err;
-        return obj;
-      }) as KubeOps['apply'];
-      const reconcile = makeReconciler(deps(s.client, ready, undefined, s.writes));
-      await assert.rejects(reconcile('torghut/equities', new AbortController().signal), (e) => e === err);
+      const s = await reconcileFailingDeploymentApply(err);
       const recorded = s.writes.filter((w) => w.op === 'event' && w.kind === 'ReconcileError');
       assert.equal(recorded.length, events, `${err.kind}: ${events} Event(s)`);
     }
@@ -225,13 +221,7 @@ describe('reconcile', () => {
       ),
       'apply Deployment torghut/equities-forwarder',
     );
-    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
-    s.client.apply = (async (obj: KubernetesObject) => {
-      if (obj.kind === 'Deployment') throw rejected;
-      return obj;
-    }) as KubeOps['apply'];
-    const reconcile = makeReconciler(deps(s.client, ready, undefined, s.writes));
-    await assert.rejects(reconcile('torghut/equities', new AbortController().signal), (e) => e === rejected);
+    const s = await reconcileFailingDeploymentApply(rejected);
     const notes = s.writes
       .filter((w) => w.op === 'event' && w.kind === 'ReconcileError')
       .map((w) => (w.obj as { note: string }).note);
