@@ -6,11 +6,7 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream, Logger } from 'pino';
-import { createGapFiller, runStartupBackfill } from '../alpaca/backfill.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
-import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
-import { createRestClient } from '../alpaca/rest-client.ts';
-import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import { type Env, readEnv } from '../config/env.ts';
 import { loadConfig } from '../config/load.ts';
@@ -19,14 +15,12 @@ import { subscriptionsFor } from '../config/subscriptions.ts';
 import { createSymbolsPoller } from '../config/symbols-source.ts';
 import type { ForwarderConfig } from '../config/types.ts';
 import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
+import type { ReadinessBody } from '../contracts/readiness.ts';
 import { createMetrics } from '../health/metrics.ts';
-import { evaluateReadiness, ReadinessTracker } from '../health/readiness.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
-import type { LeasedConnections } from '../lease/connection-lease.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
-import { applyLease } from '../lease/readiness.ts';
-import { type LeaseSetup, setupConnectionLease } from '../lease/setup.ts';
+import { setupConnectionLease } from '../lease/setup.ts';
 import { createLogger } from '../log/logger.ts';
 import { DedupCache } from '../pipeline/dedup.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
@@ -35,7 +29,9 @@ import { systemMicros } from '../pipeline/time.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher } from '../status/publisher.ts';
 import { createGapReports } from './gap-reports.ts';
+import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
+import { createStreams } from './streams.ts';
 
 export interface RunOptions {
   env: Env;
@@ -126,38 +122,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     return null;
   }
 
-  const states: { market_data: StreamState | null; trade_updates: StreamState | null } = {
-    market_data: null,
-    trade_updates: null,
-  };
-  const tracker = new ReadinessTracker(Date.now);
-  // Set below, before any connection; readiness may be asked for earlier.
-  let leaseSetup: LeaseSetup | null = null;
-  const readinessState = () =>
-    applyLease(
-      evaluateReadiness({
-        marketData: states.market_data,
-        tradeUpdates: config.tradeUpdates.enabled ? states.trade_updates : undefined,
-        kafka: sink.health(),
-      }),
-      leaseSetup?.lease.status() ?? null,
-      leaseSetup?.name ?? null,
-    );
-  let lastReadyLog = '';
-  const readiness = () => {
-    const state = readinessState();
-    metrics.readiness(state);
-    const body = tracker.body(state);
-    const key = `${body.ready}|${body.error_class}|${body.reason}`;
-    if (key !== lastReadyLog) {
-      lastReadyLog = key;
-      logger.info(
-        { ready: body.ready, error_class: body.error_class, reason: body.reason, gates: body.gates },
-        'readiness changed',
-      );
-    }
-    return body;
-  };
+  const readinessWiring = createReadinessWiring({ config, sink, metrics, logger });
+  const readiness = (): ReadinessBody => readinessWiring.readiness();
   sink.onHealthChange(() => readiness());
 
   const health = await startHealthServer(
@@ -192,7 +158,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     createOverflowReporter({ feed: config.alpaca.feed, logger, publish: (e) => publishStatus.event(e) }),
   );
   const onState = (state: StreamState): void => {
-    states[state.stream] = state;
+    readinessWiring.setState(state);
     metrics.streamState(state.stream, state.status);
     if (state.status === 'reconnect' || state.status === 'error') {
       metrics.reconnect(state.stream, state.reason ?? 'unknown');
@@ -209,16 +175,6 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   let stopping = false;
   const stopWaiters: (() => void)[] = [];
   let startSinkDone: Promise<void> = Promise.resolve();
-  const credentials = { keyId: config.alpaca.keyId, secretKey: config.alpaca.secretKey };
-  const reconnect = {
-    baseMs: config.reconnect.baseMs,
-    maxMs: config.reconnect.maxMs,
-    cooldown406Ms: config.reconnect.cooldown406Ms,
-  };
-  const rest = createRestClient(
-    { dataUrl: config.alpaca.dataUrl, credentials, feed: config.alpaca.feed },
-    { logger: logger.child({ component: 'alpaca-rest' }) },
-  );
   const gapReports = createGapReports({
     feed: config.alpaca.feed,
     metrics,
@@ -226,93 +182,16 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     logger,
     now: Date.now,
   });
-  let market: MarketDataStream | null = null;
-  const gapFiller = config.backfill.gapFill.enabled
-    ? createGapFiller({
-        rest,
-        logger,
-        subscriptions: () => market?.subscriptions().desired ?? subscriptionsFor(config),
-        onEvents: (events) => pipeline.handle(events),
-        onFailure: (gap, cls) => gapReports.fillFailed(gap, cls),
-      })
-    : null;
-  // Streams are single-use (stop() is final): after a lost Lease, fresh ones replace them.
-  const createMarket = (subscriptions: ReturnType<typeof subscriptionsFor>): MarketDataStream =>
-    createMarketDataStream(
-      {
-        streamUrl: config.alpaca.streamUrl,
-        feed: config.alpaca.feed,
-        credentials,
-        subscriptions,
-        reconnect,
-      },
-      {
-        logger,
-        onEvents: (events) => pipeline.handle(events),
-        onState,
-        onGap: gapFiller ? (gap) => gapFiller.fill(gap) : undefined,
-        onDecodeIssue,
-      },
-    );
-  const tradeStreamUrl = config.tradeUpdates.enabled ? config.tradeUpdates.streamUrl : null;
-  const createTrades = (): TradeUpdatesStream | null =>
-    tradeStreamUrl
-      ? createTradeUpdatesStream(
-          { tradeStreamUrl, credentials, reconnect },
-          {
-            logger,
-            onEvents: (events) => pipeline.handle(events),
-            onState,
-            onDecodeIssue,
-            onGap: (gap) => gapReports.tradeUpdatesGap(gap),
-          },
-        )
-      : null;
-  market = createMarket(subscriptionsFor(config));
-  let trades = createTrades();
-  let streamsUsed = false;
-  /** When the connections were last closed (lost Lease), for the gap fill after reopening. */
-  let closedAtMs: number | null = null;
-  /** The Alpaca connections, opened and closed by the connection Lease (design §4.1). */
-  const connections: LeasedConnections = {
-    open() {
-      if (streamsUsed) {
-        market = createMarket(market?.subscriptions().desired ?? subscriptionsFor(config));
-        trades = createTrades();
-        states.market_data = null;
-        states.trade_updates = null;
-        market.start();
-        trades?.start();
-        // The time without a connection is a gap like a dropped socket's (dedup drops overlap).
-        if (closedAtMs !== null) {
-          const gap = { fromMs: closedAtMs, toMs: Date.now() };
-          gapFiller?.fill(gap);
-          if (trades) gapReports.tradeUpdatesGap(gap);
-        }
-        return;
-      }
-      streamsUsed = true;
-      market?.start();
-      trades?.start();
-      if (config.backfill.bars.enabled) {
-        // Runs beside the live stream (never blocks the socket reader); dedup removes the overlap.
-        void runStartupBackfill({
-          rest,
-          logger,
-          subscriptions: market?.subscriptions().desired ?? subscriptionsFor(config),
-          nowMs: Date.now(),
-          lookbackMinutes: config.backfill.bars.lookbackMinutes,
-          onEvents: (events) => {
-            if (!stopping) pipeline.handle(events);
-          },
-        });
-      }
-    },
-    async close() {
-      closedAtMs = Date.now();
-      await Promise.all([market?.stop(), trades?.stop()]);
-    },
-  };
+  const streams = createStreams({
+    config,
+    logger,
+    pipeline,
+    gapReports,
+    onState,
+    onDecodeIssue,
+    onReplaced: () => readinessWiring.resetStates(),
+    isStopping: () => stopping,
+  });
 
   // Connect only while holding the Lease named after the key id; a lost Lease closes the sockets
   // at once and they reopen when it is back. Disabled (no Kubernetes access) when lease.enabled
@@ -322,7 +201,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     lease: config.lease,
     keyId: config.alpaca.keyId,
     identity: options.env.POD_NAME?.trim() || hostname(),
-    connections,
+    connections: streams.connections,
     logger,
     onStatus: (status) => {
       leaseMetric(status);
@@ -330,7 +209,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     },
     ...(options.kubeConfig ? { kubeConfig: options.kubeConfig } : {}),
   });
-  leaseSetup = lease;
+  readinessWiring.setLease(lease);
   leaseMetric(lease.lease.status());
 
   // Desired subscriptions: channels from the (live) config; symbols from symbolsFrom once it
@@ -338,7 +217,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   let liveConfig = config;
   let remoteSymbols: string[] | null = null;
   const applySubscriptions = (): void => {
-    market?.updateSubscriptions(
+    streams.updateSubscriptions(
       subscriptionsFor({ symbols: remoteSymbols ?? liveConfig.symbols, channels: liveConfig.channels }),
     );
   };

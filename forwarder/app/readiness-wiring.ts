@@ -1,0 +1,79 @@
+/**
+ * Readiness wiring: the latest state of each stream, the Kafka sink's health and the connection
+ * Lease → the /readyz body (design §4.9), the readiness metrics, and one log line per change.
+ */
+import type { Logger } from 'pino';
+import type { StreamState } from '../alpaca/types.ts';
+import type { ForwarderConfig } from '../config/types.ts';
+import type { ReadinessBody } from '../contracts/readiness.ts';
+import type { ForwarderMetrics } from '../health/metrics.ts';
+import { evaluateReadiness, ReadinessTracker } from '../health/readiness.ts';
+import type { EventSink } from '../kafka/sink.ts';
+import { applyLease } from '../lease/readiness.ts';
+import type { LeaseSetup } from '../lease/setup.ts';
+
+export interface ReadinessWiringDeps {
+  config: Pick<ForwarderConfig, 'tradeUpdates'>;
+  sink: Pick<EventSink, 'health'>;
+  metrics: Pick<ForwarderMetrics, 'readiness'>;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ReadinessWiring {
+  /** Records a stream's latest state. */
+  setState(state: StreamState): void;
+  /** Forgets both streams' states (fresh streams after a lost Lease). */
+  resetStates(): void;
+  /** The Lease, once set up (readiness may be asked for earlier). */
+  setLease(lease: LeaseSetup): void;
+  /** Evaluates readiness now: updates the metrics, logs a change, returns the /readyz body. */
+  readiness(): ReadinessBody;
+}
+
+export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWiring {
+  const { config, sink, metrics, logger } = deps;
+  const states: { market_data: StreamState | null; trade_updates: StreamState | null } = {
+    market_data: null,
+    trade_updates: null,
+  };
+  const tracker = new ReadinessTracker(deps.now ?? Date.now);
+  let leaseSetup: LeaseSetup | null = null;
+  let lastReadyLog = '';
+  const readinessState = () =>
+    applyLease(
+      evaluateReadiness({
+        marketData: states.market_data,
+        tradeUpdates: config.tradeUpdates.enabled ? states.trade_updates : undefined,
+        kafka: sink.health(),
+      }),
+      leaseSetup?.lease.status() ?? null,
+      leaseSetup?.name ?? null,
+    );
+  return {
+    setState(state) {
+      states[state.stream] = state;
+    },
+    resetStates() {
+      states.market_data = null;
+      states.trade_updates = null;
+    },
+    setLease(lease) {
+      leaseSetup = lease;
+    },
+    readiness() {
+      const state = readinessState();
+      metrics.readiness(state);
+      const body = tracker.body(state);
+      const key = `${body.ready}|${body.error_class}|${body.reason}`;
+      if (key !== lastReadyLog) {
+        lastReadyLog = key;
+        logger.info(
+          { ready: body.ready, error_class: body.error_class, reason: body.reason, gates: body.gates },
+          'readiness changed',
+        );
+      }
+      return body;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The Alpaca connections (market data, and trade updates when enabled) as the connection Lease
+ * opens and closes them (design §4.1). Streams are single-use (stop() is final): a reopen after a
+ * lost Lease creates fresh ones, fills the time without a connection over REST (market data) and
+ * reports it as a gap (trade updates). The first open also starts the bars backfill.
+ */
+import type { Logger } from 'pino';
+import { createGapFiller, runStartupBackfill } from '../alpaca/backfill.ts';
+import type { DecodeIssue } from '../alpaca/decode-issues.ts';
+import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
+import { createRestClient } from '../alpaca/rest-client.ts';
+import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
+import type { StreamState, SubscriptionSet } from '../alpaca/types.ts';
+import { subscriptionsFor } from '../config/subscriptions.ts';
+import type { ForwarderConfig } from '../config/types.ts';
+import type { LeasedConnections } from '../lease/connection-lease.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+import type { GapReports } from './gap-reports.ts';
+
+export interface StreamsDeps {
+  config: ForwarderConfig;
+  logger: Logger;
+  pipeline: Pipeline;
+  gapReports: GapReports;
+  onState(state: StreamState): void;
+  onDecodeIssue(issue: DecodeIssue): void;
+  /** Fresh streams replace the old ones (after a lost Lease): their old states no longer apply. */
+  onReplaced(): void;
+  /** True once shutdown began (late backfill results are not forwarded). */
+  isStopping(): boolean;
+}
+
+export interface Streams {
+  /** Opened and closed by the connection Lease. */
+  connections: LeasedConnections;
+  /** Subscription diffs on the live market-data socket. */
+  updateSubscriptions(next: SubscriptionSet): void;
+}
+
+export function createStreams(deps: StreamsDeps): Streams {
+  const { config, logger, pipeline, gapReports, onState, onDecodeIssue } = deps;
+  const credentials = { keyId: config.alpaca.keyId, secretKey: config.alpaca.secretKey };
+  const reconnect = {
+    baseMs: config.reconnect.baseMs,
+    maxMs: config.reconnect.maxMs,
+    cooldown406Ms: config.reconnect.cooldown406Ms,
+  };
+  const rest = createRestClient(
+    { dataUrl: config.alpaca.dataUrl, credentials, feed: config.alpaca.feed },
+    { logger: logger.child({ component: 'alpaca-rest' }) },
+  );
+  let market: MarketDataStream | null = null;
+  const desired = (): SubscriptionSet => market?.subscriptions().desired ?? subscriptionsFor(config);
+  const gapFiller = config.backfill.gapFill.enabled
+    ? createGapFiller({
+        rest,
+        logger,
+        subscriptions: desired,
+        onEvents: (events) => pipeline.handle(events),
+        onFailure: (gap, cls) => gapReports.fillFailed(gap, cls),
+      })
+    : null;
+  const createMarket = (subscriptions: SubscriptionSet): MarketDataStream =>
+    createMarketDataStream(
+      {
+        streamUrl: config.alpaca.streamUrl,
+        feed: config.alpaca.feed,
+        credentials,
+        subscriptions,
+        reconnect,
+      },
+      {
+        logger,
+        onEvents: (events) => pipeline.handle(events),
+        onState,
+        onGap: gapFiller ? (gap) => gapFiller.fill(gap) : undefined,
+        onDecodeIssue,
+      },
+    );
+  const tradeStreamUrl = config.tradeUpdates.enabled ? config.tradeUpdates.streamUrl : null;
+  const createTrades = (): TradeUpdatesStream | null =>
+    tradeStreamUrl
+      ? createTradeUpdatesStream(
+          { tradeStreamUrl, credentials, reconnect },
+          {
+            logger,
+            onEvents: (events) => pipeline.handle(events),
+            onState,
+            onDecodeIssue,
+            onGap: (gap) => gapReports.tradeUpdatesGap(gap),
+          },
+        )
+      : null;
+  market = createMarket(subscriptionsFor(config));
+  let trades = createTrades();
+  let streamsUsed = false;
+  /** When the connections were last closed (lost Lease), for the gap fill after reopening. */
+  let closedAtMs: number | null = null;
+
+  const connections: LeasedConnections = {
+    open() {
+      if (streamsUsed) {
+        market = createMarket(desired());
+        trades = createTrades();
+        deps.onReplaced();
+        market.start();
+        trades?.start();
+        // The time without a connection is a gap like a dropped socket's (dedup drops overlap).
+        if (closedAtMs !== null) {
+          const gap = { fromMs: closedAtMs, toMs: Date.now() };
+          gapFiller?.fill(gap);
+          if (trades) gapReports.tradeUpdatesGap(gap);
+        }
+        return;
+      }
+      streamsUsed = true;
+      market?.start();
+      trades?.start();
+      if (config.backfill.bars.enabled) {
+        // Runs beside the live stream (never blocks the socket reader); dedup removes the overlap.
+        void runStartupBackfill({
+          rest,
+          logger,
+          subscriptions: desired(),
+          nowMs: Date.now(),
+          lookbackMinutes: config.backfill.bars.lookbackMinutes,
+          onEvents: (events) => {
+            if (!deps.isStopping()) pipeline.handle(events);
+          },
+        });
+      }
+    },
+    async close() {
+      closedAtMs = Date.now();
+      await Promise.all([market?.stop(), trades?.stop()]);
+    },
+  };
+  return {
+    connections,
+    updateSubscriptions: (next) => market?.updateSubscriptions(next),
+  };
+}
