@@ -143,7 +143,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       workDir,
       commandForImage: (image) => {
         if (!image.includes('alpaca-forwarder')) throw new Error(`no local command for image ${image}`);
-        return { command: process.execPath, args: [path.join(REPO_ROOT, 'forwarder/main.ts')] };
+        return {
+          command: process.execPath,
+          args: [path.join(REPO_ROOT, 'forwarder/main.ts')],
+          // The image's code and runtime: locally the repository and this Node installation.
+          hostPaths: [REPO_ROOT, path.dirname(path.dirname(process.execPath))],
+        };
       },
       ...(options.onForwarderLine ? { onContainerLine: options.onForwarderLine } : {}),
       onError: (err) => log(`pod runner: ${err instanceof Error ? err.message : String(err)}`),

@@ -150,11 +150,20 @@ export function withMounts(plan: ProcessPlan): [string, string[]] {
   if (plan.mounts.length === 0) return [plan.command, plan.args];
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const fd = (i: number): number => 10 + i;
-  const open = plan.mounts.map((m, i) => `exec ${fd(i)}<${q(m.hostPath)}`);
-  const steps = plan.mounts.map(
-    (m, i) => `mkdir -p ${q(m.containerPath)} && mount --bind /proc/self/fd/${fd(i)} ${q(m.containerPath)}`,
+  // Host paths the command needs that a mount would hide (the repo under a /tmp emptyDir).
+  // Every source is opened before the first mount and bound from its fd with --no-canonicalize:
+  // otherwise mount(8) resolves /proc/self/fd/N to its path text, which after an earlier mount
+  // may name a different directory (the one now mounted over it).
+  const hidden = plan.hostPaths.filter((h) =>
+    plan.mounts.some((m) => h === m.containerPath || h.startsWith(`${m.containerPath}/`)),
   );
-  const close = plan.mounts.map((_, i) => `exec ${fd(i)}<&-`);
+  const sources = [...plan.mounts.map((m) => m.hostPath), ...hidden];
+  const targets = [...plan.mounts.map((m) => m.containerPath), ...hidden];
+  const open = sources.map((src, i) => `exec ${fd(i)}<${q(src)}`);
+  const steps = targets.map(
+    (dst, i) => `mkdir -p ${q(dst)} && mount --no-canonicalize --bind /proc/self/fd/${fd(i)} ${q(dst)}`,
+  );
+  const close = sources.map((_, i) => `exec ${fd(i)}<&-`);
   const script = `set -e; ${[...open, ...steps, ...close].join('; ')}; exec "$@"`;
   return [
     'unshare',

@@ -42,11 +42,19 @@ export interface ProcessPlan {
   ports: Map<number, number>;
   readiness?: { path: string; port: number };
   terminationGraceSeconds: number;
+  /** Host paths the command needs (its code, its runtime): kept visible under any mount. */
+  hostPaths: string[];
 }
 
 export interface LocalCommand {
   command: string;
   args: string[];
+  /**
+   * Host paths the command itself needs (the image's code and runtime, which locally live on the
+   * host): re-bound at the same path when a volume mount (e.g. an emptyDir at /tmp) would hide
+   * them, as when the repository is checked out under /tmp.
+   */
+  hostPaths?: string[];
 }
 
 export class PodConfigError extends Error {
@@ -104,6 +112,7 @@ export function planProcess(inputs: PlanInputs): ProcessPlan {
     ports,
     ...(readiness ? { readiness } : {}),
     terminationGraceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
+    hostPaths: base.hostPaths ?? [],
   };
 }
 

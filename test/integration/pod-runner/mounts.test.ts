@@ -39,6 +39,7 @@ test('volumes bound after a /tmp emptyDir still come from their host directories
     ],
     ports: new Map(),
     terminationGraceSeconds: 1,
+    hostPaths: [],
   };
   const [command, args] = withMounts(plan);
   const { stdout } = await run(command, args);

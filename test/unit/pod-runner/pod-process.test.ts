@@ -123,6 +123,7 @@ test('the container sees its volumes at the pod paths (private mount namespace)'
     mounts: [{ containerPath, hostPath: host }],
     ports: new Map(),
     terminationGraceSeconds: 1,
+    hostPaths: [],
   });
   const out = await new Promise<string>((resolve, reject) =>
     execFile(command, args, (err, stdout, stderr) =>
@@ -131,4 +132,35 @@ test('the container sees its volumes at the pod paths (private mount namespace)'
   );
   await rmdir(containerPath);
   assert.equal(out, '{"symbols":["AAPL"]}');
+});
+
+test('host paths the command needs stay visible under a volume mounted over their parent', async () => {
+  const { execFile } = await import('node:child_process');
+  const { mkdir, rm, writeFile } = await import('node:fs/promises');
+  const { withMounts } = await import('../../infra/pod-runner/pod-process-handle.ts');
+  // A "repository" under a directory that the pod mounts an emptyDir over (like a clone under /tmp).
+  const parent = await mkdtemp(path.join(tmpdir(), 'pod-runner-parent-'));
+  const repo = path.join(parent, 'repo');
+  await mkdir(repo);
+  await writeFile(path.join(repo, 'main.txt'), 'code\n');
+  const emptyDir = await mkdtemp(path.join(tmpdir(), 'pod-runner-emptydir-'));
+  const plan = {
+    command: 'cat',
+    args: [path.join(repo, 'main.txt')],
+    env: {},
+    volumes: new Map(),
+    mounts: [{ containerPath: parent, hostPath: emptyDir }],
+    ports: new Map(),
+    terminationGraceSeconds: 1,
+  };
+  const run = (cmd: [string, string[]]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(cmd[0], cmd[1], (err, stdout, stderr) =>
+        err ? reject(new Error(stderr || err.message)) : resolve(stdout),
+      ),
+    );
+  await assert.rejects(run(withMounts({ ...plan, hostPaths: [] })), /No such file/);
+  assert.equal(await run(withMounts({ ...plan, hostPaths: [repo] })), 'code\n');
+  await rm(parent, { recursive: true, force: true });
+  await rm(emptyDir, { recursive: true, force: true });
 });

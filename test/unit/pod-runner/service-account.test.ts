@@ -135,12 +135,12 @@ test('mount script opens every volume before the first bind, so /tmp cannot hide
   const [cmd, args] = withMounts(p);
   assert.equal(cmd, 'unshare');
   const script = args[args.indexOf('-c') + 1] ?? '';
-  const firstBind = script.indexOf('mount --bind');
+  const firstBind = script.indexOf('mount --no-canonicalize --bind');
   assert.ok(script.indexOf("exec 10<'/work/pods/p1/volumes/tmp'") < firstBind);
   assert.ok(script.indexOf("exec 11<'/work/pods/p1/volumes/kube-api-access'") < firstBind);
   assert.match(
     script,
-    /mount --bind \/proc\/self\/fd\/11 '\/var\/run\/secrets\/kubernetes.io\/serviceaccount'/,
+    /mount --no-canonicalize --bind \/proc\/self\/fd\/11 '\/var\/run\/secrets\/kubernetes.io\/serviceaccount'/,
   );
   assert.deepEqual(args.slice(-2), ['/usr/bin/node', 'probe.ts']);
 });
