@@ -65,6 +65,7 @@ export function createStreams(deps: StreamsDeps): Streams {
       {
         streamUrl: config.alpaca.streamUrl,
         feed: config.alpaca.feed,
+        encoding: config.alpaca.encoding,
         credentials,
         subscriptions,
         reconnect,

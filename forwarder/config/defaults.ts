@@ -1,6 +1,7 @@
 /** Built-in defaults (lowest precedence; env, then the mounted file, override them). */
 export const DEFAULTS = {
   feed: 'iex',
+  encoding: 'msgpack',
   streamUrl: 'wss://stream.data.alpaca.markets',
   dataUrl: 'https://data.alpaca.markets',
   symbolsPollIntervalSeconds: 30,

@@ -76,6 +76,7 @@ const msToSeconds: Parser = (raw) => {
 /** env key → (path in the file shape, parser). Order matters only for documentation. */
 export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['ALPACA_FEED', 'feed', lower],
+  ['ALPACA_WS_ENCODING', 'encoding', lower],
   ['ALPACA_STREAM_URL', 'streamUrl', trimSlash],
   ['ALPACA_BASE_URL', 'dataUrl', trimSlash],
   ['SYMBOLS', 'symbols', list],

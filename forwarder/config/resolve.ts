@@ -161,6 +161,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
       keyId: keyId as string,
       secretKey: secretKey as string,
       feed: merged.feed ?? d.feed,
+      encoding: merged.encoding ?? d.encoding,
       streamUrl: (merged.streamUrl ?? d.streamUrl).replace(/\/+$/, ''),
       dataUrl: (merged.dataUrl ?? d.dataUrl).replace(/\/+$/, ''),
     },

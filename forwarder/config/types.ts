@@ -1,5 +1,5 @@
 /** The forwarder's resolved configuration: defaults, env and the mounted file merged and validated. */
-import type { FEEDS, LOG_LEVELS, SASL_MECHANISMS, SECURITY_PROTOCOLS } from '../contracts/config-file.ts';
+import type { ENCODINGS, FEEDS, LOG_LEVELS, SASL_MECHANISMS, SECURITY_PROTOCOLS } from '../contracts/config-file.ts';
 
 export type Feed = (typeof FEEDS)[number];
 
@@ -24,6 +24,7 @@ export interface ForwarderConfig {
     keyId: string;
     secretKey: string;
     feed: Feed;
+    encoding: (typeof ENCODINGS)[number];
     streamUrl: string;
     dataUrl: string;
   };

@@ -24,6 +24,8 @@ export const CONFIG_FILE_ENV = 'FORWARDER_CONFIG_FILE';
 export const CONFIG_FILE_VERSION = 1;
 
 export const FEEDS = ['iex', 'sip', 'delayed_sip', 'test'] as const;
+/** WebSocket frame encoding asked of Alpaca: msgpack (what the official SDKs use) or JSON. */
+export const ENCODINGS = ['msgpack', 'json'] as const;
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export const SASL_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -55,6 +57,8 @@ export const configFileSchema = z.strictObject({
   /** Format version of this file; 1. */
   version: z.literal(CONFIG_FILE_VERSION).optional(),
   feed: z.enum(FEEDS).optional(),
+  /** Market-data frame encoding (default msgpack). */
+  encoding: z.enum(ENCODINGS).optional(),
   /** Market-data WebSocket base, e.g. wss://stream.data.alpaca.markets (the forwarder appends /v2/{feed}). */
   streamUrl: url.optional(),
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */

@@ -30,6 +30,7 @@ describe('config from env', () => {
       tradeUpdates: 'torghut.trade-updates.v1',
     });
     assert.equal(config.alpaca.feed, 'iex');
+    assert.equal(config.alpaca.encoding, 'msgpack', 'msgpack frames by default, as the official SDKs');
     assert.equal(config.alpaca.streamUrl, 'wss://stream.data.alpaca.markets');
     assert.deepEqual(config.channels, {
       trades: true,
@@ -77,11 +78,13 @@ describe('config from env', () => {
           HEALTH_PORT: '8181',
           LOG_LEVEL: 'DEBUG',
           ALPACA_MARKET_DATA_CHANNELS: 'trades,QUOTES',
+          ALPACA_WS_ENCODING: 'JSON',
         }),
       ),
       null,
     );
     assert.equal(config.alpaca.feed, 'sip');
+    assert.equal(config.alpaca.encoding, 'json');
     assert.equal(config.alpaca.streamUrl, 'ws://127.0.0.1:1234');
     assert.deepEqual(config.symbols, ['NVDA', 'AMD']);
     assert.deepEqual(config.tradeUpdates, { enabled: true, streamUrl: 'ws://127.0.0.1:1236/stream' });
