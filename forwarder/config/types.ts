@@ -1,5 +1,11 @@
 /** The forwarder's resolved configuration: defaults, env and the mounted file merged and validated. */
-import type { ENCODINGS, FEEDS, LOG_LEVELS, SASL_MECHANISMS, SECURITY_PROTOCOLS } from '../contracts/config-file.ts';
+import type {
+  ENCODINGS,
+  FEEDS,
+  LOG_LEVELS,
+  SASL_MECHANISMS,
+  SECURITY_PROTOCOLS,
+} from '../contracts/config-file.ts';
 
 export type Feed = (typeof FEEDS)[number];
 
