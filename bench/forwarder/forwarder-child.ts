@@ -3,7 +3,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../forwarder/main.ts', import.meta.url));
-const PRELOAD = fileURLToPath(new URL('./wire-encoding.preload.ts', import.meta.url));
 
 export interface ForwarderChild {
   readonly proc: ChildProcess;
@@ -16,9 +15,9 @@ export interface ForwarderChild {
   tail(): string;
 }
 
-export function spawnForwarder(env: Record<string, string>, encoding: 'msgpack' | 'json'): ForwarderChild {
-  const proc = spawn(process.execPath, [`--import=${PRELOAD}`, MAIN], {
-    env: { PATH: process.env.PATH ?? '', ...env, BENCH_ALPACA_ENCODING: encoding },
+export function spawnForwarder(env: Record<string, string>): ForwarderChild {
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (proc.pid === undefined) throw new Error('forwarder child did not start');

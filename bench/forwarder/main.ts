@@ -7,13 +7,13 @@
  *   C (with --dedup-cap N) = msgpack with DEDUP_MAX_ENTRIES=N.
  * Prints per run and median figures and the ratios against A. The machine is shared and noisy:
  * compare the ratios, not the absolute times.
- *   node bench/forwarder/main.ts [--rounds 3] [--rate 20000] [--events 100000] [--symbols 50] [--dedup-cap N]
+ *   node bench/forwarder/main.ts [--rounds 3] [--rate 20000] [--events 100000] [--symbols 50] [--dedup-cap N] [--no-warmup]
  */
 import { parseArgs } from 'node:util';
 import { type KafkaBroker, prepareKafka, startPrivateKafka } from '../../test/infra/kafka/index.ts';
 import { type AlpacaSim, startAlpacaSim } from '../../test/sim/alpaca/index.ts';
 import { machineLoad } from './proc-stats.ts';
-import { type RunResult, runOnce, type Variant } from './run-once.ts';
+import { type RunResult, type RunSettings, runOnce, type Variant } from './run-once.ts';
 import { printReport } from './table.ts';
 
 const { values: args } = parseArgs({
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '100000' },
     symbols: { type: 'string', default: '50' },
     'dedup-cap': { type: 'string' },
+    'no-warmup': { type: 'boolean', default: false },
   },
 });
 const positiveInt = (name: string, raw: string | undefined): number => {
@@ -52,9 +53,12 @@ const variants: Variant[] = [
         },
       ]),
 ];
+const warmup = args['no-warmup'] !== true;
 const symbols = Array.from({ length: symbolCount }, (_, i) => `BN${String(i).padStart(3, '0')}`);
 const KEY_ID = 'PKBENCH0000001';
 const SECRET = 'sk-bench-forwarder-0001';
+
+const runSettings = (n: number): RunSettings => ({ events: n, rate, symbols, keyId: KEY_ID, secret: SECRET });
 
 let broker: KafkaBroker | null = null;
 let sim: AlpacaSim | null = null;
@@ -88,20 +92,27 @@ try {
     logFrames: false,
     testStream: false,
   });
+  // One warm-up run (fresh broker and JIT), not reported: the first run is slower for everyone.
+  if (warmup) {
+    const w = await runOnce(
+      broker,
+      sim,
+      variants[0] as Variant,
+      0,
+      runSettings(Math.ceil(events / 4)),
+      (s) => {
+        stopChild = s;
+      },
+    );
+    process.stderr.write(`warm-up ${w.variant}: ${w.inKafka}/${w.offered} in Kafka (not reported)\n`);
+  }
   for (let round = 0; round < rounds; round++) {
     // Alternate the order so no variant always runs first (warmer broker, page cache).
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
-      const r = await runOnce(
-        broker,
-        sim,
-        v,
-        round + 1,
-        { events, rate, symbols, keyId: KEY_ID, secret: SECRET },
-        (s) => {
-          stopChild = s;
-        },
-      );
+      const r = await runOnce(broker, sim, v, round + 1, runSettings(events), (s) => {
+        stopChild = s;
+      });
       results.push(r);
       process.stderr.write(
         `round ${round + 1} ${v.name}: ${r.inKafka}/${r.offered} in Kafka, ${Math.round(r.eventsPerSecond)} ev/s, ` +

@@ -48,12 +48,16 @@ export interface RunResult {
   /** Forwarder CPU (user+sys) from the first offered event until all were in Kafka. */
   cpuMs: number;
   cpuMsPer1k: number;
+  /** Forwarder CPU ms per second while connected with no events (measured before each run). */
+  idleCpuMsPerS: number;
   peakRssMb: number;
   wireEncoding: string;
 }
 
 /** Message types the forwarder's default subscription (trades, quotes, bars, updatedBars) admits. */
 const ADMITTED = new Set(['t', 'q', 'c', 'x', 'b', 'u']);
+
+const IDLE_WINDOW_MS = 2_000;
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -81,29 +85,27 @@ export async function runOnce(
   await createBenchTopics(broker.info, specs);
   await createTopics(broker.info, specs); // waits until every partition's leader serves it
   const listener = broker.info.listener('PLAINTEXT');
-  const child = spawnForwarder(
-    {
-      ALPACA_KEY_ID: s.keyId,
-      ALPACA_SECRET_KEY: s.secret,
-      ALPACA_FEED: 'sip',
-      ALPACA_STREAM_URL: sim.urls.stream,
-      ALPACA_BASE_URL: sim.urls.rest,
-      SYMBOLS: s.symbols.join(','),
-      KAFKA_BOOTSTRAP: listener.broker,
-      KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT',
-      TOPIC_TRADES: topics.trades,
-      TOPIC_QUOTES: topics.quotes,
-      TOPIC_BARS_1M: topics.bars,
-      TOPIC_STATUS: topics.status,
-      TOPIC_TRADE_UPDATES: `bench.tu.${id}`,
-      HEALTH_PORT: '0',
-      METRICS_PORT: '0',
-      LEASE_ENABLED: 'false',
-      LOG_LEVEL: 'info',
-      ...variant.env,
-    },
-    variant.encoding,
-  );
+  const child = spawnForwarder({
+    ALPACA_KEY_ID: s.keyId,
+    ALPACA_SECRET_KEY: s.secret,
+    ALPACA_FEED: 'sip',
+    ALPACA_STREAM_URL: sim.urls.stream,
+    ALPACA_BASE_URL: sim.urls.rest,
+    SYMBOLS: s.symbols.join(','),
+    KAFKA_BOOTSTRAP: listener.broker,
+    KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT',
+    TOPIC_TRADES: topics.trades,
+    TOPIC_QUOTES: topics.quotes,
+    TOPIC_BARS_1M: topics.bars,
+    TOPIC_STATUS: topics.status,
+    TOPIC_TRADE_UPDATES: `bench.tu.${id}`,
+    HEALTH_PORT: '0',
+    METRICS_PORT: '0',
+    LEASE_ENABLED: 'false',
+    LOG_LEVEL: 'info',
+    ALPACA_WS_ENCODING: variant.encoding,
+    ...variant.env,
+  });
   onChild(() => child.stop(5_000));
   try {
     const listening = await child.waitForLog((l) => l.msg === 'health server listening');
@@ -133,7 +135,11 @@ export async function runOnce(
       if (take.length > 0) push(take, opts);
       if (offered >= s.events) finished();
     };
+    // CPU while connected and idle (no events), as a baseline for the per-event figure.
+    const idleFrom = readProcStats(child.pid).cpuMs;
+    await pause(IDLE_WINDOW_MS);
     const cpuBefore = readProcStats(child.pid).cpuMs;
+    const idleCpuMsPerS = ((cpuBefore - idleFrom) * 1000) / IDLE_WINDOW_MS;
     const startMs = Date.now();
     const gen = sim.generate({ eventsPerSecond: s.rate, symbols: s.symbols, feed: 'sip', seed: round + 1 });
     try {
@@ -195,6 +201,7 @@ export async function runOnce(
       kafkaMaxMs: percentile(back.kafkaLagMs, 100),
       cpuMs: proc.cpuMs - cpuBefore,
       cpuMsPer1k: ((proc.cpuMs - cpuBefore) * 1000) / Math.max(1, offered),
+      idleCpuMsPerS,
       peakRssMb: proc.peakRssBytes / 1024 / 1024,
       wireEncoding,
     };

@@ -21,6 +21,7 @@ const COLUMNS: { head: string; get: (r: RunResult) => number; digits: number; lo
   { head: 'kafka max', get: (r) => r.kafkaMaxMs, digits: 0, lowerIsBetter: true },
   { head: 'CPU ms', get: (r) => r.cpuMs, digits: 0, lowerIsBetter: true },
   { head: 'CPU/1k ev', get: (r) => r.cpuMsPer1k, digits: 1, lowerIsBetter: true },
+  { head: 'idle CPU/s', get: (r) => r.idleCpuMsPerS, digits: 0, lowerIsBetter: true },
   { head: 'peak RSS MB', get: (r) => r.peakRssMb, digits: 1, lowerIsBetter: true },
 ];
 
@@ -34,6 +35,9 @@ export function printReport(results: RunResult[], variants: Variant[], c: Contex
   );
   console.log(
     `machine: ${c.loadBefore.cores} cores, load average (1 min) ${c.loadBefore.load1} before, ${c.loadAfter.load1} after`,
+  );
+  console.log(
+    'CPU ms: forwarder user+sys while the run streamed; idle CPU/s: ms per s connected with no events',
   );
   console.log(
     'latency ms: ingest = ingest_ts − event_ts; kafka = broker LogAppendTime − event_ts (trades+quotes)\n',
