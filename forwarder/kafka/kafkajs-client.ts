@@ -7,6 +7,7 @@ import type { Admin, KafkaConfig, PartitionMetadata, Producer, SASLOptions } fro
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { OutBatch, SinkClient } from './client.ts';
+import { guardKafkajsIdleTimer } from './kafkajs-idle-timer.ts';
 import { kafkajsLevel, pinoLogCreator } from './kafkajs-logger.ts';
 import { registerLz4 } from './lz4.ts';
 import { createPartitionedSender } from './partitioned-sender.ts';
@@ -65,6 +66,7 @@ export function createKafkajsClient(
   o: KafkajsClientOptions = {},
 ): SinkClient {
   registerLz4();
+  guardKafkajsIdleTimer();
   const kafka = new kafkajs.Kafka(kafkajsConfig(config, logger, scrub, o));
   const idempotent = config.acks === -1;
   const newProducer = (): Producer =>
