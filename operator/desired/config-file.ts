@@ -31,6 +31,7 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
   const file: ConfigFileInput = {
     version: CONFIG_FILE_VERSION,
     feed: spec.feed,
+    encoding: spec.encoding,
     streamUrl: spec.streamUrl,
     dataUrl: spec.dataUrl,
     symbols: [...(spec.symbols ?? [])],

@@ -403,6 +403,7 @@ describe('config file', () => {
     assert.equal(parsed.reconnect?.cooldown406Ms, 90_000);
     assert.equal(parsed.tradeUpdates?.streamUrl, 'wss://paper-api.alpaca.markets/stream');
     assert.equal(parsed.kafka?.producer?.acks, -1);
+    assert.equal(parsed.encoding, 'msgpack', 'the CRD default frame encoding reaches the forwarder');
     for (const k of [
       'image',
       'resources',

@@ -36,5 +36,5 @@ test('pinned hashes for the fixture resource (a change here rolls every forwarde
   assert.equal(keyIdHash(SECRET_VALUES.keyId), PINNED_KEY_ID_HASH);
 });
 
-const PINNED_CONFIG_HASH = '4b73833f3d9f810c';
+const PINNED_CONFIG_HASH = '4509527b7381b421';
 const PINNED_KEY_ID_HASH = 'e9ba8f16c1794703';
