@@ -42,7 +42,11 @@ export async function applySamples(stack: LocalStack, options: SampleOptions = {
   const samples = path.join(REPO_ROOT, 'config/samples');
   const names: string[] = [];
   if (options.testFeedOnly) {
-    for (const f of ['00-namespace.yaml', 'alpaca-credentials.secret.yaml', 'alpacaforwarder-test-feed.yaml']) {
+    for (const f of [
+      '00-namespace.yaml',
+      'alpaca-credentials.secret.yaml',
+      'alpacaforwarder-test-feed.yaml',
+    ]) {
       log(`kubectl apply --server-side -f config/samples/${f}`);
       await stack.kubectl(['apply', '--server-side', '-f', path.join(samples, f)]);
     }
