@@ -4,19 +4,25 @@
  * non-zero naming every bad key; no secret in any output.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
-import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
-import { forwarderEnv, freshTopics, KEY_ID, SECRET, spawnCli, waitReadiness } from './harness.ts';
+import type { AlpacaSim } from '../../sim/alpaca/index.ts';
+import {
+  cleanupAfterAll,
+  forwarderEnv,
+  freshTopics,
+  KEY_ID,
+  SECRET,
+  spawnCli,
+  startSim,
+  waitReadiness,
+} from './harness.ts';
 
 const kafka = kafkaFromEnv();
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const cleanup = cleanupAfterAll();
 
 /** Authenticates another client with the same key; resolves with the auth outcome. */
 async function tryAuth(sim: AlpacaSim): Promise<'authenticated' | number> {
@@ -53,8 +59,7 @@ async function waitForMetric(base: string, re: RegExp, want: number): Promise<vo
 describe('alpaca-forwarder CLI', () => {
   test('SIGTERM while streaming: clean close, slot free at once, everything flushed, exit 0', async () => {
     // Default linger (90 s): an abrupt close would keep the slot and the second auth would get 406.
-    const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
-    cleanup.push(() => sim.close());
+    const sim = await startSim(cleanup);
     const topics = await freshTopics(kafka);
     const child = spawnCli(forwarderEnv(sim, kafka, topics, { KAFKA_LINGER_MS: '1000' }));
     cleanup.push(async () => {
@@ -84,8 +89,7 @@ describe('alpaca-forwarder CLI', () => {
   });
 
   test('a Node process warning is logged as JSON at warn (name, message, code), not printed on stderr', async () => {
-    const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
-    cleanup.push(() => sim.close());
+    const sim = await startSim(cleanup);
     const topics = await freshTopics(kafka);
     const preload = fileURLToPath(new URL('./fixtures/warn-on-sigusr2.ts', import.meta.url));
     const child = spawnCli(forwarderEnv(sim, kafka, topics, { NODE_OPTIONS: `--import=${preload}` }));

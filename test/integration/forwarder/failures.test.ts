@@ -4,13 +4,14 @@
  * never a secret.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
-import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
+import type { AlpacaSim } from '../../sim/alpaca/index.ts';
 import {
+  cleanupAfterAll,
   forwarderEnv,
   freshTopics,
   type InProcess,
@@ -18,19 +19,15 @@ import {
   readyz,
   SECRET,
   startInProcess,
+  startSim,
   waitReadiness,
 } from './harness.ts';
 
 const kafka = kafkaFromEnv();
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const cleanup = cleanupAfterAll();
 
-async function sim(): Promise<AlpacaSim> {
-  const s = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } }, lingerMs: 300 });
-  cleanup.push(() => s.close());
-  return s;
+function sim(): Promise<AlpacaSim> {
+  return startSim(cleanup, { lingerMs: 300 });
 }
 
 async function forwarder(env: Record<string, string>): Promise<InProcess> {

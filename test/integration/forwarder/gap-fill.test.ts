@@ -3,22 +3,24 @@
  * the reconnect (source rest, is_final) and deduplicated against what the socket already sent.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
-import { startAlpacaSim } from '../../sim/alpaca/index.ts';
 import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
-import { forwarderEnv, freshTopics, KEY_ID, SECRET, startInProcess, waitReadiness } from './harness.ts';
+import {
+  cleanupAfterAll,
+  forwarderEnv,
+  freshTopics,
+  startInProcess,
+  startSim,
+  waitReadiness,
+} from './harness.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const cleanup = cleanupAfterAll();
 
 test('bars missed during a drop arrive over REST once, without duplicating live bars', async () => {
   const kafka = kafkaFromEnv();
-  const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } }, lingerMs: 300 });
-  cleanup.push(() => sim.close());
+  const sim = await startSim(cleanup, { lingerMs: 300 });
   const topics = await freshTopics(kafka);
   const f = await startInProcess(
     forwarderEnv(sim, kafka, topics, {

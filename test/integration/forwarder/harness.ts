@@ -4,15 +4,40 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type RunningForwarder, type RunOptions, runForwarder } from '../../../forwarder/app/run.ts';
 import type { ReadinessBody } from '../../../forwarder/contracts/readiness.ts';
 import { createTopics, uniqueTopic } from '../../infra/kafka/clients.ts';
 import type { KafkaInfo } from '../../infra/kafka/info.ts';
-import type { AlpacaSim } from '../../sim/alpaca/index.ts';
+import { type AlpacaSim, type SimOptionsInput, startAlpacaSim } from '../../sim/alpaca/index.ts';
 
 export const KEY_ID = 'PKFWDTEST000001';
 export const SECRET = 'sk-forwarder-secret-value-0001';
+
+export type Cleanup = Array<() => Promise<unknown>>;
+
+/**
+ * The teardown steps of one test file, run in reverse order after all its tests; a failing step
+ * does not keep the others from running. Call at the top level of the file.
+ */
+export function cleanupAfterAll(): Cleanup {
+  const steps: Cleanup = [];
+  after(async () => {
+    for (const step of steps.reverse()) await step().catch(() => {});
+  });
+  return steps;
+}
+
+/** The Alpaca simulator with the harness account (KEY_ID / SECRET), closed by `cleanup`. */
+export async function startSim(
+  cleanup: Cleanup,
+  options: Omit<SimOptionsInput, 'accounts'> = {},
+): Promise<AlpacaSim> {
+  const sim = await startAlpacaSim({ ...options, accounts: { [KEY_ID]: { secret: SECRET } } });
+  cleanup.push(() => sim.close());
+  return sim;
+}
 
 export interface Topics {
   trades: string;

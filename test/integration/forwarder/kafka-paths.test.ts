@@ -4,22 +4,24 @@
  * events buffered during the outage are delivered once the broker is back.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv, startPrivateKafka } from '../../infra/kafka/index.ts';
-import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
+import type { AlpacaSim } from '../../sim/alpaca/index.ts';
 import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
-import { forwarderEnv, freshTopics, KEY_ID, SECRET, startInProcess, waitReadiness } from './harness.ts';
+import {
+  cleanupAfterAll,
+  forwarderEnv,
+  freshTopics,
+  startInProcess,
+  startSim,
+  waitReadiness,
+} from './harness.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const cleanup = cleanupAfterAll();
 
-async function sim(): Promise<AlpacaSim> {
-  const s = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } }, lingerMs: 300 });
-  cleanup.push(() => s.close());
-  return s;
+function sim(): Promise<AlpacaSim> {
+  return startSim(cleanup, { lingerMs: 300 });
 }
 
 describe('forwarder Kafka paths', () => {

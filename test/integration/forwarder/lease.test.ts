@@ -4,22 +4,24 @@
  * shuts down it releases the Lease after its close frame and the second connects at once.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
-import { startAlpacaSim } from '../../sim/alpaca/index.ts';
-import { forwarderEnv, freshTopics, KEY_ID, SECRET, startInProcess, waitReadiness } from './harness.ts';
+import {
+  cleanupAfterAll,
+  forwarderEnv,
+  freshTopics,
+  startInProcess,
+  startSim,
+  waitReadiness,
+} from './harness.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const cleanup = cleanupAfterAll();
 
 test('two forwarders with one key: one connection at a time, hand-over on shutdown', async () => {
   const kafka = kafkaFromEnv();
   const kube = controlPlaneFromEnv();
-  const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
-  cleanup.push(() => sim.close());
+  const sim = await startSim(cleanup);
   const topics = await freshTopics(kafka);
   // A namespace of its own: the Lease name depends only on the key id, which other files share.
   const namespace = await createTestNamespace(kube.kubeConfig(), 'fwd-handover');

@@ -3,22 +3,25 @@
  * keyed by symbol (feed "alpaca"), replays are dropped, and both streams publish status events.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
-import { startAlpacaSim, tradeUpdate } from '../../sim/alpaca/index.ts';
+import { tradeUpdate } from '../../sim/alpaca/index.ts';
 import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
-import { forwarderEnv, freshTopics, KEY_ID, SECRET, startInProcess, waitReadiness } from './harness.ts';
+import {
+  cleanupAfterAll,
+  forwarderEnv,
+  freshTopics,
+  startInProcess,
+  startSim,
+  waitReadiness,
+} from './harness.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const cleanup = cleanupAfterAll();
 
 test('trade updates: gate, records, dedup, status events for both streams', async () => {
   const kafka = kafkaFromEnv();
-  const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
-  cleanup.push(() => sim.close());
+  const sim = await startSim(cleanup);
   const topics = await freshTopics(kafka);
   const f = await startInProcess(
     forwarderEnv(sim, kafka, topics, {

@@ -5,27 +5,24 @@
  * again until the Lease is free; then it reconnects on its own. On stop it releases the Lease.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeLeaseStore } from '../../../forwarder/lease/kube-store.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
 import { LeaseConflictError, type LeaseSpec, type LeaseStore } from '../../../forwarder/lease/store.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
-import { startAlpacaSim } from '../../sim/alpaca/index.ts';
 import {
+  cleanupAfterAll,
   forwarderEnv,
   freshTopics,
   KEY_ID,
-  SECRET,
   startInProcess,
+  startSim,
   waitReadiness,
 } from '../forwarder/harness.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const cleanup = cleanupAfterAll();
 
 /** Writes the Lease as another process would, retrying on 409 (the forwarder renews meanwhile). */
 async function overwrite(store: LeaseStore, spec: (now: number) => LeaseSpec): Promise<number> {
@@ -52,8 +49,7 @@ test('a Lease taken by another holder closes the Alpaca socket at once; it recon
   const kube = controlPlaneFromEnv();
   const admin: KubeConfig = kube.kubeConfig();
   const namespace = await createTestNamespace(admin, 'fwd-lease');
-  const sim = await startAlpacaSim({ accounts: { [KEY_ID]: { secret: SECRET } } });
-  cleanup.push(() => sim.close());
+  const sim = await startSim(cleanup);
   const topics = await freshTopics(kafka);
   const env = forwarderEnv(sim, kafka, topics, {
     POD_NAMESPACE: namespace,
