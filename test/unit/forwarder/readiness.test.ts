@@ -4,16 +4,9 @@ import type { StreamState } from '../../../forwarder/alpaca/types.ts';
 import { readinessBodySchema } from '../../../forwarder/contracts/readiness.ts';
 import { evaluateReadiness, ReadinessTracker } from '../../../forwarder/health/readiness.ts';
 import type { SinkHealth } from '../../../forwarder/kafka/sink.ts';
+import { HEALTHY_SINK } from './helpers/fake-sink.ts';
 
-const kafkaOk: SinkHealth = {
-  ok: true,
-  errorClass: null,
-  reason: null,
-  consecutiveFailures: 0,
-  bufferedBytes: 0,
-  bufferedRecords: 0,
-  overflowedRecords: 0,
-};
+const kafkaOk: SinkHealth = HEALTHY_SINK;
 const healthy = (stream: StreamState['stream']): StreamState => ({
   stream,
   status: 'healthy',

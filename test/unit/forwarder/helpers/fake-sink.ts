@@ -1,19 +1,22 @@
 /** An in-memory EventSink for unit tests (integration tests use the real Kafka sink). */
 import type { EventSink, ProducedRecord, SinkHealth } from '../../../../forwarder/kafka/sink.ts';
 
+/** The health of a sink with nothing buffered and no failure. */
+export const HEALTHY_SINK: Readonly<SinkHealth> = {
+  ok: true,
+  errorClass: null,
+  reason: null,
+  consecutiveFailures: 0,
+  bufferedBytes: 0,
+  bufferedRecords: 0,
+  overflowedRecords: 0,
+};
+
 export class MemorySink implements EventSink {
   readonly records: ProducedRecord[] = [];
   /** When true, send() refuses records like a full buffer does. */
   refuse = false;
-  #health: SinkHealth = {
-    ok: true,
-    errorClass: null,
-    reason: null,
-    consecutiveFailures: 0,
-    bufferedBytes: 0,
-    bufferedRecords: 0,
-    overflowedRecords: 0,
-  };
+  #health: SinkHealth = { ...HEALTHY_SINK };
   readonly #listeners = new Set<(h: SinkHealth) => void>();
   async start(): Promise<void> {}
   send(record: ProducedRecord): boolean {
