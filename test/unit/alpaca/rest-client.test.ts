@@ -49,6 +49,24 @@ function client(fetch: FetchLike, clock = createManualClock()) {
   );
 }
 
+/** One symbol per request; AAPL answers one bar, MSFT answers 403. */
+function restWhereMsftIsForbidden() {
+  const f = fakeFetch((call) =>
+    call.url.searchParams.get('symbols') === 'MSFT'
+      ? json({ message: 'forbidden' }, 403)
+      : json({ bars: { AAPL: [bar('2026-01-05T15:00:00Z', 1)] }, next_page_token: null }),
+  );
+  return createRestClient(
+    {
+      dataUrl: 'https://data.example',
+      credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' },
+      feed: 'iex',
+      symbolsPerRequest: 1,
+    },
+    { logger: silentLogger, fetch: f.fetch, clock: createManualClock(), random: () => 0 },
+  );
+}
+
 describe('REST client', () => {
   test('bars: headers, query, pagination to the end, events with source rest and WS-shaped payloads', async () => {
     const f = fakeFetch((call) => {
@@ -314,20 +332,7 @@ describe('backfill and gap-fill', () => {
   });
 
   test('gap filler delivers the symbol groups fetched before a later group failed', async () => {
-    const f = fakeFetch((call) =>
-      call.url.searchParams.get('symbols') === 'MSFT'
-        ? json({ message: 'forbidden' }, 403)
-        : json({ bars: { AAPL: [bar('2026-01-05T15:00:00Z', 1)] }, next_page_token: null }),
-    );
-    const rest = createRestClient(
-      {
-        dataUrl: 'https://data.example',
-        credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' },
-        feed: 'iex',
-        symbolsPerRequest: 1,
-      },
-      { logger: silentLogger, fetch: f.fetch, clock: createManualClock(), random: () => 0 },
-    );
+    const rest = restWhereMsftIsForbidden();
     const delivered: AlpacaEvent[] = [];
     const failures: string[] = [];
     const filler = createGapFiller({
@@ -347,20 +352,7 @@ describe('backfill and gap-fill', () => {
   });
 
   test('start-up backfill delivers the symbol groups fetched before a later group failed', async () => {
-    const f = fakeFetch((call) =>
-      call.url.searchParams.get('symbols') === 'MSFT'
-        ? json({ message: 'forbidden' }, 403)
-        : json({ bars: { AAPL: [bar('2026-01-05T15:00:00Z', 1)] }, next_page_token: null }),
-    );
-    const rest = createRestClient(
-      {
-        dataUrl: 'https://data.example',
-        credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' },
-        feed: 'iex',
-        symbolsPerRequest: 1,
-      },
-      { logger: silentLogger, fetch: f.fetch, clock: createManualClock(), random: () => 0 },
-    );
+    const rest = restWhereMsftIsForbidden();
     const delivered: AlpacaEvent[] = [];
     await runStartupBackfill({
       rest,
