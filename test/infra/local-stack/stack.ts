@@ -153,8 +153,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onForwarderLine ? { onContainerLine: options.onForwarderLine } : {}),
       onError: (err) => log(`pod runner: ${err instanceof Error ? err.message : String(err)}`),
     });
-    await runner.start();
-    stoppers.push(() => runner.stop());
 
     await kubectl(['create', 'namespace', 'alpaca-forwarder-system']);
     const config = loadConfig({
@@ -177,7 +175,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       probe: new HttpReadinessProbe({ resolveUrl: (t) => localReadyzUrl(runner, t) }),
     });
     stoppers.push(() => operator.stop());
-    // The runner stops before the operator and the brokers, so forwarders close cleanly first.
+    // Started last so it stops first (stoppers run in reverse): the forwarders close cleanly
+    // while the operator, Kafka, the simulator and the control plane are still up.
+    await runner.start();
     stoppers.push(() => runner.stop());
 
     return { controlPlane, kafka, sim, alpaca, operator, runner, kubectl, stop };
