@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { prepareKafka } from '../test/infra/kafka/index.ts';
 import { prepareControlPlane } from '../test/infra/kube/index.ts';
+import { createShutdown, type Poller, startPoller } from '../test/infra/local-stack/demo-output.ts';
 import { applySamples, SAMPLE_NAMESPACE } from '../test/infra/local-stack/samples.ts';
 import { DEFAULT_TOPICS, type LocalStack, startLocalStack } from '../test/infra/local-stack/stack.ts';
 
@@ -42,18 +43,21 @@ const note = (line: string): void => {
 
 let stack: LocalStack | undefined;
 let stopping = false;
+const printers: Poller[] = [];
 const consumerStops: Array<() => Promise<void>> = [];
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
+const shutdown = createShutdown({
+  out: process.stdout,
+  quiet: async () => {
     stopping = true;
-    say('stopping: forwarders (close frames, Kafka flush), operator, simulator, Kafka, control plane');
+    await Promise.all(printers.map((p) => p.stop()));
+  },
+  stoppingLine: 'stopping: forwarders (close frames, Kafka flush), operator, simulator, Kafka, control plane',
+  stop: async () => {
     for (const stop of consumerStops) await stop().catch(() => undefined);
     await stack?.stop();
-    say('stopped');
-  }
-  process.exit(code);
-}
+  },
+});
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
@@ -84,24 +88,26 @@ async function main(): Promise<void> {
     if (exitAfter > 0 && allReady && envelopes >= exitAfter) void shutdown(0);
   };
 
-  // kubectl get af, printed whenever it changes.
+  // kubectl get af, printed whenever it changes; stopped (and its kubectl call awaited) before
+  // the shutdown says `stopping`.
   let lastTable = '';
-  const table = setInterval(() => {
-    if (stack === undefined || stopping) return;
-    stack
-      .kubectl(['get', 'af', '-A'])
-      .then((out) => {
-        if (out !== lastTable) {
-          lastTable = out;
-          say(`\n$ kubectl get af -A\n${out.trimEnd()}\n`);
-        }
-        const rows = out.trim().split('\n').slice(1);
-        allReady = rows.length === samples.length && rows.every((r) => /\bTrue\b/.test(r));
-        maybeExit();
-      })
-      .catch((err: unknown) => note(`kubectl get af failed: ${String(err)}`));
-  }, 1000);
-  consumerStops.push(async () => clearInterval(table));
+  printers.push(
+    startPoller(async () => {
+      if (stack === undefined) return;
+      const out = await stack.kubectl(['get', 'af', '-A']).catch((err: unknown) => {
+        note(`kubectl get af failed: ${String(err)}`);
+        return undefined;
+      });
+      if (out === undefined || stopping) return;
+      if (out !== lastTable) {
+        lastTable = out;
+        say(`\n$ kubectl get af -A\n${out.trimEnd()}\n`);
+      }
+      const rows = out.trim().split('\n').slice(1);
+      allReady = rows.length === samples.length && rows.every((r) => /\bTrue\b/.test(r));
+      maybeExit();
+    }, 1000),
+  );
 
   // A live sample of envelopes: every envelope is counted, one per topic per 2 s is printed.
   const kafka = new Kafka({
@@ -116,6 +122,7 @@ async function main(): Promise<void> {
   const lastShown = new Map<string, number>();
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
+      if (stopping) return;
       envelopes += 1;
       const now = Date.now();
       if ((lastShown.get(topic) ?? 0) + 2000 <= now) {
