@@ -14,6 +14,7 @@ import { ALPACA_FORWARDER, OWNED_TYPES, POD, type ResourceType, SECRET } from '.
 import type { Timers } from '../kube/timers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { labelOwnerKey, ownerKey, ownersOfSecret, resourceKey } from './mapping.ts';
+import { isMissingResource, MissingCrdReporter } from './missing-crd.ts';
 import { type KeyHandler, WorkQueue } from './queue.ts';
 
 export interface WatchTuning {
@@ -50,9 +51,14 @@ export class Controller {
   readonly #pods: ListWatcher<V1Pod>[] = [];
   readonly #all: ListWatcher<KubernetesObject>[] = [];
   #queue: WorkQueue | undefined;
+  readonly #missingCrd: MissingCrdReporter;
 
   constructor(o: ControllerOptions) {
     this.#o = o;
+    this.#missingCrd = new MissingCrdReporter(
+      o.logger,
+      `${ALPACA_FORWARDER.plural}.${ALPACA_FORWARDER.group}`,
+    );
     const scopes: (string | undefined)[] = o.namespaces.length === 0 ? [undefined] : [...o.namespaces];
     for (const ns of scopes) {
       const af = this.#watch<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, ns, undefined, {
@@ -66,6 +72,7 @@ export class Controller {
         },
       });
       this.#forwarders.push(af);
+      void af.waitForSync().then(() => this.#missingCrd.served());
       for (const rt of OWNED_TYPES) {
         this.#watch(
           rt,
@@ -135,6 +142,11 @@ export class Controller {
       timers: this.#o.timers,
       onRestart: (reason, err) => {
         this.#o.metrics.watchRestarts.inc({ resource: rt.plural, reason });
+        // The CRD is not installed (yet): one line says so, the retries stay quiet.
+        if (rt === ALPACA_FORWARDER && isMissingResource(err)) {
+          this.#missingCrd.notFound();
+          return;
+        }
         const log = reason === 'error' || reason === 'list_error' ? 'warn' : 'debug';
         this.#o.logger[log](
           { watch: name, reason, err: err instanceof Error ? err.message : err },

@@ -69,7 +69,14 @@ kind load docker-image --name "$CLUSTER" "$OPERATOR_IMAGE" "$FORWARDER_IMAGE" "$
 
 log "installing the operator (config/default)"
 k apply --server-side -k config/default
-k wait --for=condition=Established crd/alpacaforwarders.torghut.io --timeout=60s
+# Not `kubectl wait --for=condition=Established`: on a CRD created a moment ago it fails with
+# `.status.conditions accessor error: <nil>` before the API server has written any condition.
+for _ in $(seq 1 600); do
+  [ "$(k get crd alpacaforwarders.torghut.io -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}')" = True ] && break
+  sleep 0.1
+done
+[ "$(k get crd alpacaforwarders.torghut.io -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}')" = True ] \
+  || { echo "the CRD alpacaforwarders.torghut.io was not Established within 60 s" >&2; exit 1; }
 k -n "$OPERATOR_NS" rollout status deployment/alpaca-forwarder-operator --timeout=300s
 
 log "starting Kafka ($KAFKA_IMAGE) and the Alpaca simulator"

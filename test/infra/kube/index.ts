@@ -19,6 +19,7 @@ export {
   type WaitOptions,
   type WatchTarget,
   waitFor,
+  waitForCrdEstablished,
 } from './k8s-helpers.ts';
 export { KUBE_VERSION } from './versions.ts';
 

@@ -157,3 +157,34 @@ export function waitFor<T extends KubernetesObject, R>(
     void cycle();
   });
 }
+
+/**
+ * Resolves once the CustomResourceDefinition `name` is Established=True, i.e. its resource is
+ * served. Watch-driven (list, then watch, re-listing if the watch drops), so a CRD that has no
+ * conditions yet simply is "not yet". `kubectl wait --for=condition=Established` is not used for
+ * this: on a CRD created a moment ago it fails with `.status.conditions accessor error: <nil>`.
+ */
+export function waitForCrdEstablished(
+  kc: KubeConfig,
+  name: string,
+  options: WaitOptions = {},
+): Promise<void> {
+  return waitFor<KubernetesObject & { status?: { conditions?: { type?: string; status?: string }[] } }, true>(
+    kc,
+    {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      plural: 'customresourcedefinitions',
+      fieldSelector: `metadata.name=${name}`,
+    },
+    (items) =>
+      items.some(
+        (crd) =>
+          crd.metadata?.name === name &&
+          crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
+      )
+        ? true
+        : undefined,
+    { what: `the CustomResourceDefinition ${name} to be Established`, ...options },
+  ).then(() => undefined);
+}

@@ -5,6 +5,7 @@
  * so the demo shows what it does.
  */
 import path from 'node:path';
+import { waitForCrdEstablished } from '../kube/index.ts';
 import { type LocalStack, REPO_ROOT } from './stack.ts';
 
 export const SAMPLE_NAMESPACE = 'torghut';
@@ -33,7 +34,7 @@ export async function installCrd(
   const crd = path.join(REPO_ROOT, 'crds', `${CRD_NAME}.yaml`);
   log(`kubectl apply --server-side -f ${path.relative(REPO_ROOT, crd)}`);
   await stack.kubectl(['apply', '--server-side', '-f', crd]);
-  await stack.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD_NAME}`]);
+  await waitForCrdEstablished(stack.controlPlane.kubeConfig(), CRD_NAME);
 }
 
 export async function applySamples(stack: LocalStack, options: SampleOptions = {}): Promise<string[]> {

@@ -12,14 +12,13 @@ import {
   type KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
-  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import {
   applyFile,
   controlPlaneFromEnv,
   createTestNamespace,
   kubectl,
-  waitFor,
+  waitForCrdEstablished,
 } from '../../infra/kube/index.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -45,22 +44,7 @@ async function rejection(obj: KubernetesObject): Promise<{ code: number; message
 before(async () => {
   kc = plane.kubeConfig();
   await applyFile(plane.kubeconfigPath, path.join(fixtures, 'widgets-crd.yaml'));
-  await waitFor<V1CustomResourceDefinition, true>(
-    kc,
-    {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      plural: 'customresourcedefinitions',
-      fieldSelector: 'metadata.name=widgets.kubetest.example.com',
-    },
-    (items) =>
-      items.some((crd) =>
-        crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
-      )
-        ? true
-        : undefined,
-    { what: 'the widgets CRD to be Established' },
-  );
+  await waitForCrdEstablished(kc, 'widgets.kubetest.example.com');
   namespace = await createTestNamespace(kc, 'crd');
 });
 

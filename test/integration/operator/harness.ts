@@ -16,7 +16,6 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
-  type V1CustomResourceDefinition,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -31,7 +30,7 @@ import { KubeClient } from '../../../operator/kube/client.ts';
 import { ListWatcher } from '../../../operator/kube/list-watcher.ts';
 import { POD } from '../../../operator/kube/resources.ts';
 import { type Cancel, realTimers, type Timers } from '../../../operator/kube/timers.ts';
-import { applyFile, createTestNamespace, waitFor } from '../../infra/kube/index.ts';
+import { applyFile, createTestNamespace, waitForCrdEstablished } from '../../infra/kube/index.ts';
 import { failingBody, readyBody } from '../../unit/operator/readiness-bodies.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -40,20 +39,7 @@ export const CRD_FILE = path.join(root, 'crds/alpacaforwarders.torghut.io.yaml')
 /** Applies the project's CRD (idempotent across concurrent test files) and waits until it is Established. */
 export async function installCrd(kubeconfigPath: string, kc: KubeConfig): Promise<void> {
   await applyFile(kubeconfigPath, CRD_FILE);
-  await waitFor<V1CustomResourceDefinition, true>(
-    kc,
-    {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      plural: 'customresourcedefinitions',
-      fieldSelector: 'metadata.name=alpacaforwarders.torghut.io',
-    },
-    (items) =>
-      items.some((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'))
-        ? true
-        : undefined,
-    { what: 'the AlpacaForwarder CRD to be Established' },
-  );
+  await waitForCrdEstablished(kc, 'alpacaforwarders.torghut.io');
 }
 
 export { failingBody, readyBody };
@@ -230,15 +216,38 @@ export class ReconcileLog {
   }
 }
 
-/** Captures every log line the operator writes. */
+/** Captures every log line the operator writes, with a wait for the first one that matches. */
 export class LogCapture {
   readonly lines: string[] = [];
+  #waiters: Array<{ match: (line: string) => boolean; resolve: () => void }> = [];
   readonly stream = new Writable({
     write: (chunk, _enc, cb) => {
-      this.lines.push(String(chunk));
+      const line = String(chunk);
+      this.lines.push(line);
+      for (const w of [...this.#waiters]) {
+        if (w.match(line)) {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
       cb();
     },
   });
+
+  /** Resolves when a matching line has been logged (or already was). */
+  waitForLine(match: (line: string) => boolean, timeoutMs = 60_000): Promise<void> {
+    if (this.lines.some(match)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for an operator log line')), timeoutMs);
+      this.#waiters.push({
+        match,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      });
+    });
+  }
 }
 
 export interface TestOperatorOptions {

@@ -11,7 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { buildRole, buildRoleBinding } from '../../../operator/desired/rbac.ts';
-import { controlPlaneFromEnv, type SharedControlPlane, waitFor } from '../../infra/kube/index.ts';
+import {
+  controlPlaneFromEnv,
+  type SharedControlPlane,
+  waitFor,
+  waitForCrdEstablished,
+} from '../../infra/kube/index.ts';
 import { kubectl as kubectlBinary } from '../../unit/packaging/kustomize.ts';
 import { projectRoot, type RunResult, run } from '../../unit/packaging/tools.ts';
 
@@ -65,7 +70,7 @@ describe('config/ applied to a real API server', () => {
       '-k',
       path.join(projectRoot, 'config/default'),
     ]);
-    await ok(['wait', '--for=condition=Established', '--timeout=120s', 'crd/alpacaforwarders.torghut.io']);
+    await waitForCrdEstablished(plane.kubeConfig(), 'alpacaforwarders.torghut.io', { timeoutMs: 120_000 });
     await ok([
       'apply',
       '--server-side',

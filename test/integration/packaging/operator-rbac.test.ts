@@ -21,7 +21,13 @@ import {
 import { pino } from 'pino';
 import { loadConfig } from '../../../operator/controller/config.ts';
 import { type RunningOperator, startOperator } from '../../../operator/controller/runtime.ts';
-import { type ControlPlane, kubectl, startPrivateControlPlane, waitFor } from '../../infra/kube/index.ts';
+import {
+  type ControlPlane,
+  kubectl,
+  startPrivateControlPlane,
+  waitFor,
+  waitForCrdEstablished,
+} from '../../infra/kube/index.ts';
 import { fakeKubelet, LogCapture, ReadyzStub, readyBody } from '../operator/harness.ts';
 import { applyForwarder, createCredentials, forwarderSpec, waitForwarder } from '../operator/resources.ts';
 
@@ -58,12 +64,7 @@ before(async () => {
   for (const dir of ['config/namespace', 'config/crd', 'config/rbac']) {
     await kubectl(plane.kubeconfigPath, ['apply', '--server-side', '-k', path.join(ROOT, dir)]);
   }
-  await kubectl(plane.kubeconfigPath, [
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/alpacaforwarders.torghut.io',
-  ]);
+  await waitForCrdEstablished(plane.kubeConfig(), 'alpacaforwarders.torghut.io');
   await kubectl(plane.kubeconfigPath, ['create', 'namespace', TEAM_NS]);
   const admin = plane.kubeConfig();
   await stub.start();

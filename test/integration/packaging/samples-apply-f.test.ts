@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type ControlPlane, kubectl, startPrivateControlPlane } from '../../infra/kube/index.ts';
+import {
+  type ControlPlane,
+  kubectl,
+  startPrivateControlPlane,
+  waitForCrdEstablished,
+} from '../../infra/kube/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let plane: ControlPlane;
@@ -21,12 +26,7 @@ before(async () => {
     '-f',
     path.join(ROOT, 'crds/alpacaforwarders.torghut.io.yaml'),
   ]);
-  await kubectl(plane.kubeconfigPath, [
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/alpacaforwarders.torghut.io',
-  ]);
+  await waitForCrdEstablished(plane.kubeConfig(), 'alpacaforwarders.torghut.io');
 });
 
 after(async () => {
