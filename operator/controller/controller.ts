@@ -14,7 +14,7 @@ import { ALPACA_FORWARDER, OWNED_TYPES, POD, type ResourceType, SECRET } from '.
 import type { Timers } from '../kube/timers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { labelOwnerKey, ownerKey, ownersOfSecret, resourceKey } from './mapping.ts';
-import { isMissingResource, MissingCrdReporter } from './missing-crd.ts';
+import { MissingCrdReporter } from './missing-crd.ts';
 import { type KeyHandler, WorkQueue } from './queue.ts';
 
 export interface WatchTuning {
@@ -143,10 +143,7 @@ export class Controller {
       onRestart: (reason, err) => {
         this.#o.metrics.watchRestarts.inc({ resource: rt.plural, reason });
         // The CRD is not installed (yet): one line says so, the retries stay quiet.
-        if (rt === ALPACA_FORWARDER && isMissingResource(err)) {
-          this.#missingCrd.notFound();
-          return;
-        }
+        if (rt === ALPACA_FORWARDER && this.#missingCrd.absorbs(err)) return;
         const log = reason === 'error' || reason === 'list_error' ? 'warn' : 'debug';
         this.#o.logger[log](
           { watch: name, reason, err: err instanceof Error ? err.message : err },

@@ -97,7 +97,28 @@ test('the demo command runs the whole system and exits 0 after 20 envelopes', {
     [...keys].some((k) => k !== undefined && SAMPLE_SYMBOLS.includes(k)),
     `envelopes of the samples' symbols (keys seen: ${[...keys].join(', ')})`,
   );
-  assert.match(run.stdout, /^stopped$/m, 'the demo stopped its stack');
+  const lines = run.stdout.trimEnd().split('\n');
+  assert.equal(lines.at(-1), 'stopped', 'the last line: the demo stopped its stack');
+  const stoppingAt = lines.findIndex((l) => l.startsWith('stopping: '));
+  assert.ok(stoppingAt >= 0, 'the demo said it was stopping');
+  assert.deepEqual(
+    lines.slice(stoppingAt + 1).filter((l) => l.includes('kubectl get af') || /^\[torghut\./.test(l)),
+    [],
+    'no status table or envelope after stopping',
+  );
+
+  // The operator starts before the CRD is applied: one clear line, no 404 watch warnings.
+  const operatorLog = run.stderr.split('\n').filter((l) => l.startsWith('{'));
+  assert.ok(
+    operatorLog.filter((l) => l.includes('CRD alpacaforwarders.torghut.io not installed; waiting')).length <=
+      1,
+    'at most one CRD waiting line',
+  );
+  assert.deepEqual(
+    operatorLog.filter((l) => l.includes('watch restarting') && l.includes('alpacaforwarders')),
+    [],
+    'no watch-restart warnings for the CRD that is not applied yet',
+  );
 
   for (const value of DEMO_SECRETS) {
     assert.equal(output.includes(value), false, 'a simulator account secret appeared in the demo output');

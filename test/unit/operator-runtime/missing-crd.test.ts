@@ -50,3 +50,23 @@ test('says once that the CRD is missing however often the list fails, and once w
   reporter.notFound();
   assert.equal(lines.length, 3, 'a CRD removed later is reported again');
 });
+
+test('while waiting, a 429 or 503 (the storage of the new CRD initializing) is absorbed; other errors and later 429s are not', () => {
+  const { lines, reporter } = capture();
+  const storageInit = toKubeError(apiError(429), 'list alpacaforwarders');
+  assert.equal(reporter.absorbs(storageInit), false, 'not waiting: a 429 is an ordinary error');
+  assert.equal(reporter.absorbs(toKubeError(apiError(404), 'list alpacaforwarders')), true);
+  assert.equal(reporter.absorbs(storageInit), true);
+  assert.equal(reporter.absorbs(toKubeError(apiError(503), 'list alpacaforwarders')), true);
+  assert.equal(
+    reporter.absorbs(toKubeError(apiError(403), 'list alpacaforwarders')),
+    false,
+    'RBAC errors are logged',
+  );
+  reporter.served();
+  assert.equal(reporter.absorbs(storageInit), false);
+  assert.deepEqual(
+    lines.filter((l) => l.level >= 30).map((l) => l.msg),
+    [`CRD ${CRD} not installed; waiting`, `CRD ${CRD} installed; watching`],
+  );
+});
