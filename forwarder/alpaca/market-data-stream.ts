@@ -204,7 +204,7 @@ export function createMarketDataStream(
           session.phase = 'auth';
           send({ action: 'auth', key: config.credentials.keyId, secret: config.credentials.secretKey });
         } else if (c.msg === 'authenticated' && session.phase === 'auth') {
-          logger.info({ keyId: maskKeyId(config.credentials.keyId) }, 'authenticated');
+          logger.info({ maskedKeyId: maskKeyId(config.credentials.keyId) }, 'authenticated');
           live = session;
           subscribeFull();
         } else {
@@ -340,7 +340,7 @@ export function createMarketDataStream(
   return {
     start() {
       logger.info(
-        { url, encoding, keyId: maskKeyId(config.credentials.keyId) },
+        { url, encoding, maskedKeyId: maskKeyId(config.credentials.keyId) },
         'starting market-data stream',
       );
       supervisor.start();

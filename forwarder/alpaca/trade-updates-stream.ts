@@ -105,7 +105,7 @@ export function createTradeUpdatesStream(
             case 'authorization':
               if (!m.authorized) {
                 logger.warn(
-                  { action: m.action, keyId: maskKeyId(config.credentials.keyId) },
+                  { action: m.action, maskedKeyId: maskKeyId(config.credentials.keyId) },
                   'trade stream unauthorized',
                 );
                 link.fail(LOCAL_FAILURES.tradeUpdatesUnauthorized);
@@ -204,7 +204,7 @@ export function createTradeUpdatesStream(
 
   return {
     start() {
-      logger.info({ url, keyId: maskKeyId(config.credentials.keyId) }, 'starting trade-updates stream');
+      logger.info({ url, maskedKeyId: maskKeyId(config.credentials.keyId) }, 'starting trade-updates stream');
       supervisor.start();
     },
     stop: () => supervisor.stop(),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 
+/** The stable error classes, most actionable first (the forwarder reports the first that applies). */
 export const ERROR_CLASSES = [
   'alpaca_406_second_connection',
   'alpaca_auth',

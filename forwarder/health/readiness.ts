@@ -9,17 +9,11 @@
  * error_class null and reason `<gate>_connecting`.
  */
 import type { StreamState } from '../alpaca/types.ts';
-import type { ErrorClass, ReadinessBody } from '../contracts/readiness.ts';
+import { ERROR_CLASSES, type ErrorClass, type GateName, type ReadinessBody } from '../contracts/readiness.ts';
 import type { SinkHealth } from '../kafka/sink.ts';
 
-export const ERROR_CLASS_PRIORITY: readonly ErrorClass[] = [
-  'alpaca_406_second_connection',
-  'alpaca_auth',
-  'kafka_auth',
-  'kafka_metadata',
-  'kafka_produce',
-  'unknown',
-];
+/** The contract lists the error classes in this order. */
+export const ERROR_CLASS_PRIORITY: readonly ErrorClass[] = ERROR_CLASSES;
 
 export interface ReadinessInputs {
   marketData: StreamState | null;
@@ -29,7 +23,7 @@ export interface ReadinessInputs {
 }
 
 interface Failure {
-  gate: 'alpaca_ws' | 'kafka' | 'trade_updates';
+  gate: GateName;
   errorClass: ErrorClass | null;
   reason: string;
 }
@@ -40,7 +34,7 @@ function safeReason(reason: string | null | undefined, fallback: string): string
   return reason && REASON.test(reason) ? reason : fallback;
 }
 
-function streamFailure(gate: 'alpaca_ws' | 'trade_updates', state: StreamState | null): Failure | null {
+function streamFailure(gate: Exclude<GateName, 'kafka'>, state: StreamState | null): Failure | null {
   if (state?.status === 'healthy') return null;
   if (!state) return { gate, errorClass: null, reason: `${gate}_connecting` };
   const errorClass = state.errorClass ?? (state.status === 'connecting' ? null : 'unknown');

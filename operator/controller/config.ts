@@ -50,7 +50,6 @@ export const envSchema = z
      * addresses).
      */
     PROBE_ADDRESS: z.enum(['service', 'pod']).default('pod'),
-    FORWARDER_HEALTH_PORT: int(1, 65535).default(8080),
     LEADER_ELECTION: bool.default(true),
     LEASE_NAME: dnsName.default('alpaca-forwarder-operator'),
     LEASE_DURATION_SECONDS: int(2, 600).default(15),

@@ -5,6 +5,7 @@
  * each with reason, message and observedGeneration; lastTransitionTime changes only on a flip.
  * Messages name Secrets and keys, never their contents.
  */
+import { GATE_NAMES } from '../../forwarder/contracts/readiness.ts';
 import type { AlpacaForwarder, AlpacaForwarderStatus, ConditionType } from '../api/types.ts';
 import type { CredentialsDecision } from '../policy/credentials.ts';
 import type { RestartDecision } from '../policy/restart.ts';
@@ -126,7 +127,7 @@ function probeConditions(input: StatusInput): Conditions {
   }
   if (probe.kind === 'body' && probe.body.ready) {
     const gates = probe.body.gates;
-    const parts = ['alpaca_ws', 'kafka', ...(gates.trade_updates === null ? [] : ['trade_updates'])];
+    const parts = GATE_NAMES.filter((g) => gates[g] !== null);
     return {
       Ready: c('True', 'Streaming', `Streaming since ${probe.body.since} (${parts.join(', ')} ready).`),
       Progressing: progressing,

@@ -42,7 +42,3 @@ export function mergeConditions(
     };
   });
 }
-
-export function findCondition(conditions: readonly Condition[] | undefined, type: ConditionType) {
-  return conditions?.find((c) => c.type === type);
-}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
 import { maskKeyId } from '../../../forwarder/alpaca/secrets.ts';
+import { createLogger } from '../../../forwarder/log/logger.ts';
 import { type FakeAlpaca, startFakeAlpaca } from './support/fake-alpaca.ts';
 import { createHarness } from './support/harness.ts';
 
@@ -16,7 +16,7 @@ test('maskKeyId keeps only a short prefix', () => {
   assert.equal(maskKeyId('PK'), '****');
 });
 
-test('a session with auth, errors and reconnects never logs the secret or the full key id', async () => {
+test('with the production logger, a session with auth, errors and reconnects logs the masked key id, never the secret or the full key id', async () => {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -24,7 +24,8 @@ test('a session with auth, errors and reconnects never logs the secret or the fu
       cb();
     },
   });
-  const logger = pino({ level: 'trace' }, sink);
+  // The production logger: its redaction must not hide the masked key id (a `keyId` field would be).
+  const logger = createLogger('trace', sink);
   let refuse = true;
   const srv = await startFakeAlpaca({
     onAuth: () =>
@@ -42,7 +43,11 @@ test('a session with auth, errors and reconnects never logs the secret or the fu
   await h.states.waitFor((s) => s.status === 'healthy');
   await h.stream.stop();
   const text = lines.join('');
-  assert.ok(text.includes('PKSE****'), 'the masked key id is logged');
+  const masked = lines
+    .map((l) => JSON.parse(l) as { msg: string; maskedKeyId?: string })
+    .filter((l) => l.maskedKeyId);
+  assert.ok(masked.length > 0, 'the masked key id is logged');
+  for (const l of masked) assert.equal(l.maskedKeyId, 'PKSE****', `masked key id in "${l.msg}"`);
   assert.ok(!text.includes('TOPSECRETVALUE'));
   assert.ok(!text.includes('PKSECRETKEYID1234'));
 });
