@@ -15,7 +15,7 @@ const { runForwarder } = await import('./app/run.ts');
 const { routeProcessWarnings } = await import('./log/process-warnings.ts');
 const running = await runForwarder({
   env: process.env,
-  // kafkajs triggers Node 24's TimeoutNegativeWarning: log it as JSON, not plain text on stderr.
+  // A dependency's Node process warning is logged as JSON, not printed as plain text on stderr.
   onLogger: (logger) => routeProcessWarnings(process, logger),
   exit: (code) => process.exit(code),
   stderr: (text) => process.stderr.write(text),

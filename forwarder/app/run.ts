@@ -111,6 +111,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         lingerMs: config.kafka.lingerMs,
         batchBytes: config.kafka.batchBytes,
         maxBufferBytes: config.kafka.maxBufferBytes,
+        compression: config.kafka.compression,
         topics: allTopics(config),
       },
       { logger: logger.child({ component: 'kafka' }), metrics: metrics.sink },

@@ -13,7 +13,7 @@ export const DEFAULTS = {
     saslMechanism: 'SCRAM-SHA-512',
     acks: -1,
     lingerMs: 30,
-    batchBytes: 32768,
+    batchBytes: 1_048_576,
     maxBufferBytes: 64 * 1024 * 1024,
     compression: 'lz4',
     topics: {

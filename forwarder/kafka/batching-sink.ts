@@ -83,6 +83,23 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     (err) => log.error({ err }, 'kafka sink health listener threw'),
   );
 
+  client.onAttemptFailed?.((err) => {
+    if (halted) return;
+    const c = classifyKafkaError(err, 'produce');
+    log.warn(
+      {
+        errorClass: c.errorClass,
+        reason: c.reason,
+        phase: 'produce',
+        bufferedRecords: bufferedRecords(),
+        error: scrub(describeError(err)),
+      },
+      'kafka send attempt failed; the client retries the batch with the same sequence numbers',
+    );
+    metrics.sendFailed?.(c.errorClass);
+    health.failed(c);
+  });
+
   const urgent = () => waiters.length > 0 || closed;
 
   function clearLinger(): void {

@@ -2,7 +2,9 @@
  * Maps a Kafka client error to the readiness contract's error classes (kafka_auth,
  * kafka_metadata, kafka_produce) and a stable snake_case reason code. Pure; looks at error
  * names, protocol error types and socket/TLS codes along the cause chain, never at message text
- * (raw text is only for the warn log).
+ * (raw text is only for the warn log). Understands @platformatic/kafka's errors (the production
+ * client: `code` PLT_KFK_*, protocol error names in `apiId`, `cause` and AggregateError `errors`
+ * chains) and kafkajs's (`name` KafkaJS*, `type`), which bench/kafka still drives.
  */
 import type { SinkErrorClass } from './sink.ts';
 
@@ -33,9 +35,14 @@ function collect(err: unknown, out: Signals, depth = 0): void {
     cause?: unknown;
     originalError?: unknown;
     errors?: unknown;
+    apiId?: unknown;
   };
   if (typeof e.name === 'string') out.names.add(e.name);
+  // @platformatic/kafka's error classes all keep the name "Error"; their class names tell them apart.
+  const ctor = (err as { constructor?: { name?: unknown } }).constructor?.name;
+  if (typeof ctor === 'string' && ctor !== 'Error' && ctor !== 'Object') out.names.add(ctor);
   if (typeof e.type === 'string') out.types.add(e.type);
+  if (typeof e.apiId === 'string') out.types.add(e.apiId);
   if (typeof e.code === 'string') out.codes.add(e.code);
   collect(e.cause, out, depth + 1);
   collect(e.originalError, out, depth + 1);
@@ -82,11 +89,15 @@ export function classifyKafkaError(err: unknown, phase: KafkaPhase): ClassifiedE
     reconnect,
   });
 
-  if (has.name('KafkaJSSASLAuthenticationError') || has.type('SASL_AUTHENTICATION_FAILED')) {
-    return auth('kafka_sasl_authentication_failed');
-  }
   if (has.type('UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE'))
     return auth('kafka_sasl_mechanism_rejected');
+  if (
+    has.name('KafkaJSSASLAuthenticationError') ||
+    has.type('SASL_AUTHENTICATION_FAILED') ||
+    has.code('PLT_KFK_AUTHENTICATION')
+  ) {
+    return auth('kafka_sasl_authentication_failed');
+  }
   if (has.type('TOPIC_AUTHORIZATION_FAILED')) return auth('kafka_topic_authorization_failed');
   if (has.type('CLUSTER_AUTHORIZATION_FAILED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) {
     return auth('kafka_cluster_authorization_failed');
@@ -125,7 +136,7 @@ export function classifyKafkaError(err: unknown, phase: KafkaPhase): ClassifiedE
     return produce('kafka_not_enough_replicas');
   if (has.type(...SEQUENCE_TYPES)) return produce('kafka_producer_sequence_error', true);
   if (
-    has.name('KafkaJSRequestTimeoutError', 'KafkaJSTimeout', 'KafkaJSLockTimeout') ||
+    has.name('KafkaJSRequestTimeoutError', 'KafkaJSTimeout', 'KafkaJSLockTimeout', 'TimeoutError') ||
     has.type('REQUEST_TIMED_OUT')
   ) {
     return phase === 'connect' ? meta('kafka_metadata_timeout') : produce('kafka_produce_timeout', true);

@@ -1,7 +1,8 @@
 /**
  * The small internal seam between the sink's batching logic and a Kafka client library: connect,
  * check that topics exist, send one batch (acks/compression fixed by the adapter), disconnect.
- * kafkajs-client.ts implements it; unit tests use a fake.
+ * platformatic-client.ts implements it for production, bench/kafka/ for other clients; unit tests
+ * use a fake.
  */
 export interface OutRecord {
   key: string;
@@ -28,4 +29,10 @@ export interface SinkClient {
    * The unacked batch may then be written twice: the only duplicate source the sink accepts.
    */
   resetProducer?(): Promise<void>;
+  /**
+   * For a client that retries a failed send itself (keeping its producer id and sequence numbers,
+   * so the broker drops what it already wrote): the sink's listener for each failed attempt, so
+   * health and metrics see an outage while sendBatch is still pending.
+   */
+  onAttemptFailed?(listener: (err: unknown) => void): void;
 }

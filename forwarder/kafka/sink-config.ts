@@ -53,6 +53,9 @@ export function validateSinkConfig(c: KafkaSinkConfig): void {
   else if (int(c.batchBytes) && c.maxBufferBytes < c.batchBytes) {
     p.push(`maxBufferBytes: ${c.maxBufferBytes} must be >= batchBytes (${c.batchBytes})`);
   }
+  if (c.compression !== undefined && c.compression !== 'lz4' && c.compression !== 'none') {
+    p.push(`compression: "${String(c.compression)}" is not one of lz4, none`);
+  }
   if (!Array.isArray(c.topics) || c.topics.length === 0) p.push('topics: at least one topic is required');
   else
     for (const t of c.topics)

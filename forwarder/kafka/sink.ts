@@ -1,14 +1,15 @@
 /**
  * The forwarder's Kafka sink: the one interface the forwarder core codes against. Records are
  * buffered (bounded by bytes), accumulated for lingerMs or batchBytes, and sent with an
- * idempotent, acks=all, LZ4 producer, one batch in flight so a key's records never reorder,
- * a failed batch is retried before newer ones. Health turns not ok after 3 consecutive failures.
+ * idempotent, acks=all, LZ4 producer (@platformatic/kafka), one batch in flight so a key's records
+ * never reorder, a failed batch is retried before newer ones. Health turns not ok after 3
+ * consecutive failures.
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createBatchingSink } from './batching-sink.ts';
-import { createKafkajsClient } from './kafkajs-client.ts';
-import { secretScrubber } from './kafkajs-logger.ts';
+import { createPlatformaticClient } from './platformatic-client.ts';
+import { secretScrubber } from './secret-scrubber.ts';
 import { describeSinkConfig, KafkaSinkConfigError, validateSinkConfig } from './sink-config.ts';
 import { systemTimers } from './timers.ts';
 
@@ -67,13 +68,15 @@ export interface KafkaSinkConfig {
   lingerMs: number;
   batchBytes: number;
   maxBufferBytes: number;
+  /** Record batch compression; lz4 when absent. */
+  compression?: 'lz4' | 'none';
   topics: string[];
 }
 
 export { KafkaSinkConfigError } from './sink-config.ts';
 
 /**
- * The production sink: kafkajs (idempotent when acks=-1, LZ4) behind the batching engine.
+ * The production sink: @platformatic/kafka (idempotent when acks=-1, LZ4) behind the batching engine.
  * Throws KafkaSinkConfigError for a bad config; never throws for Kafka trouble afterwards.
  */
 export function createKafkaSink(
@@ -97,12 +100,7 @@ export function createKafkaSink(
       throw new KafkaSinkConfigError([`tlsCaFile: ${config.tlsCaFile} holds no PEM certificate`]);
     }
   }
-  const client = createKafkajsClient(
-    config,
-    logger.child({ component: 'kafkajs' }),
-    scrub,
-    caPem ? { caPem } : {},
-  );
+  const client = createPlatformaticClient(config, caPem ? { caPem } : {});
   return createBatchingSink(
     client,
     {

@@ -1,6 +1,8 @@
 /**
- * Node process warnings (e.g. kafkajs's TimeoutNegativeWarning on Node 24) go to the JSON logger
- * at warn instead of Node's default plain-text print on stderr, so every log line stays JSON.
+ * Node process warnings (a dependency's deprecation or timer warning, e.g. the
+ * TimeoutNegativeWarning kafkajs set off on Node 24 before the sink moved to @platformatic/kafka)
+ * go to the JSON logger at warn instead of Node's default plain-text print on stderr, so every
+ * log line stays JSON.
  */
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { registerLz4 } from '../../../forwarder/kafka/lz4.ts';
 import type { SaslMechanism } from './config.ts';
 import type { KafkaInfo } from './info.ts';
+import { registerLz4 } from './kafkajs-lz4.ts';
 
 export interface ClientOptions {
   clientId?: string;

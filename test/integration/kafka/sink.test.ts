@@ -1,5 +1,5 @@
 /**
- * The forwarder's Kafka sink (kafkajs adapter + batching engine) against the shared real broker:
+ * The forwarder's Kafka sink (@platformatic/kafka adapter + batching engine) against the shared real broker:
  * per-key order with key = symbol, LZ4 on the wire, SASL/TLS, auth and metadata failures in
  * health, buffer overflow, close() flushing, no password in the logs.
  */

@@ -381,3 +381,36 @@ test('under the forwarder logger (which redacts any `key` field) drop logs still
   assert.equal(drops.length, 2, lines.join(''));
   for (const d of drops) assert.equal(d.recordKey, 'AAPL', JSON.stringify(d));
 });
+
+test('a client retrying a send itself: each failed attempt counts in health while the send is pending; success restores it', async () => {
+  const { client, sink, metrics, lines } = setup();
+  const healths: SinkHealth[] = [];
+  sink.onHealthChange((h) => healths.push(h));
+  await sink.start();
+  sink.send(rec('AAPL', 1));
+  sink.flush(60_000);
+  await settle();
+  const pending = client.next();
+  const report = client.attemptFailed;
+  assert.ok(report, "the sink listens for the client's own retries");
+  report(connRefused());
+  report(connRefused());
+  assert.equal(sink.health().ok, true, 'two failed attempts: still healthy');
+  report(connRefused());
+  const h = sink.health();
+  assert.equal(h.ok, false);
+  assert.equal(h.consecutiveFailures, 3);
+  assert.equal(h.errorClass, 'kafka_metadata');
+  assert.equal(h.reason, 'kafka_broker_unreachable');
+  assert.equal(h.bufferedRecords, 1, 'the record waits in the batch in flight');
+  assert.deepEqual(metrics.failed, ['kafka_metadata', 'kafka_metadata', 'kafka_metadata']);
+  assert.equal(client.sends.length, 0, 'the sink sends nothing else while the client retries');
+  assert.ok(lines.some((l) => l.includes('the client retries the batch with the same sequence numbers')));
+  pending.resolve();
+  await settle();
+  assert.equal(sink.health().ok, true);
+  assert.equal(sink.health().consecutiveFailures, 0);
+  assert.equal(sink.health().bufferedRecords, 0);
+  assert.deepEqual(metrics.forwarded, [['t', 1]]);
+  assert.ok(healths.some((x) => !x.ok) && healths.at(-1)?.ok);
+});

@@ -1,6 +1,14 @@
 /** Kafka error classification into the readiness contract's classes and stable reasons. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import {
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  ResponseError,
+  TimeoutError,
+} from '@platformatic/kafka';
 import { classifyKafkaError } from '../../../forwarder/kafka/classify.ts';
 import { kafkaError } from './fakes.ts';
 
@@ -161,6 +169,38 @@ test('the cause chain is searched (retries exceeded wrapping an auth failure, ag
     originalError: kafkaError('KafkaJSConnectionError', { code: 'ECONNREFUSED' }),
   };
   assert.equal(classifyKafkaError(viaOriginal, 'produce').reason, 'kafka_broker_unreachable');
+});
+
+test('@platformatic/kafka errors (the production client) map by code, apiId and class along cause and errors chains', () => {
+  const connectFailed = (cause: Error) =>
+    new MultipleErrors('Cannot connect to any broker.', [
+      new NetworkError('Connection to 127.0.0.1:9093 failed.', { cause }),
+    ]);
+  const sasl = connectFailed(
+    new AuthenticationError('SASL authentication failed.', {
+      cause: new ResponseError(36, 2, { '/': [58, null] }, {}),
+    }),
+  );
+  assert.deepEqual(classifyKafkaError(sasl, 'connect'), {
+    errorClass: 'kafka_auth',
+    reason: 'kafka_sasl_authentication_failed',
+    reconnect: true,
+  });
+  const bareAuth = new AuthenticationError('Invalid server signature.');
+  assert.equal(classifyKafkaError(bareAuth, 'produce').reason, 'kafka_sasl_authentication_failed');
+  const socket = (code: string) => Object.assign(new Error(code), { code });
+  const cases: [Error, 'connect' | 'produce', string][] = [
+    [connectFailed(socket('ECONNREFUSED')), 'produce', 'kafka_broker_unreachable'],
+    [connectFailed(socket('ENOTFOUND')), 'connect', 'kafka_broker_dns_failed'],
+    [connectFailed(socket('SELF_SIGNED_CERT_IN_CHAIN')), 'connect', 'kafka_tls_handshake_failed'],
+    [connectFailed(socket('ERR_TLS_CERT_ALTNAME_INVALID')), 'connect', 'kafka_tls_handshake_failed'],
+    [new ProtocolError('NOT_LEADER_OR_FOLLOWER'), 'produce', 'kafka_leader_unavailable'],
+    [new ProtocolError('MESSAGE_TOO_LARGE'), 'produce', 'kafka_record_rejected'],
+    [new ProtocolError('OUT_OF_ORDER_SEQUENCE_NUMBER'), 'produce', 'kafka_producer_sequence_error'],
+    [new ProtocolError('TOPIC_AUTHORIZATION_FAILED'), 'produce', 'kafka_topic_authorization_failed'],
+    [new TimeoutError('Request timed out.'), 'produce', 'kafka_produce_timeout'],
+  ];
+  for (const [err, phase, reason] of cases) assert.equal(classifyKafkaError(err, phase).reason, reason);
 });
 
 test('reasons are snake_case codes, never raw error text', () => {

@@ -54,6 +54,12 @@ export class FakeClient implements SinkClient {
   /** When true, connect resolves at once. */
   autoConnect = true;
   resetProducer?: () => Promise<void>;
+  /** The sink's listener for attempts the client retries itself (set when the sink is created). */
+  attemptFailed: ((err: unknown) => void) | null = null;
+
+  onAttemptFailed(listener: (err: unknown) => void): void {
+    this.attemptFailed = listener;
+  }
 
   connect(): Promise<void> {
     if (this.autoConnect) return Promise.resolve();

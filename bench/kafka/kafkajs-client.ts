@@ -1,17 +1,19 @@
 /**
- * The thin kafkajs adapter behind SinkClient: an idempotent producer (when acks=-1) with one
- * request in flight, LZ4, no auto topic creation; an admin client for the topic metadata check;
- * SASL (SCRAM-SHA-512/256, PLAIN) over PLAINTEXT or TLS verified against a CA file.
+ * The kafkajs 2.2.4 adapter behind SinkClient, the forwarder's production client until the sink
+ * moved to @platformatic/kafka; kept for bench/kafka as it ran (with its idle-timer guard): an
+ * idempotent producer (when acks=-1) with one request in flight, LZ4, no auto topic creation; an
+ * admin client for the topic metadata check; SASL (SCRAM-SHA-512/256, PLAIN) over PLAINTEXT or
+ * TLS verified against a CA file.
  */
 import type { Admin, KafkaConfig, PartitionMetadata, Producer, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
-import type { OutBatch, SinkClient } from './client.ts';
+import type { OutBatch, SinkClient } from '../../forwarder/kafka/client.ts';
+import { createPartitionedSender } from '../../forwarder/kafka/partitioned-sender.ts';
+import type { KafkaSinkConfig } from '../../forwarder/kafka/sink.ts';
+import { registerLz4 } from '../../test/infra/kafka/kafkajs-lz4.ts';
 import { guardKafkajsIdleTimer } from './kafkajs-idle-timer.ts';
 import { kafkajsLevel, pinoLogCreator } from './kafkajs-logger.ts';
-import { registerLz4 } from './lz4.ts';
-import { createPartitionedSender } from './partitioned-sender.ts';
-import type { KafkaSinkConfig } from './sink.ts';
 
 export interface KafkajsClientOptions {
   connectionTimeoutMs?: number;

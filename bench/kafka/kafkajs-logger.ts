@@ -9,11 +9,6 @@ import type { Logger } from 'pino';
 
 const SECRET_KEY = /pass|secret|token|credential|sasl|authorization/i;
 
-export function secretScrubber(secrets: string[]): (text: string) => string {
-  const present = secrets.filter((s) => s.length > 0);
-  return (text) => present.reduce((t, s) => t.split(s).join('[REDACTED]'), text);
-}
-
 function clean(value: unknown, scrub: (t: string) => string, depth = 0): unknown {
   if (typeof value === 'string') return scrub(value);
   if (value === null || typeof value !== 'object') return value;
