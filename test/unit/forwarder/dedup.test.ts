@@ -54,6 +54,58 @@ describe('DedupCache', () => {
     assert.deepEqual(cache.stats(), { size: cap, evictedByCap: total - cap, expired: 0 });
   });
 
+  test('cost model: a constant number of queue operations per insert at a full cache, whatever the cap', () => {
+    const perInsert = (cap: number): number => {
+      const cache = new DedupCache({ ttlMs: 300_000, maxEntries: cap });
+      for (let i = 0; i < cap; i += 1) cache.isDuplicate(`k${i}`, 0);
+      const before = cache.operations;
+      const inserts = 10 * cap;
+      for (let i = cap; i < cap + inserts; i += 1) cache.isDuplicate(`k${i}`, 1);
+      assert.equal(cache.stats().size, cap);
+      assert.ok(cache.queuedSlots <= 2 * cap, `queue ${cache.queuedSlots} slots for ${cap} entries`);
+      return (cache.operations - before) / inserts;
+    };
+    const small = perInsert(5_000);
+    const large = perInsert(50_000);
+    // One push and one pop per insert, plus at most one move when the consumed head is released.
+    assert.ok(small <= 3, `${small} operations per insert at cap 5000`);
+    assert.ok(large <= 3, `${large} operations per insert at cap 50000`);
+    assert.ok(Math.abs(large - small) < 0.1, `cost grows with the cap: ${small} → ${large}`);
+  });
+
+  test('cost model: forgotten keys leave stale slots that are compacted away (bounded queue, constant cost)', () => {
+    const cap = 10_000;
+    const cache = new DedupCache({ ttlMs: 300_000, maxEntries: cap });
+    const inserts = 20 * cap;
+    for (let i = 0; i < inserts; i += 1) {
+      cache.isDuplicate(`k${i}`, 0);
+      // Two of every three keys refused by the sink (forgotten): the queue must not fill with them.
+      if (i % 3 !== 0) cache.forget(`k${i}`);
+      if (cache.queuedSlots > 2 * cache.stats().size + 64)
+        assert.fail(`${cache.queuedSlots} queue slots for ${cache.stats().size} entries`);
+    }
+    assert.ok(cache.operations / inserts <= 5, `${cache.operations / inserts} operations per insert`);
+    assert.equal(cache.isDuplicate(`k${inserts - 2}`, 1), true, 'a kept key is still a duplicate');
+    assert.equal(cache.isDuplicate(`k${inserts - 1}`, 1), false, 'a forgotten key is new again');
+  });
+
+  test('expiry pops live entries in insertion order and skips forgotten ones', () => {
+    const cache = new DedupCache({ ttlMs: 100, maxEntries: 10 });
+    cache.isDuplicate('a', 0);
+    cache.isDuplicate('b', 10);
+    cache.forget('a');
+    cache.isDuplicate('a', 20);
+    assert.equal(cache.isDuplicate('a', 105), true, 'the re-inserted a lives until 120');
+    assert.equal(cache.isDuplicate('b', 105), true, 'b lives until 110');
+    assert.equal(cache.isDuplicate('b', 110), false, 'b expired at 110');
+    assert.equal(cache.isDuplicate('a', 120), false, 'the re-inserted a expired at 120');
+    assert.deepEqual(
+      cache.stats(),
+      { size: 2, evictedByCap: 0, expired: 2 },
+      'the stale a slot is no expiry',
+    );
+  });
+
   test('TTL expiry alone also keeps it bounded (no cap pressure)', () => {
     const cache = new DedupCache({ ttlMs: 100, maxEntries: 1_000_000 });
     for (let i = 0; i < 100_000; i += 1) cache.isDuplicate(`k${i}`, i);
