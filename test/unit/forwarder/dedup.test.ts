@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { AlpacaEvent } from '../../../forwarder/alpaca/types.ts';
 import { DedupCache } from '../../../forwarder/pipeline/dedup.ts';
-import { canonicalTs, dedupKey } from '../../../forwarder/pipeline/dedup-key.ts';
+import { canonicalJson, canonicalTs, dedupKey } from '../../../forwarder/pipeline/dedup-key.ts';
 
 function ev(channel: AlpacaEvent['channel'], symbol: string, payload: Record<string, unknown>): AlpacaEvent {
   return { channel, symbol, payload, eventTs: (payload.t as string) ?? null, receivedAtMs: 0, source: 'ws' };
@@ -208,5 +209,98 @@ describe('timestamp spelling in keys', () => {
     assert.equal(dedupKey(ws), dedupKey(rest));
     assert.equal(canonicalTs('2026-01-05T15:00:00.120+00:00'), '2026-01-05T15:00:00.12Z');
     assert.notEqual(canonicalTs('2026-01-05T15:00:00.000000001Z'), canonicalTs('2026-01-05T15:00:00Z'));
+    for (const [given, canonical] of [
+      ['2026-01-05T15:00:00Z', '2026-01-05T15:00:00Z'],
+      ['2026-01-05T15:00:00.5Z', '2026-01-05T15:00:00.5Z'],
+      ['2026-01-05T15:00:00.50Z', '2026-01-05T15:00:00.5Z'],
+      ['2026-01-05T15:00:00.000Z', '2026-01-05T15:00:00Z'],
+      ['2026-01-05T15:00:00.5z', '2026-01-05T15:00:00.5Z'],
+      ['2026-01-05T15:00:10Z', '2026-01-05T15:00:10Z'],
+      ['not a timestamp at all Z', 'not a timestamp at all Z'],
+    ])
+      assert.equal(canonicalTs(given as string), canonical, given);
+  });
+});
+
+describe('quote and bar keys carry the field values exactly (no hash)', () => {
+  const QUOTE = ['bx', 'bp', 'bs', 'ax', 'ap', 'as', 'c', 'z'];
+  /** The key's field part as it was: sha256 over the canonical {field: value} object. */
+  const hashed = (p: Record<string, unknown>, fields: string[]): string =>
+    createHash('sha256')
+      .update(canonicalJson(Object.fromEntries(fields.map((f) => [f, p[f] ?? null]))))
+      .digest('base64url');
+
+  test('the key spells the values in field order', () => {
+    const q = { T: 'q', S: 'AAPL', bx: 'V', bp: 189.5, bs: 3, ax: 'Q', ap: 189.51, as: 2, c: ['R'], z: 'C' };
+    assert.equal(
+      dedupKey(ev('quotes', 'AAPL', { ...q, t: '2026-01-02T15:00:00.123456789Z' })),
+      'quotes:AAPL:2026-01-02T15:00:00.123456789Z:["V",189.5,3,"Q",189.51,2,["R"],"C"]',
+    );
+    const bar = { T: 'b', S: 'AAPL', t: '2026-01-02T15:00:00Z', o: 1, h: 2, l: 0.5, c: 1.5, v: 100, n: 3 };
+    assert.equal(dedupKey(ev('bars', 'AAPL', bar)), 'bars:AAPL:2026-01-02T15:00:00Z:[1,2,0.5,1.5,100]');
+    assert.equal(
+      dedupKey(ev('quotes', 'AAPL', { S: 'AAPL', t: '2026-01-02T15:00:00Z', bp: 1 })),
+      'quotes:AAPL:2026-01-02T15:00:00Z:[null,1,null,null,null,null,null,null]',
+      'a missing field is null, as before',
+    );
+  });
+
+  test('equal keys iff the hashed keys of before were equal (pairs of quotes that differ in one field)', () => {
+    const base: Record<string, unknown> = {
+      bx: 'V',
+      bp: 1.25,
+      bs: 3,
+      ax: 'Q',
+      ap: 1.26,
+      as: 2,
+      c: ['R', 'I'],
+      z: 'C',
+    };
+    const variants: unknown[] = [
+      undefined,
+      null,
+      0,
+      -0,
+      1,
+      '1',
+      1.25,
+      '1.25',
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      '',
+      'V,',
+      '"',
+      ['R'],
+      ['I', 'R'],
+      ['R', 'I'],
+      [],
+      { a: 1, b: 2 },
+      { b: 2, a: 1 },
+      true,
+    ];
+    const t = '2026-01-02T15:00:00.5Z';
+    let pairs = 0;
+    for (const field of QUOTE) {
+      for (const a of variants) {
+        for (const b of variants) {
+          const pa = { ...base, [field]: a };
+          const pb = { ...base, [field]: b };
+          const sameNow =
+            dedupKey(ev('quotes', 'X', { ...pa, t })) === dedupKey(ev('quotes', 'X', { ...pb, t }));
+          const sameBefore = hashed(pa, QUOTE) === hashed(pb, QUOTE);
+          if (sameNow !== sameBefore) assert.fail(`${field}: ${String(a)} vs ${String(b)}`);
+          pairs += 1;
+        }
+      }
+    }
+    assert.equal(pairs, QUOTE.length * variants.length ** 2);
+  });
+
+  test('values that would run together stay apart', () => {
+    const t = '2026-01-02T15:00:00Z';
+    const k = (p: Record<string, unknown>) => dedupKey(ev('quotes', 'X', { ...p, t }));
+    assert.notEqual(k({ bx: 'V,1', bp: 2 }), k({ bx: 'V', bp: 1, bs: 2 }));
+    assert.notEqual(k({ c: ['R,I'] }), k({ c: ['R', 'I'] }));
+    assert.notEqual(k({ z: 'C' }), k({ z: 'C"' }));
   });
 });
