@@ -38,6 +38,8 @@ export interface MarketDataStreamConfig {
   subscriptions: SubscriptionSet;
   /** Default msgpack (what the official SDKs use). */
   encoding?: WireEncoding;
+  /** Offer permessage-deflate (compressed frames: fewer bytes, more CPU). Default false. */
+  perMessageDeflate?: boolean;
   reconnect?: Partial<BackoffConfig>;
   timing?: Partial<ConnectionTiming>;
   /**
@@ -327,7 +329,12 @@ export function createMarketDataStream(
     stream: 'market_data',
     url,
     headers: { 'Content-Type': encoding === 'msgpack' ? 'application/msgpack' : 'application/json' },
-    socketFactory: deps.socketFactory ?? wsSocketFactory,
+    socketFactory: (socketUrl, options, events) =>
+      (deps.socketFactory ?? wsSocketFactory)(
+        socketUrl,
+        { ...options, perMessageDeflate: config.perMessageDeflate ?? false },
+        events,
+      ),
     clock,
     random: deps.random ?? Math.random,
     backoff: { ...DEFAULT_BACKOFF, ...config.reconnect },
@@ -340,7 +347,12 @@ export function createMarketDataStream(
   return {
     start() {
       logger.info(
-        { url, encoding, maskedKeyId: maskKeyId(config.credentials.keyId) },
+        {
+          url,
+          encoding,
+          perMessageDeflate: config.perMessageDeflate ?? false,
+          maskedKeyId: maskKeyId(config.credentials.keyId),
+        },
         'starting market-data stream',
       );
       supervisor.start();

@@ -30,6 +30,8 @@ export interface SocketOptions {
   headers: Record<string, string>;
   /** Bound for the TCP connect + HTTP upgrade. */
   handshakeTimeoutMs: number;
+  /** Offer permessage-deflate (compressed frames: less bandwidth, more CPU). Default false. */
+  perMessageDeflate?: boolean;
 }
 
 export type SocketFactory = (url: string, options: SocketOptions, events: SocketEvents) => StreamSocket;
@@ -38,7 +40,7 @@ export const wsSocketFactory: SocketFactory = (url, options, events) => {
   const ws = new WebSocket(url, {
     headers: options.headers,
     handshakeTimeout: options.handshakeTimeoutMs,
-    perMessageDeflate: true,
+    perMessageDeflate: options.perMessageDeflate ?? false,
     followRedirects: false,
   });
   let closed = false;

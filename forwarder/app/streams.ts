@@ -66,6 +66,7 @@ export function createStreams(deps: StreamsDeps): Streams {
         streamUrl: config.alpaca.streamUrl,
         feed: config.alpaca.feed,
         encoding: config.alpaca.encoding,
+        perMessageDeflate: config.alpaca.perMessageDeflate,
         credentials,
         subscriptions,
         reconnect,

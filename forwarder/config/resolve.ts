@@ -162,6 +162,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
       secretKey: secretKey as string,
       feed: merged.feed ?? d.feed,
       encoding: merged.encoding ?? d.encoding,
+      perMessageDeflate: merged.perMessageDeflate ?? d.perMessageDeflate,
       streamUrl: (merged.streamUrl ?? d.streamUrl).replace(/\/+$/, ''),
       dataUrl: (merged.dataUrl ?? d.dataUrl).replace(/\/+$/, ''),
     },

@@ -31,6 +31,8 @@ export interface ForwarderConfig {
     secretKey: string;
     feed: Feed;
     encoding: (typeof ENCODINGS)[number];
+    /** Offer permessage-deflate on the market-data socket. */
+    perMessageDeflate: boolean;
     streamUrl: string;
     dataUrl: string;
   };

@@ -59,6 +59,8 @@ export const configFileSchema = z.strictObject({
   feed: z.enum(FEEDS).optional(),
   /** Market-data frame encoding (default msgpack). */
   encoding: z.enum(ENCODINGS).optional(),
+  /** Offer permessage-deflate on the market-data socket (default false: bench/README.md). */
+  perMessageDeflate: z.boolean().optional(),
   /** Market-data WebSocket base, e.g. wss://stream.data.alpaca.markets (the forwarder appends /v2/{feed}). */
   streamUrl: url.optional(),
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */

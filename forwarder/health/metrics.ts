@@ -24,6 +24,19 @@ export interface ForwarderMetrics {
   tradeUpdatesGap(): void;
 }
 
+/** A metric child per channel, made on first use and kept. */
+function byChannel<T>(make: (channel: string) => T): (channel: string) => T {
+  const children = new Map<string, T>();
+  return (channel) => {
+    let child = children.get(channel);
+    if (child === undefined) {
+      child = make(channel);
+      children.set(channel, child);
+    }
+    return child;
+  };
+}
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ForwarderMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: P });
@@ -150,15 +163,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     registers,
   });
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
+  // Hot-path children: the label set is resolved once per channel, not on every update.
+  const receivedBy = byChannel((channel) => received.labels({ channel }));
+  const forwardedBy = byChannel((channel) => forwarded.labels({ channel }));
+  const deduplicatedBy = byChannel((channel) => deduplicated.labels({ channel }));
+  const lagBy = byChannel((channel) => lag.labels({ channel }));
 
   return {
     registry,
     pipeline: {
-      received: (channel) => received.inc({ channel }),
-      forwarded: (channel) => forwarded.inc({ channel }),
-      deduplicated: (channel) => deduplicated.inc({ channel }),
+      received: (channel, n = 1) => receivedBy(channel).inc(n),
+      forwarded: (channel, n = 1) => forwardedBy(channel).inc(n),
+      deduplicated: (channel, n = 1) => deduplicatedBy(channel).inc(n),
       dropped: (channel, reason) => dropped.inc({ channel, reason }),
-      lagSeconds: (channel, s) => lag.observe({ channel }, s),
+      lagSeconds: (channel, s) => lagBy(channel).observe(s),
     },
     sink: {
       sendLatencySeconds: (s) => sendLatency.observe(s),

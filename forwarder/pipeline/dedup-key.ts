@@ -1,6 +1,12 @@
 /**
  * Dedup keys (design §4.3). A key identifies one distinct event exactly: two events share a key
  * only when they are the same event replayed (reconnect overlap, REST/WS overlap). Pure.
+ *
+ * Quotes and bars carry their compared fields in the key itself, as a JSON array of the field
+ * values in a fixed order (`fieldValues`): equal keys iff the fields are equal, with no hash and
+ * no collision. Events whose compared fields are the whole payload (statuses, trades without an
+ * id, trade updates without an order id) keep a hash of the canonical payload, which bounds the
+ * key's length.
  */
 import { createHash } from 'node:crypto';
 import type { AlpacaEvent } from '../alpaca/types.ts';
@@ -22,10 +28,25 @@ function hash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 22);
 }
 
-function pick(payload: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of fields) out[f] = payload[f] ?? null;
-  return out;
+/** One field value as canonical JSON (a missing field as null), fast for numbers and strings. */
+function jsonValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  return canonicalJson(v ?? null);
+}
+
+/**
+ * The values of `fields` as a JSON array, e.g. `["V",189.5,3,"Q",189.51,2,["R"],"C"]`. JSON
+ * values are self-delimiting, so two arrays are equal iff every value is: exactly the equality
+ * the sha256 of the canonical `{field: value}` object gave before, without the hash.
+ */
+export function fieldValues(payload: Record<string, unknown>, fields: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < fields.length; i += 1) {
+    if (i > 0) out += ',';
+    out += jsonValue(payload[fields[i] as string]);
+  }
+  return `${out}]`;
 }
 
 const QUOTE_FIELDS = ['bx', 'bp', 'bs', 'ax', 'ap', 'as', 'c', 'z'] as const;
@@ -45,6 +66,11 @@ function nested(payload: Record<string, unknown>, key: string): Record<string, u
  * over REST (`…:00Z`) gets the same key: fraction without trailing zeros, `+00:00` as `Z`.
  */
 export function canonicalTs(t: string): string {
+  // Already canonical (what the msgpack decoder and Alpaca's JSON send): `Z` and no trailing zero
+  // in a fraction. The regex below would return it unchanged.
+  const n = t.length;
+  if (n >= 20 && t.charCodeAt(n - 1) === 90 && (t.charCodeAt(n - 2) !== 48 || t.charCodeAt(19) !== 46))
+    return t;
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]00:00)$/i.exec(t);
   if (!m) return t;
   const frac = (m[2] ?? '').replace(/0+$/, '');
@@ -63,11 +89,11 @@ export function dedupKey(event: AlpacaEvent): string {
         ? `trades:${str(p.T ?? 't')}:${event.symbol}:${str(p.x)}:${str(p.i)}`
         : `trades:${event.symbol}:${t}:${hash(p)}`;
     case 'quotes':
-      return `quotes:${event.symbol}:${t}:${hash(pick(p, QUOTE_FIELDS))}`;
+      return `quotes:${event.symbol}:${t}:${fieldValues(p, QUOTE_FIELDS)}`;
     case 'bars':
     case 'updated_bars':
       // Corrections (different OHLCV for the same minute) get distinct keys and are never dropped.
-      return `${event.channel}:${event.symbol}:${t}:${hash(pick(p, OHLCV))}`;
+      return `${event.channel}:${event.symbol}:${t}:${fieldValues(p, OHLCV)}`;
     case 'statuses':
       return `statuses:${event.symbol}:${t}:${hash(p)}`;
     case 'trade_updates': {

@@ -11,12 +11,14 @@ import { dedupKey } from './dedup-key.ts';
 import { buildEnvelope } from './envelope.ts';
 import { topicFor } from './routing.ts';
 import type { SeqAllocator } from './seq.ts';
+import { ChannelTally } from './tally.ts';
 import { type MicrosClock, parseEventMs } from './time.ts';
 
+/** Counters take a count: the pipeline adds up each batch and reports once per channel. */
 export interface PipelineMetrics {
-  received(channel: string): void;
-  forwarded(channel: string): void;
-  deduplicated(channel: string): void;
+  received(channel: string, n?: number): void;
+  forwarded(channel: string, n?: number): void;
+  deduplicated(channel: string, n?: number): void;
   dropped(channel: string, reason: string): void;
   lagSeconds(channel: string, seconds: number): void;
 }
@@ -40,8 +42,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const { metrics, logger } = deps;
   const debug = logger.isLevelEnabled('debug');
 
-  function handleOne(event: AlpacaEvent): void {
-    metrics.received(event.channel);
+  function handleOne(event: AlpacaEvent, tally: ChannelTally): void {
+    tally.received(event.channel);
     if (typeof event.symbol !== 'string' || event.symbol.length === 0) {
       metrics.dropped(event.channel, 'missing_symbol');
       logger.warn({ channel: event.channel, source: event.source }, 'dropped event without a symbol');
@@ -51,7 +53,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const nowMs = Math.floor(nowMicros / 1000);
     const key = dedupKey(event);
     if (deps.dedup.isDuplicate(key, nowMs)) {
-      metrics.deduplicated(event.channel);
+      tally.deduplicated(event.channel);
       if (debug)
         logger.debug({ channel: event.channel, symbol: event.symbol, dedup_key: key }, 'duplicate dropped');
       return;
@@ -75,7 +77,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       deps.dedup.forget(key);
       return;
     }
-    metrics.forwarded(event.channel);
+    tally.forwarded(event.channel);
     const eventMs = parseEventMs(event.eventTs);
     const lagMs = Number.isNaN(eventMs) ? null : nowMs - eventMs;
     // REST events are old by design: their lag would distort the live WS lag histogram.
@@ -98,9 +100,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   return {
     handle(events) {
+      const tally = new ChannelTally();
       for (const event of events) {
         try {
-          handleOne(event);
+          handleOne(event, tally);
         } catch (err) {
           metrics.dropped(event.channel, 'pipeline_error');
           logger.error(
@@ -109,6 +112,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           );
         }
       }
+      tally.report(metrics);
     },
   };
 }

@@ -32,6 +32,9 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     version: CONFIG_FILE_VERSION,
     feed: spec.feed,
     encoding: spec.encoding,
+    // Only when on: the default (off, the forwarder's own default) leaves the file and its hash
+    // as they were, so upgrading does not roll every forwarder pod.
+    ...(spec.perMessageDeflate ? { perMessageDeflate: true } : {}),
     streamUrl: spec.streamUrl,
     dataUrl: spec.dataUrl,
     symbols: [...(spec.symbols ?? [])],

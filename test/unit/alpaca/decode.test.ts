@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ExtData, encode, encodeTimeSpecToTimestamp } from '@msgpack/msgpack';
+import { decodeTimestampToTimeSpec, ExtData, encode, encodeTimeSpecToTimestamp } from '@msgpack/msgpack';
 import { type DecodeIssue, issueChannel } from '../../../forwarder/alpaca/decode-issues.ts';
 import { decodeFrame } from '../../../forwarder/alpaca/frame-decode.ts';
 import { decodeMessage } from '../../../forwarder/alpaca/message-decode.ts';
-import { timeSpecToRfc3339 } from '../../../forwarder/alpaca/timestamp.ts';
+import { msgpackTimestampToRfc3339, timeSpecToRfc3339 } from '../../../forwarder/alpaca/timestamp.ts';
 
 const opts = { receivedAtMs: 1_000 };
 
@@ -60,6 +60,72 @@ describe('frame decode', () => {
     assert.deepEqual(decodeFrame('42', false, 'json'), { ok: false, reason: 'not_an_object_or_array' });
     assert.deepEqual(decodeFrame(Buffer.alloc(0), true, 'msgpack'), { ok: false, reason: 'empty_frame' });
     assert.deepEqual(decodeFrame('  ', false, 'json'), { ok: false, reason: 'empty_frame' });
+  });
+
+  test('all three timestamp forms (32, 64, 96 bit) decode to the exact nanoseconds, as the msgpack library reads them', () => {
+    /** The spelling before: the library's time spec through a Date, fraction trimmed. */
+    const reference = (bytes: Uint8Array): string => {
+      const { sec, nsec } = decodeTimestampToTimeSpec(bytes);
+      const base = new Date(sec * 1000).toISOString().slice(0, 19);
+      return nsec === 0 ? `${base}Z` : `${base}.${String(nsec).padStart(9, '0').replace(/0+$/, '')}Z`;
+    };
+    const be = (words: number[]): Uint8Array => {
+      const out = new Uint8Array(words.length * 4);
+      const view = new DataView(out.buffer);
+      for (const [i, w] of words.entries()) view.setUint32(i * 4, w >>> 0);
+      return out;
+    };
+    const secs = [0, 1, 1_613_994_705, 2 ** 32 - 1, 2 ** 32, 2 ** 34 - 1, 4_102_444_800, -1, -86_400];
+    const nsecs = [0, 1, 7, 10, 100, 208_000_000, 335_689_322, 999_999_999, 500_000_000];
+    let checked = 0;
+    for (const sec of secs) {
+      for (const nsec of nsecs) {
+        const compact = encodeTimeSpecToTimestamp({ sec, nsec });
+        const hi = Math.floor(sec / 2 ** 32);
+        const wide = be([nsec, hi, sec - hi * 2 ** 32]);
+        for (const bytes of [compact, wide]) {
+          assert.equal(
+            msgpackTimestampToRfc3339(bytes),
+            reference(bytes),
+            `sec ${sec} nsec ${nsec} (${bytes.length} bytes)`,
+          );
+          checked += 1;
+        }
+      }
+    }
+    const forms = new Set(
+      secs.flatMap((sec) => nsecs.map((nsec) => encodeTimeSpecToTimestamp({ sec, nsec }).length)),
+    );
+    assert.deepEqual([...forms].sort(), [12, 4, 8], 'the library picked every form');
+    assert.equal(checked, secs.length * nsecs.length * 2);
+    // Seconds alternating between calls (the per-second cache) keep their own spelling.
+    assert.equal(timeSpecToRfc3339(1, 5), '1970-01-01T00:00:01.000000005Z');
+    assert.equal(timeSpecToRfc3339(2, 5), '1970-01-01T00:00:02.000000005Z');
+    assert.equal(timeSpecToRfc3339(1, 0), '1970-01-01T00:00:01Z');
+    assert.throws(() => msgpackTimestampToRfc3339(new Uint8Array(5)), RangeError);
+    assert.deepEqual(
+      decodeFrame(encode([{ T: 't', t: new ExtData(-1, new Uint8Array(5)) }]), true, 'msgpack'),
+      {
+        ok: false,
+        reason: 'invalid_msgpack',
+      },
+    );
+  });
+
+  test('one decoder serves every frame: frames decode independently, in any order, after a bad one', () => {
+    const sec = 1_613_994_705;
+    const a = encode([{ T: 't', S: 'A', p: 1, t: ts(sec, 1) }]);
+    const b = encode({ T: 'q', S: 'B', bp: 2, t: ts(sec + 1, 0) });
+    for (const [bytes, expected] of [
+      [a, [{ T: 't', S: 'A', p: 1, t: '2021-02-22T11:51:45.000000001Z' }]],
+      [Buffer.from([0x92, 0x01]), null],
+      [b, [{ T: 'q', S: 'B', bp: 2, t: '2021-02-22T11:51:46Z' }]],
+      [a, [{ T: 't', S: 'A', p: 1, t: '2021-02-22T11:51:45.000000001Z' }]],
+    ] as const) {
+      const r = decodeFrame(bytes, true, 'msgpack');
+      if (expected === null) assert.equal(r.ok, false);
+      else assert.deepEqual(r, { ok: true, messages: expected });
+    }
   });
 
   test('timeSpecToRfc3339 trims trailing zeros like Go RFC3339Nano', () => {

@@ -64,6 +64,7 @@ describe('market-data stream against a loopback server', () => {
     const conn = await srv.connections.waitFor(() => true);
     assert.equal(conn.contentType, 'application/msgpack');
     assert.equal(conn.path, '/v2/sip');
+    assert.equal(conn.offeredExtensions, null, 'no permessage-deflate offered by default');
     await conn.messages.waitFor((m) => m.action === 'auth');
     await h.states.waitFor((s) => s.status === 'healthy');
     conn.send([
@@ -84,6 +85,16 @@ describe('market-data stream against a loopback server', () => {
     const e = await h.events.waitFor(() => true);
     assert.equal(e.channel, 'quotes');
     assert.equal(e.eventTs, '2026-01-05T15:00:00.123456789Z');
+    await h.stream.stop();
+  });
+
+  test('perMessageDeflate: true offers permessage-deflate on the upgrade', async () => {
+    const srv = await server();
+    const h = createHarness({ streamUrl: srv.url, feed: 'sip', perMessageDeflate: true });
+    h.stream.start();
+    const conn = await srv.connections.waitFor(() => true);
+    assert.match(conn.offeredExtensions ?? '', /^permessage-deflate/);
+    await h.states.waitFor((s) => s.status === 'healthy');
     await h.stream.stop();
   });
 

@@ -31,6 +31,7 @@ describe('config from env', () => {
     });
     assert.equal(config.alpaca.feed, 'iex');
     assert.equal(config.alpaca.encoding, 'msgpack', 'msgpack frames by default, as the official SDKs');
+    assert.equal(config.alpaca.perMessageDeflate, false, 'uncompressed frames by default (measured)');
     assert.equal(config.alpaca.streamUrl, 'wss://stream.data.alpaca.markets');
     assert.deepEqual(config.channels, {
       trades: true,
@@ -79,12 +80,14 @@ describe('config from env', () => {
           LOG_LEVEL: 'DEBUG',
           ALPACA_MARKET_DATA_CHANNELS: 'trades,QUOTES',
           ALPACA_WS_ENCODING: 'JSON',
+          ALPACA_WS_PERMESSAGE_DEFLATE: 'TRUE',
         }),
       ),
       null,
     );
     assert.equal(config.alpaca.feed, 'sip');
     assert.equal(config.alpaca.encoding, 'json');
+    assert.equal(config.alpaca.perMessageDeflate, true);
     assert.equal(config.alpaca.streamUrl, 'ws://127.0.0.1:1234');
     assert.deepEqual(config.symbols, ['NVDA', 'AMD']);
     assert.deepEqual(config.tradeUpdates, { enabled: true, streamUrl: 'ws://127.0.0.1:1236/stream' });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import pino from 'pino';
 import type { AlpacaEvent, StreamState } from '../../../forwarder/alpaca/types.ts';
 import { DEFAULTS } from '../../../forwarder/config/defaults.ts';
+import { createMetrics } from '../../../forwarder/health/metrics.ts';
 import { DedupCache } from '../../../forwarder/pipeline/dedup.ts';
 import { buildEnvelope } from '../../../forwarder/pipeline/envelope.ts';
 import { createPipeline, type PipelineMetrics } from '../../../forwarder/pipeline/pipeline.ts';
@@ -29,14 +30,14 @@ function ev(
 
 function counters(): PipelineMetrics & { counts: Map<string, number> } {
   const counts = new Map<string, number>();
-  const inc = (k: string): void => {
-    counts.set(k, (counts.get(k) ?? 0) + 1);
+  const inc = (k: string, n = 1): void => {
+    counts.set(k, (counts.get(k) ?? 0) + n);
   };
   return {
     counts,
-    received: (c) => inc(`received:${c}`),
-    forwarded: (c) => inc(`forwarded:${c}`),
-    deduplicated: (c) => inc(`dedup:${c}`),
+    received: (c, n) => inc(`received:${c}`, n),
+    forwarded: (c, n) => inc(`forwarded:${c}`, n),
+    deduplicated: (c, n) => inc(`dedup:${c}`, n),
     dropped: (c, r) => inc(`dropped:${c}:${r}`),
     lagSeconds: (c) => inc(`lag:${c}`),
   };
@@ -257,6 +258,66 @@ describe('pipeline', () => {
     pipeline.handle([ev('trades', '', { i: 1 }), ev('trades', 'AAPL', { i: 1 })]);
     assert.equal(sink.records.length, 1);
     assert.equal(metrics.counts.get('dropped:trades:missing_symbol'), 1);
+  });
+
+  test('counters are reported once per channel per batch, with the batch counts', async () => {
+    const calls: string[] = [];
+    const sink = new MemorySink();
+    const spy: PipelineMetrics = {
+      received: (c, n) => calls.push(`received ${c} ${n}`),
+      forwarded: (c, n) => calls.push(`forwarded ${c} ${n}`),
+      deduplicated: (c, n) => calls.push(`dedup ${c} ${n}`),
+      dropped: (c, r) => calls.push(`dropped ${c} ${r}`),
+      lagSeconds: () => {},
+    };
+    const real = createMetrics({ defaultMetrics: false });
+    const both: PipelineMetrics = {
+      received: (c, n) => {
+        spy.received(c, n);
+        real.pipeline.received(c, n);
+      },
+      forwarded: (c, n) => {
+        spy.forwarded(c, n);
+        real.pipeline.forwarded(c, n);
+      },
+      deduplicated: (c, n) => {
+        spy.deduplicated(c, n);
+        real.pipeline.deduplicated(c, n);
+      },
+      dropped: (c, r) => {
+        spy.dropped(c, r);
+        real.pipeline.dropped(c, r);
+      },
+      lagSeconds: (c, s) => real.pipeline.lagSeconds(c, s),
+    };
+    const pipeline = createPipeline({
+      feed: 'iex',
+      topics: DEFAULTS.kafka.topics,
+      dedup: new DedupCache({ ttlMs: 60_000, maxEntries: 1000 }),
+      seq: new SeqAllocator(T0),
+      sink,
+      metrics: both,
+      logger: pino({ level: 'silent' }),
+      nowMicros: () => T0 * 1000,
+    });
+    const trade = (i: number) => ev('trades', 'AAPL', { i, x: 'V', t: '2026-01-02T15:00:00Z' });
+    const quote = (bp: number) => ev('quotes', 'AAPL', { bp, t: '2026-01-02T15:00:00Z' });
+    pipeline.handle([trade(1), quote(1), trade(2), trade(1), quote(2), trade(3), ev('trades', '', { i: 4 })]);
+    assert.deepEqual(calls, [
+      'dropped trades missing_symbol',
+      'received trades 5',
+      'forwarded trades 3',
+      'dedup trades 1',
+      'received quotes 2',
+      'forwarded quotes 2',
+    ]);
+    pipeline.handle([trade(5)]);
+    const text = await real.registry.metrics();
+    assert.match(text, /alpaca_forwarder_events_received_total\{channel="trades"\} 6/);
+    assert.match(text, /alpaca_forwarder_events_forwarded_total\{channel="trades"\} 4/);
+    assert.match(text, /alpaca_forwarder_events_deduplicated_total\{channel="trades"\} 1/);
+    assert.match(text, /alpaca_forwarder_events_received_total\{channel="quotes"\} 2/);
+    assert.match(text, /alpaca_forwarder_ws_lag_seconds_count\{channel="trades"\} 4/);
   });
 
   test('lag is observed for WS events only', () => {

@@ -386,6 +386,14 @@ describe('NetworkPolicy', () => {
 });
 
 describe('config file', () => {
+  test('spec.perMessageDeflate: true reaches the forwarder config file', () => {
+    const af = forwarder({ spec: { ...SASL_SPEC, perMessageDeflate: true } });
+    const cm = kindOf(buildChildren(af, SETTINGS, inputs()).apply, 'ConfigMap');
+    const text = (cm as { data?: Record<string, string> }).data?.['config.json'];
+    assert.ok(text);
+    assert.equal(configFileSchema.parse(JSON.parse(text)).perMessageDeflate, true);
+  });
+
   test('validates with the forwarder schema and mirrors the spec without secrets or Kubernetes-only fields', () => {
     const af = forwarder({
       spec: {
@@ -404,6 +412,7 @@ describe('config file', () => {
     assert.equal(parsed.tradeUpdates?.streamUrl, 'wss://paper-api.alpaca.markets/stream');
     assert.equal(parsed.kafka?.producer?.acks, -1);
     assert.equal(parsed.encoding, 'msgpack', 'the CRD default frame encoding reaches the forwarder');
+    assert.equal(parsed.perMessageDeflate, undefined, 'permessage-deflate off (the default) is not rendered');
     for (const k of [
       'image',
       'resources',

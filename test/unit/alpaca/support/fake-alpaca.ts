@@ -12,6 +12,8 @@ export interface FakeConnection {
   id: number;
   path: string;
   contentType: string | undefined;
+  /** The Sec-WebSocket-Extensions the client offered (null when none). */
+  offeredExtensions: string | null;
   ws: WebSocket;
   messages: Recorder<Record<string, unknown>>;
   closed: Promise<{ code: number }>;
@@ -65,6 +67,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       id: nextId++,
       path: req.url ?? '',
       contentType,
+      offeredExtensions: req.headers['sec-websocket-extensions'] ?? null,
       ws,
       messages: createRecorder(),
       closed: new Promise((resolve) => ws.once('close', (code) => resolve({ code }))),
