@@ -98,7 +98,11 @@ export function createMarketDataStream(
   const staleWindowMs = (): number => baseStaleAfterMs * 2 ** Math.min(staleStreak, 3);
   const url = marketDataUrl(config.streamUrl, config.feed);
   const logger = deps.logger.child({ component: 'alpaca-market-data', feed: config.feed });
-  const reportIssue = createIssueReporter(logger, deps.onDecodeIssue);
+  const reportIssue = createIssueReporter(
+    logger,
+    deps.onDecodeIssue,
+    deps.clock ? { clock: deps.clock } : {},
+  );
   const dataExpected =
     deps.isDataExpected ??
     ((nowMs: number, subs: SubscriptionSet) => isDataExpected(config.feed, subs, nowMs));

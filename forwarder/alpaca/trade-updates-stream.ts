@@ -61,7 +61,11 @@ export function createTradeUpdatesStream(
   const clock = deps.clock ?? systemClock;
   const url = tradeUpdatesUrl(config.tradeStreamUrl);
   const logger = deps.logger.child({ component: 'alpaca-trade-updates' });
-  const reportIssue = createIssueReporter(logger, deps.onDecodeIssue);
+  const reportIssue = createIssueReporter(
+    logger,
+    deps.onDecodeIssue,
+    deps.clock ? { clock: deps.clock } : {},
+  );
 
   let lastEventAtMs: number | null = null;
   let gapFromMs: number | null = null;

@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { ERROR_CLASSES } from '../contracts/readiness.ts';
 import type { SinkMetrics } from '../kafka/sink.ts';
 import type { PipelineMetrics } from '../pipeline/pipeline.ts';
+import { messageTypeLabel, reasonLabel } from './label-values.ts';
 import type { ReadinessState } from './readiness.ts';
 
 const P = 'alpaca_forwarder_';
@@ -54,7 +55,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
   });
   const unknown = new Counter({
     name: `${P}unknown_messages_total`,
-    help: 'Alpaca messages of an unknown type or shape, by stream and type',
+    help: 'Alpaca messages of an unknown type, by stream and type (documented types, else other)',
     labelNames: ['stream', 'type'],
     registers,
   });
@@ -157,7 +158,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       received: (channel) => received.inc({ channel }),
       forwarded: (channel) => forwarded.inc({ channel }),
       deduplicated: (channel) => deduplicated.inc({ channel }),
-      dropped: (channel, reason) => dropped.inc({ channel, reason }),
+      dropped: (channel, reason) => dropped.inc({ channel, reason: reasonLabel(reason) }),
       lagSeconds: (channel, s) => lag.observe({ channel }, s),
     },
     sink: {
@@ -168,8 +169,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       overflowed: (topic, n) => overflowed.inc({ topic }, n),
       sendFailed: (c) => sendFailed.inc({ error_class: c }),
     },
-    unknownMessage: (stream, type) => unknown.inc({ stream, type }),
-    reconnect: (stream, reason) => reconnects.inc({ stream, reason }),
+    // Labels from upstream data are bounded (label-values.ts): known values, else `other`.
+    unknownMessage: (stream, type) => unknown.inc({ stream, type: messageTypeLabel(stream, type) }),
+    reconnect: (stream, reason) => reconnects.inc({ stream, reason: reasonLabel(reason) }),
     streamState: (stream, status) => {
       for (const s of STATUSES) streamState.set({ stream, status: s }, s === status ? 1 : 0);
     },
@@ -185,7 +187,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       for (const c of ERROR_CLASSES) errorClass.set({ error_class: c }, state.error_class === c ? 1 : 0);
     },
     configReloads: (result) => reloads.inc({ result }),
-    gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason }),
+    gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason: reasonLabel(reason) }),
     tradeUpdatesGap: () => tradeUpdatesGaps.inc(),
   };
 }
