@@ -13,7 +13,7 @@ import type { StreamName } from './types.ts';
 
 export interface DecodeIssue {
   stream: StreamName;
-  kind: 'malformed_frame' | 'malformed_message' | 'unknown_type' | 'not_forwarded' | 'oversized_field';
+  kind: 'malformed_frame' | 'malformed_message' | 'unknown_type' | 'not_forwarded';
   /** The message's `T` (or trade-update `stream`/`event`) when known: raw upstream text. */
   type: string | null;
   /** Stable snake_case reason, e.g. invalid_msgpack, missing_symbol, daily_bar. */

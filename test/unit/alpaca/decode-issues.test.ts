@@ -28,7 +28,7 @@ test('a burst of 50,000 malformed frames of 5 kinds is logged as one line per ki
     { stream: 'market_data', kind: 'malformed_frame', type: null, reason: 'invalid_json' },
     { stream: 'market_data', kind: 'malformed_message', type: 't', reason: 'missing_symbol' },
     { stream: 'market_data', kind: 'unknown_type', type: 'zz', reason: 'unknown_type' },
-    { stream: 'market_data', kind: 'oversized_field', type: 't', reason: 'oversized_symbol' },
+    { stream: 'market_data', kind: 'malformed_message', type: 't', reason: 'oversized_symbol' },
   ];
   for (let i = 0; i < 50_000; i += 1) {
     const k = kinds[i % kinds.length] as Omit<DecodeIssue, 'atMs'>;

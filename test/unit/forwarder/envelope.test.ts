@@ -259,6 +259,16 @@ describe('pipeline', () => {
     assert.equal(metrics.counts.get('dropped:trades:missing_symbol'), 1);
   });
 
+  test('an event whose symbol (the Kafka key) is past the bound never reaches the sink', () => {
+    const { sink, pipeline, metrics } = setup();
+    pipeline.handle([ev('trades', 'A'.repeat(262_144), { i: 1 }), ev('trades', 'AAPL', { i: 2 })]);
+    assert.deepEqual(
+      sink.records.map((r) => r.key),
+      ['AAPL'],
+    );
+    assert.equal(metrics.counts.get('dropped:trades:oversized_symbol'), 1);
+  });
+
   test('lag is observed for WS events only', () => {
     const { pipeline, metrics } = setup();
     pipeline.handle([
