@@ -15,6 +15,7 @@ import {
 } from './connection-supervisor.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
 import { classifyAlpacaError, LOCAL_FAILURES } from './error-classification.ts';
+import { MAX_MARKET_DATA_FRAME_BYTES, withMaxPayload } from './frame-bounds.ts';
 import { decodeFrame, type WireEncoding } from './frame-decode.ts';
 import { isDataExpected } from './market-hours.ts';
 import { decodeMessage } from './message-decode.ts';
@@ -331,7 +332,7 @@ export function createMarketDataStream(
     stream: 'market_data',
     url,
     headers: { 'Content-Type': encoding === 'msgpack' ? 'application/msgpack' : 'application/json' },
-    socketFactory: deps.socketFactory ?? wsSocketFactory,
+    socketFactory: withMaxPayload(deps.socketFactory ?? wsSocketFactory, MAX_MARKET_DATA_FRAME_BYTES),
     clock,
     random: deps.random ?? Math.random,
     backoff: { ...DEFAULT_BACKOFF, ...config.reconnect },
