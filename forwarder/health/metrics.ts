@@ -23,6 +23,8 @@ export interface ForwarderMetrics {
   configReloads(result: 'applied' | 'restart_required' | 'rejected' | 'unchanged'): void;
   gapFillFailure(stream: string, reason: string): void;
   tradeUpdatesGap(): void;
+  /** 1 while Kafka-buffer overflows happened within the last report interval. */
+  kafkaOverflowing(on: boolean): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ForwarderMetrics {
@@ -150,6 +152,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     help: 'Trade-updates gaps (reconnect, lost Lease): order updates in them are not replayed by Alpaca',
     registers,
   });
+  const overflowing = new Gauge({
+    name: `${P}kafka_buffer_overflowing`,
+    help: '1 while records were dropped because the Kafka buffer was full (within the last 5 s)',
+    registers,
+  });
+  overflowing.set(0);
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
 
   return {
@@ -189,5 +197,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     configReloads: (result) => reloads.inc({ result }),
     gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason: reasonLabel(reason) }),
     tradeUpdatesGap: () => tradeUpdatesGaps.inc(),
+    kafkaOverflowing: (on) => overflowing.set(on ? 1 : 0),
   };
 }

@@ -68,6 +68,8 @@ export interface KafkaSinkConfig {
   batchBytes: number;
   maxBufferBytes: number;
   topics: string[];
+  /** Capacity above maxBufferBytes for these topics only (the status lane). */
+  reserved?: { topics: string[]; bytes: number };
 }
 
 export { KafkaSinkConfigError } from './sink-config.ts';
@@ -110,6 +112,7 @@ export function createKafkaSink(
       lingerMs: config.lingerMs,
       batchBytes: config.batchBytes,
       maxBufferBytes: config.maxBufferBytes,
+      ...(config.reserved ? { reserved: config.reserved } : {}),
     },
     { logger, timers: systemTimers(deps.now), scrub, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
   );
