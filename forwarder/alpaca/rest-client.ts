@@ -10,7 +10,7 @@ import type { ErrorClass } from '../contracts/readiness.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
 import { type Clock, sleep, systemClock } from './clock.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
-import { checkMarketDataBounds, FIELD_BOUNDS } from './field-bounds.ts';
+import { decodeMessage } from './message-decode.ts';
 import type { AlpacaCredentials } from './secrets.ts';
 import type { AlpacaEvent, EventChannel } from './types.ts';
 
@@ -43,6 +43,9 @@ export interface RestClientConfig {
  * every field at its bound is ~450 bytes of JSON, a bar ~250: 16 MiB leaves > 3x headroom.
  */
 export const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+
+/** Page tokens are short opaque cursors (base64 of a few ids); a longer one is a bad response. */
+const MAX_PAGE_TOKEN_CHARS = 4096;
 
 export interface RestClientDeps {
   logger: Logger;
@@ -274,20 +277,20 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
         throw new AlpacaRestError(200, 'unknown', 'alpaca_rest_unexpected_shape', (err as Error).message);
       }
       for (const { symbol, item } of items) {
-        // Field sizes before any other work on the item (the map key is the symbol).
-        const oversized =
-          symbol.length > FIELD_BOUNDS.symbolChars ? 'oversized_symbol' : checkMarketDataBounds(item);
-        if (oversized !== null) {
+        const payload: Record<string, unknown> = { T: TYPE_OF[kind], S: symbol, ...item };
+        // The checks a WebSocket message gets: field sizes first (the map key is the symbol),
+        // then types (a mistyped item is dropped and counted, never forwarded).
+        const checked = decodeMessage(payload, { receivedAtMs, forwardDailyBars: true });
+        if (checked.kind !== 'event' || checked.event.channel !== CHANNEL_OF[kind]) {
           reportIssue({
             stream: 'market_data',
             kind: 'malformed_message',
             type: TYPE_OF[kind],
-            reason: `rest_${oversized}`,
+            reason: `rest_${checked.kind === 'malformed' ? checked.reason : 'unexpected_type'}`,
             atMs: receivedAtMs,
           });
           continue;
         }
-        const payload: Record<string, unknown> = { T: TYPE_OF[kind], S: symbol, ...item };
         events.push({
           channel: CHANNEL_OF[kind],
           symbol: symbol.toUpperCase(),
@@ -298,6 +301,13 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
         });
       }
       const next = (body as Record<string, unknown>).next_page_token;
+      if (typeof next === 'string' && next.length > MAX_PAGE_TOKEN_CHARS)
+        throw new AlpacaRestError(
+          200,
+          'unknown',
+          'alpaca_rest_unexpected_shape',
+          'next_page_token is too long',
+        );
       pageToken = typeof next === 'string' && next !== '' ? next : null;
     } while (pageToken !== null);
     logger.debug(

@@ -183,11 +183,16 @@ function restClient(fetch: FetchLike, issues: DecodeIssue[], maxPageBytes?: numb
 const bar = (t: string) => ({ t, o: 1, h: 2, l: 0.5, c: 1, v: 10, n: 2, vw: 1.1 });
 const q = { symbols: ['AAPL'], start: '2026-01-05T15:00:00Z', end: '2026-01-05T16:00:00Z' };
 
-test('REST: items with an oversized symbol key or field are dropped and reported; the rest is kept', async () => {
+test('REST: mistyped items and items with an oversized symbol key or field are dropped and reported; the rest is kept', async () => {
   const issues: DecodeIssue[] = [];
   const body = {
     bars: {
-      AAPL: [bar('2026-01-05T15:00:00Z'), { ...bar('2026-01-05T15:01:00Z'), x: 'z'.repeat(10_000) }],
+      AAPL: [
+        bar('2026-01-05T15:00:00Z'),
+        { ...bar('2026-01-05T15:01:00Z'), x: 'z'.repeat(10_000) },
+        { ...bar('2026-01-05T15:02:00Z'), o: 'mistyped' },
+        { ...bar('2026-01-05T15:03:00Z'), t: 12 },
+      ],
       ['B'.repeat(100_000)]: [bar('2026-01-05T15:00:00Z')],
     },
     next_page_token: null,
@@ -198,7 +203,12 @@ test('REST: items with an oversized symbol key or field are dropped and reported
     events.map((e) => [e.symbol, e.eventTs]),
     [['AAPL', '2026-01-05T15:00:00Z']],
   );
-  assert.deepEqual(issues.map((i) => i.reason).sort(), ['rest_oversized_field', 'rest_oversized_symbol']);
+  assert.deepEqual(issues.map((i) => i.reason).sort(), [
+    'rest_invalid_bar_field_o',
+    'rest_missing_timestamp',
+    'rest_oversized_field',
+    'rest_oversized_symbol',
+  ]);
 });
 
 test('REST: a response past the page bound is refused with a stable reason, whether declared or streamed', async () => {
