@@ -79,6 +79,8 @@ export function classifyUpgradeFailure(status: number): Classification {
 
 /** The socket closed (by the server or the network) while the forwarder wanted it open. */
 export function classifyClose(code: number): Classification {
+  // A frame over the size bound (socket.ts maxPayloadBytes): a protocol error, reconnect.
+  if (code === 1009) return { errorClass: 'unknown', reason: 'alpaca_frame_too_large', retry: 'transient' };
   const known = Number.isInteger(code) && code >= 1000 && code <= 4999 ? String(code) : 'unknown';
   return { errorClass: 'unknown', reason: `alpaca_ws_closed_${known}`, retry: 'transient' };
 }

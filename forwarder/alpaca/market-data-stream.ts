@@ -15,6 +15,7 @@ import {
 } from './connection-supervisor.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
 import { classifyAlpacaError, LOCAL_FAILURES } from './error-classification.ts';
+import { MAX_MARKET_DATA_FRAME_BYTES, withMaxPayload } from './frame-bounds.ts';
 import { decodeFrame, type WireEncoding } from './frame-decode.ts';
 import { isDataExpected } from './market-hours.ts';
 import { decodeMessage } from './message-decode.ts';
@@ -100,7 +101,11 @@ export function createMarketDataStream(
   const staleWindowMs = (): number => baseStaleAfterMs * 2 ** Math.min(staleStreak, 3);
   const url = marketDataUrl(config.streamUrl, config.feed);
   const logger = deps.logger.child({ component: 'alpaca-market-data', feed: config.feed });
-  const reportIssue = createIssueReporter(logger, deps.onDecodeIssue);
+  const reportIssue = createIssueReporter(
+    logger,
+    deps.onDecodeIssue,
+    deps.clock ? { clock: deps.clock } : {},
+  );
   const dataExpected =
     deps.isDataExpected ??
     ((nowMs: number, subs: SubscriptionSet) => isDataExpected(config.feed, subs, nowMs));
@@ -329,12 +334,15 @@ export function createMarketDataStream(
     stream: 'market_data',
     url,
     headers: { 'Content-Type': encoding === 'msgpack' ? 'application/msgpack' : 'application/json' },
-    socketFactory: (socketUrl, options, events) =>
-      (deps.socketFactory ?? wsSocketFactory)(
-        socketUrl,
-        { ...options, perMessageDeflate: config.perMessageDeflate ?? false },
-        events,
-      ),
+    socketFactory: withMaxPayload(
+      (socketUrl, options, events) =>
+        (deps.socketFactory ?? wsSocketFactory)(
+          socketUrl,
+          { ...options, perMessageDeflate: config.perMessageDeflate ?? false },
+          events,
+        ),
+      MAX_MARKET_DATA_FRAME_BYTES,
+    ),
     clock,
     random: deps.random ?? Math.random,
     backoff: { ...DEFAULT_BACKOFF, ...config.reconnect },

@@ -3,6 +3,7 @@
  * mapped to an AlpacaEvent, a control message, counted as not forwarded (with a reason), counted
  * as unknown, or reported as malformed (with a reason). Nothing is dropped without a result.
  */
+import { checkMarketDataBounds, checkTypeBound } from './field-bounds.ts';
 import type { AlpacaEvent, EventChannel } from './types.ts';
 
 export type ControlMessage =
@@ -83,6 +84,8 @@ export function decodeMessage(raw: unknown, options: MessageDecodeOptions): Deco
   if (!isRecord(raw)) return { kind: 'malformed', type: null, reason: 'not_an_object' };
   const type = raw.T;
   if (typeof type !== 'string') return { kind: 'malformed', type: null, reason: 'missing_type' };
+  const oversizedType = checkTypeBound(type);
+  if (oversizedType !== null) return { kind: 'malformed', type: null, reason: oversizedType };
   if (type === 'success' || type === 'error' || type === 'subscription') return decodeControl(type, raw);
 
   let channel = DATA_CHANNELS[type];
@@ -92,6 +95,9 @@ export function decodeMessage(raw: unknown, options: MessageDecodeOptions): Deco
   }
   if (type === 'i') return { kind: 'not_forwarded', type, reason: 'imbalance' };
   if (channel === undefined) return { kind: 'unknown', type };
+  // Field sizes before any other work on a data message (field-bounds.ts).
+  const oversized = checkMarketDataBounds(raw);
+  if (oversized !== null) return { kind: 'malformed', type, reason: oversized };
 
   const problem = checkData(type, raw);
   if (problem !== null) return { kind: 'malformed', type, reason: problem };

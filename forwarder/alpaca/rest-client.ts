@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import type { ErrorClass } from '../contracts/readiness.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
 import { type Clock, sleep, systemClock } from './clock.ts';
+import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
+import { decodeMessage } from './message-decode.ts';
 import type { AlpacaCredentials } from './secrets.ts';
 import type { AlpacaEvent, EventChannel } from './types.ts';
 
@@ -32,10 +34,23 @@ export interface RestClientConfig {
   /** Per-request timeout. Default 30 s. */
   requestTimeoutMs?: number;
   backoff?: Partial<BackoffConfig>;
+  /** Bound of one response body; a larger one is refused (not retried). Default MAX_PAGE_BYTES. */
+  maxPageBytes?: number;
 }
+
+/**
+ * A full page is at most 10,000 items (`limit` caps the total across symbols); a trade item with
+ * every field at its bound is ~450 bytes of JSON, a bar ~250: 16 MiB leaves > 3x headroom.
+ */
+export const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+
+/** Page tokens are short opaque cursors (base64 of a few ids); a longer one is a bad response. */
+const MAX_PAGE_TOKEN_CHARS = 4096;
 
 export interface RestClientDeps {
   logger: Logger;
+  /** Items dropped for a field outside its bound (counted like WebSocket messages). */
+  onDecodeIssue?: DecodeIssueSink;
   fetch?: FetchLike;
   clock?: Clock;
   random?: () => number;
@@ -138,6 +153,12 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
   const pageLimit = Math.min(10_000, Math.max(1, config.pageLimit ?? 10_000));
   const timeoutMs = config.requestTimeoutMs ?? 30_000;
   const symbolsPerRequest = Math.max(1, config.symbolsPerRequest ?? 200);
+  const maxPageBytes = config.maxPageBytes ?? MAX_PAGE_BYTES;
+  const reportIssue = createIssueReporter(
+    logger,
+    deps.onDecodeIssue,
+    deps.clock ? { clock: deps.clock } : {},
+  );
   const backoff = { ...DEFAULT_BACKOFF, ...config.backoff };
   const base = config.dataUrl.replace(/\/+$/, '');
   const feed = config.feed === 'test' ? 'iex' : config.feed;
@@ -155,7 +176,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
       try {
         const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
         status = res.status;
-        bodyText = await res.text();
+        bodyText = await readBounded(res, maxPageBytes);
         if (res.ok) {
           try {
             return JSON.parse(bodyText);
@@ -171,6 +192,14 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
         retryAfter = res.headers.get('retry-after');
       } catch (err) {
         if (err instanceof AlpacaRestError) throw err;
+        if (err instanceof PageTooLarge) {
+          throw new AlpacaRestError(
+            status,
+            'unknown',
+            'alpaca_rest_page_too_large',
+            `REST response larger than ${maxPageBytes} bytes`,
+          );
+        }
         status = 0;
         logger.warn({ err: (err as Error).message, attempt }, 'REST request failed');
       }
@@ -249,6 +278,19 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
       }
       for (const { symbol, item } of items) {
         const payload: Record<string, unknown> = { T: TYPE_OF[kind], S: symbol, ...item };
+        // The checks a WebSocket message gets: field sizes first (the map key is the symbol),
+        // then types (a mistyped item is dropped and counted, never forwarded).
+        const checked = decodeMessage(payload, { receivedAtMs, forwardDailyBars: true });
+        if (checked.kind !== 'event' || checked.event.channel !== CHANNEL_OF[kind]) {
+          reportIssue({
+            stream: 'market_data',
+            kind: 'malformed_message',
+            type: TYPE_OF[kind],
+            reason: `rest_${checked.kind === 'malformed' ? checked.reason : 'unexpected_type'}`,
+            atMs: receivedAtMs,
+          });
+          continue;
+        }
         events.push({
           channel: CHANNEL_OF[kind],
           symbol: symbol.toUpperCase(),
@@ -259,6 +301,13 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
         });
       }
       const next = (body as Record<string, unknown>).next_page_token;
+      if (typeof next === 'string' && next.length > MAX_PAGE_TOKEN_CHARS)
+        throw new AlpacaRestError(
+          200,
+          'unknown',
+          'alpaca_rest_unexpected_shape',
+          'next_page_token is too long',
+        );
       pageToken = typeof next === 'string' && next !== '' ? next : null;
     } while (pageToken !== null);
     logger.debug(
@@ -271,4 +320,30 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
     getBars: (query) => getAll('bars', query, { timeframe: '1Min', adjustment: 'raw' }),
     getTrades: (query) => getAll('trades', query, {}),
   };
+}
+
+class PageTooLarge extends Error {}
+
+/** The body as text, refusing (and cancelling) it once it passes maxBytes. */
+async function readBounded(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw new PageTooLarge();
+  }
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new PageTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }

@@ -32,7 +32,15 @@ export interface SocketOptions {
   handshakeTimeoutMs: number;
   /** Offer permessage-deflate (compressed frames: less bandwidth, more CPU). Default false. */
   perMessageDeflate?: boolean;
+  /**
+   * Largest message accepted (after permessage-deflate inflation); a larger one is a protocol
+   * error: the socket is closed with 1009 and onClose reports 1009. Default ws's (100 MiB).
+   */
+  maxPayloadBytes?: number;
 }
+
+/** The close code reported when a message exceeded maxPayloadBytes (RFC 6455 "message too big"). */
+export const CLOSE_MESSAGE_TOO_BIG = 1009;
 
 export type SocketFactory = (url: string, options: SocketOptions, events: SocketEvents) => StreamSocket;
 
@@ -42,8 +50,11 @@ export const wsSocketFactory: SocketFactory = (url, options, events) => {
     handshakeTimeout: options.handshakeTimeoutMs,
     perMessageDeflate: options.perMessageDeflate ?? false,
     followRedirects: false,
+    ...(options.maxPayloadBytes !== undefined ? { maxPayload: options.maxPayloadBytes } : {}),
   });
   let closed = false;
+  /** Set when ws itself ended the connection for a message over maxPayload. */
+  let tooBig = false;
   ws.on('open', () => events.onOpen());
   ws.on('message', (data, isBinary) => {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
@@ -56,11 +67,14 @@ export const wsSocketFactory: SocketFactory = (url, options, events) => {
     res.resume();
     ws.terminate();
   });
-  ws.on('error', (err) => events.onError(err));
+  ws.on('error', (err) => {
+    if ((err as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tooBig = true;
+    events.onError(err);
+  });
   ws.on('close', (code) => {
     if (closed) return;
     closed = true;
-    events.onClose(code);
+    events.onClose(tooBig ? CLOSE_MESSAGE_TOO_BIG : code);
   });
   return {
     send(data) {

@@ -2,6 +2,7 @@
  * One trading-stream message → what the trade-updates stream does with it (pure). Messages are
  * bare objects `{stream, data}`; decimals (price, qty, position_qty) are strings and stay strings.
  */
+import { checkTradeUpdateBounds, checkTypeBound } from './field-bounds.ts';
 import type { AlpacaEvent } from './types.ts';
 
 export type TradeStreamMessage =
@@ -19,6 +20,8 @@ export function decodeTradeStreamMessage(raw: unknown, receivedAtMs: number): Tr
   if (!isRecord(raw)) return { kind: 'malformed', type: null, reason: 'not_an_object' };
   const stream = raw.stream;
   if (typeof stream !== 'string') return { kind: 'malformed', type: null, reason: 'missing_stream' };
+  const oversizedType = checkTypeBound(stream);
+  if (oversizedType !== null) return { kind: 'malformed', type: null, reason: oversizedType };
   const data = raw.data;
   if (!isRecord(data)) return { kind: 'malformed', type: stream, reason: 'missing_data' };
   if (stream === 'authorization') {
@@ -35,6 +38,9 @@ export function decodeTradeStreamMessage(raw: unknown, receivedAtMs: number): Tr
     return { kind: 'listening', streams };
   }
   if (stream !== 'trade_updates') return { kind: 'unknown', type: stream };
+  // Field sizes before any other work on an update (field-bounds.ts).
+  const oversized = checkTradeUpdateBounds(data);
+  if (oversized !== null) return { kind: 'malformed', type: stream, reason: oversized };
   if (typeof data.event !== 'string') return { kind: 'malformed', type: stream, reason: 'missing_event' };
   const order = isRecord(data.order) ? data.order : null;
   if (order === null) return { kind: 'malformed', type: stream, reason: 'missing_order' };

@@ -17,6 +17,7 @@ import {
 } from './connection-supervisor.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
 import { LOCAL_FAILURES } from './error-classification.ts';
+import { MAX_TRADE_UPDATES_FRAME_BYTES, withMaxPayload } from './frame-bounds.ts';
 import { decodeFrame } from './frame-decode.ts';
 import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
 import { type SocketFactory, wsSocketFactory } from './socket.ts';
@@ -61,7 +62,11 @@ export function createTradeUpdatesStream(
   const clock = deps.clock ?? systemClock;
   const url = tradeUpdatesUrl(config.tradeStreamUrl);
   const logger = deps.logger.child({ component: 'alpaca-trade-updates' });
-  const reportIssue = createIssueReporter(logger, deps.onDecodeIssue);
+  const reportIssue = createIssueReporter(
+    logger,
+    deps.onDecodeIssue,
+    deps.clock ? { clock: deps.clock } : {},
+  );
 
   let lastEventAtMs: number | null = null;
   let gapFromMs: number | null = null;
@@ -192,7 +197,7 @@ export function createTradeUpdatesStream(
     stream: 'trade_updates',
     url,
     headers: {},
-    socketFactory: deps.socketFactory ?? wsSocketFactory,
+    socketFactory: withMaxPayload(deps.socketFactory ?? wsSocketFactory, MAX_TRADE_UPDATES_FRAME_BYTES),
     clock,
     random: deps.random ?? Math.random,
     backoff: { ...DEFAULT_BACKOFF, ...config.reconnect },

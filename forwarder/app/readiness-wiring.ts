@@ -18,6 +18,8 @@ export interface ReadinessWiringDeps {
   metrics: Pick<ForwarderMetrics, 'readiness'>;
   logger: Logger;
   now?: () => number;
+  /** The overflow reporter's figures (`detail.kafka_overflow`): overload is visible, not silent. */
+  kafkaOverflow?: () => Record<string, unknown> | null;
 }
 
 export interface ReadinessWiring {
@@ -63,6 +65,8 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
     },
     readiness() {
       const state = readinessState();
+      const overflow = deps.kafkaOverflow?.() ?? null;
+      if (overflow !== null) state.detail = { ...state.detail, kafka_overflow: overflow };
       metrics.readiness(state);
       const body = tracker.body(state);
       const key = `${body.ready}|${body.error_class}|${body.reason}`;

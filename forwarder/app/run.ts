@@ -27,7 +27,7 @@ import { createPipeline } from '../pipeline/pipeline.ts';
 import { SeqAllocator } from '../pipeline/seq.ts';
 import { systemMicros } from '../pipeline/time.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
-import { createStatusPublisher } from '../status/publisher.ts';
+import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
 import { createGapReports } from './gap-reports.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
@@ -113,6 +113,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         maxBufferBytes: config.kafka.maxBufferBytes,
         compression: config.kafka.compression,
         topics: allTopics(config),
+        // Status events have a lane of their own above the data buffer (overflow reports, reconnects).
+        reserved: { topics: [config.kafka.topics.status], bytes: STATUS_LANE_BYTES },
       },
       { logger: logger.child({ component: 'kafka' }), metrics: metrics.sink },
     );
@@ -123,7 +125,14 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     return null;
   }
 
-  const readinessWiring = createReadinessWiring({ config, sink, metrics, logger });
+  let overflowDetail: (() => Record<string, unknown>) | null = null;
+  const readinessWiring = createReadinessWiring({
+    config,
+    sink,
+    metrics,
+    logger,
+    kafkaOverflow: () => overflowDetail?.() ?? null,
+  });
   const readiness = (): ReadinessBody => readinessWiring.readiness();
   sink.onHealthChange(() => readiness());
 
@@ -155,9 +164,15 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     nowMicros: systemMicros,
     logger: logger.child({ component: 'status' }),
   });
-  sink.onHealthChange(
-    createOverflowReporter({ feed: config.alpaca.feed, logger, publish: (e) => publishStatus.event(e) }),
-  );
+  const overflowReporter = createOverflowReporter({
+    feed: config.alpaca.feed,
+    logger,
+    health: () => sink.health(),
+    publish: (e) => publishStatus.event(e),
+    onOverflowing: (on) => metrics.kafkaOverflowing(on),
+  });
+  overflowDetail = () => ({ ...overflowReporter.detail() });
+  sink.onHealthChange((h) => overflowReporter.onHealth(h));
   const onState = (state: StreamState): void => {
     readinessWiring.setState(state);
     metrics.streamState(state.stream, state.status);
@@ -264,7 +279,10 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
             // Close frames first, then the Lease is released: the next holder may connect at once.
             await lease.lease.shutdown();
           },
-          release: () => health.close(),
+          release: () => {
+            overflowReporter.stop();
+            return health.close();
+          },
         },
         signal,
       );

@@ -47,7 +47,7 @@ export function createStreams(deps: StreamsDeps): Streams {
   };
   const rest = createRestClient(
     { dataUrl: config.alpaca.dataUrl, credentials, feed: config.alpaca.feed },
-    { logger: logger.child({ component: 'alpaca-rest' }) },
+    { logger: logger.child({ component: 'alpaca-rest' }), onDecodeIssue },
   );
   let market: MarketDataStream | null = null;
   const desired = (): SubscriptionSet => market?.subscriptions().desired ?? subscriptionsFor(config);

@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { ERROR_CLASSES } from '../contracts/readiness.ts';
 import type { SinkMetrics } from '../kafka/sink.ts';
 import type { PipelineMetrics } from '../pipeline/pipeline.ts';
+import { messageTypeLabel, reasonLabel } from './label-values.ts';
 import type { ReadinessState } from './readiness.ts';
 
 const P = 'alpaca_forwarder_';
@@ -22,6 +23,8 @@ export interface ForwarderMetrics {
   configReloads(result: 'applied' | 'restart_required' | 'rejected' | 'unchanged'): void;
   gapFillFailure(stream: string, reason: string): void;
   tradeUpdatesGap(): void;
+  /** 1 while Kafka-buffer overflows happened within the last report interval. */
+  kafkaOverflowing(on: boolean): void;
 }
 
 /** A metric child per channel, made on first use and kept. */
@@ -67,7 +70,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
   });
   const unknown = new Counter({
     name: `${P}unknown_messages_total`,
-    help: 'Alpaca messages of an unknown type or shape, by stream and type',
+    help: 'Alpaca messages of an unknown type, by stream and type (documented types, else other)',
     labelNames: ['stream', 'type'],
     registers,
   });
@@ -162,6 +165,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     help: 'Trade-updates gaps (reconnect, lost Lease): order updates in them are not replayed by Alpaca',
     registers,
   });
+  const overflowing = new Gauge({
+    name: `${P}kafka_buffer_overflowing`,
+    help: '1 while records were dropped because the Kafka buffer was full (within the last 5 s)',
+    registers,
+  });
+  overflowing.set(0);
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
   // Hot-path children: the label set is resolved once per channel, not on every update.
   const receivedBy = byChannel((channel) => received.labels({ channel }));
@@ -175,7 +184,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       received: (channel, n = 1) => receivedBy(channel).inc(n),
       forwarded: (channel, n = 1) => forwardedBy(channel).inc(n),
       deduplicated: (channel, n = 1) => deduplicatedBy(channel).inc(n),
-      dropped: (channel, reason) => dropped.inc({ channel, reason }),
+      dropped: (channel, reason) => dropped.inc({ channel, reason: reasonLabel(reason) }),
       lagSeconds: (channel, s) => lagBy(channel).observe(s),
     },
     sink: {
@@ -186,8 +195,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       overflowed: (topic, n) => overflowed.inc({ topic }, n),
       sendFailed: (c) => sendFailed.inc({ error_class: c }),
     },
-    unknownMessage: (stream, type) => unknown.inc({ stream, type }),
-    reconnect: (stream, reason) => reconnects.inc({ stream, reason }),
+    // Labels from upstream data are bounded (label-values.ts): known values, else `other`.
+    unknownMessage: (stream, type) => unknown.inc({ stream, type: messageTypeLabel(stream, type) }),
+    reconnect: (stream, reason) => reconnects.inc({ stream, reason: reasonLabel(reason) }),
     streamState: (stream, status) => {
       for (const s of STATUSES) streamState.set({ stream, status: s }, s === status ? 1 : 0);
     },
@@ -203,7 +213,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       for (const c of ERROR_CLASSES) errorClass.set({ error_class: c }, state.error_class === c ? 1 : 0);
     },
     configReloads: (result) => reloads.inc({ result }),
-    gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason }),
+    gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason: reasonLabel(reason) }),
     tradeUpdatesGap: () => tradeUpdatesGaps.inc(),
+    kafkaOverflowing: (on) => overflowing.set(on ? 1 : 0),
   };
 }

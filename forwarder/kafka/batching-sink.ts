@@ -24,6 +24,11 @@ export interface BatchingOptions {
   retryMaxMs?: number;
   /** Default bound for flush()/close() without an argument. */
   defaultFlushTimeoutMs?: number;
+  /**
+   * Capacity above maxBufferBytes that only records of these topics may use (the status topic:
+   * a full buffer of data never keeps a status event, e.g. the overflow report, out).
+   */
+  reserved?: { topics: readonly string[]; bytes: number };
 }
 
 export interface BatchingDeps {
@@ -47,6 +52,13 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   const retryInitialMs = o.retryInitialMs ?? 250;
   const retryMaxMs = o.retryMaxMs ?? 5_000;
   const defaultFlushTimeoutMs = o.defaultFlushTimeoutMs ?? 30_000;
+  const reservedTopics = new Set(o.reserved?.topics ?? []);
+  const reservedBytes = o.reserved?.bytes ?? 0;
+  const capacityFor = (topic: string) => o.maxBufferBytes + (reservedTopics.has(topic) ? reservedBytes : 0);
+  /** Episode start/end lines are paced: under overload, episodes alternate many times a second. */
+  const EPISODE_LOG_INTERVAL_MS = 10_000;
+  let lastEpisodeLogAt = Number.NEGATIVE_INFINITY;
+  let episodeLogged = false;
 
   const buffer = new RecordBuffer();
   let inFlight: Batch | null = null;
@@ -253,20 +265,27 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   function overflow(record: ProducedRecord, why: 'buffer_full' | 'sink_closed'): void {
     overflowed++;
     metrics.overflowed?.(record.topic, 1);
-    if (overflowEpisode === 0) {
-      log.error(
-        {
-          topic: record.topic,
-          recordKey: record.key,
-          why,
-          bufferedBytes: bufferedBytes(),
-          maxBufferBytes: o.maxBufferBytes,
-        },
-        'kafka sink dropped a record (buffer overflow); counting further drops until records are accepted again',
-      );
+    // Counted before listeners hear of it: a listener that sends (a status report) and
+    // overflows again must not start the episode a second time (issue 15: unbounded recursion).
+    overflowEpisode++;
+    if (overflowEpisode === 1) {
+      const fields = {
+        topic: record.topic,
+        recordKey: record.key,
+        why,
+        bufferedBytes: bufferedBytes(),
+        maxBufferBytes: o.maxBufferBytes,
+        overflowedTotal: overflowed,
+      };
+      const msg =
+        'kafka sink dropped a record (buffer overflow); counting further drops until records are accepted again';
+      episodeLogged = timers.now() - lastEpisodeLogAt >= EPISODE_LOG_INTERVAL_MS;
+      if (episodeLogged) {
+        lastEpisodeLogAt = timers.now();
+        log.error(fields, msg);
+      } else log.debug(fields, msg);
       health.overflowStarted();
     }
-    overflowEpisode++;
   }
 
   async function flush(timeoutMs = defaultFlushTimeoutMs): Promise<void> {
@@ -325,15 +344,14 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
         return false;
       }
       const bytes = recordBytes(record);
-      if (bufferedBytes() + bytes > o.maxBufferBytes) {
+      if (bufferedBytes() + bytes > capacityFor(record.topic)) {
         overflow(record, 'buffer_full');
         return false;
       }
       if (overflowEpisode > 0) {
-        log.warn(
-          { dropped: overflowEpisode, overflowedTotal: overflowed },
-          'kafka sink accepts records again after an overflow',
-        );
+        const fields = { dropped: overflowEpisode, overflowedTotal: overflowed };
+        if (episodeLogged) log.warn(fields, 'kafka sink accepts records again after an overflow');
+        else log.debug(fields, 'kafka sink accepts records again after an overflow');
         overflowEpisode = 0;
       }
       buffer.push({ id: nextId++, record, bytes, enqueuedAt: timers.now() });

@@ -71,6 +71,8 @@ export interface KafkaSinkConfig {
   /** Record batch compression; lz4 when absent. */
   compression?: 'lz4' | 'none';
   topics: string[];
+  /** Capacity above maxBufferBytes for these topics only (the status lane). */
+  reserved?: { topics: string[]; bytes: number };
 }
 
 export { KafkaSinkConfigError } from './sink-config.ts';
@@ -108,6 +110,7 @@ export function createKafkaSink(
       lingerMs: config.lingerMs,
       batchBytes: config.batchBytes,
       maxBufferBytes: config.maxBufferBytes,
+      ...(config.reserved ? { reserved: config.reserved } : {}),
     },
     { logger, timers: systemTimers(deps.now), scrub, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
   );

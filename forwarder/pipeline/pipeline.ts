@@ -3,6 +3,7 @@
  * throws for a bad event: it is counted as dropped (with a reason) and logged.
  */
 import type { Logger } from 'pino';
+import { FIELD_BOUNDS } from '../alpaca/field-bounds.ts';
 import type { AlpacaEvent } from '../alpaca/types.ts';
 import type { TopicNames } from '../config/types.ts';
 import type { EventSink } from '../kafka/sink.ts';
@@ -47,6 +48,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (typeof event.symbol !== 'string' || event.symbol.length === 0) {
       metrics.dropped(event.channel, 'missing_symbol');
       logger.warn({ channel: event.channel, source: event.source }, 'dropped event without a symbol');
+      return;
+    }
+    // The symbol is the Kafka key: decode already bounds it; a key past the bound never reaches
+    // the sink (kafkajs 2.2.4's partitioner is quadratic in the key length).
+    if (event.symbol.length > FIELD_BOUNDS.symbolChars) {
+      metrics.dropped(event.channel, 'oversized_symbol');
       return;
     }
     const nowMicros = deps.nowMicros();

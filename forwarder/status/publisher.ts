@@ -6,6 +6,12 @@ import type { SeqAllocator } from '../pipeline/seq.ts';
 import type { MicrosClock } from '../pipeline/time.ts';
 import { type StatusEvent, statusEnvelope, statusEvent } from './status-event.ts';
 
+/**
+ * Capacity of the status lane: buffer bytes only status records may use, above the data
+ * buffer's bound. A status record is ~500 bytes: room for ~2,000 of them during an outage.
+ */
+export const STATUS_LANE_BYTES = 1024 * 1024;
+
 export interface StatusPublisherDeps {
   feed: string;
   topic: string;
@@ -17,14 +23,14 @@ export interface StatusPublisherDeps {
 
 export interface StatusPublisher {
   (state: StreamState, lagMs?: number): void;
-  /** Publishes any status event (e.g. the Kafka overflow report), keyed by its stream. */
-  event(event: StatusEvent): void;
+  /** Publishes any status event (e.g. the Kafka overflow report), keyed by its stream; false when the sink refused it. */
+  event(event: StatusEvent): boolean;
 }
 
 export function createStatusPublisher(deps: StatusPublisherDeps): StatusPublisher {
-  const send = (event: StatusEvent): void => {
+  const send = (event: StatusEvent): boolean => {
     const envelope = statusEnvelope(event, deps.seq.next('status', event.stream), deps.nowMicros());
-    deps.sink.send({ topic: deps.topic, key: event.stream, value: JSON.stringify(envelope) });
+    return deps.sink.send({ topic: deps.topic, key: event.stream, value: JSON.stringify(envelope) });
   };
   const publish = (state: StreamState, lagMs?: number): void => {
     send(statusEvent(state, state.stream === 'trade_updates' ? 'alpaca' : deps.feed, lagMs));

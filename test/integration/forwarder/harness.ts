@@ -185,8 +185,9 @@ export interface Child {
   waitForLog(pred: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
-export function spawnCli(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [MAIN], {
+/** The forwarder CLI as a child process; `nodeArgs` go before the script (e.g. --expose-gc). */
+export function spawnCli(env: Record<string, string>, nodeArgs: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

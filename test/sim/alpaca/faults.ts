@@ -16,6 +16,8 @@ export class Faults {
   /** Minimum interval between upgrades on one path; faster ones get 429 (null = off). */
   upgradeMinIntervalMs: number | null = null;
   private readonly lastUpgradeAt = new Map<string, number>();
+  /** Responses for the next REST requests, in order (sim.overrideNextRest). */
+  readonly restOverrides: { status?: number; body: string | Buffer; contentType?: string }[] = [];
 
   rejectUpgrades(status: number, count: number, path: string | null): void {
     for (let i = 0; i < count; i++) this.upgradeRejections.push({ status, path });

@@ -64,6 +64,18 @@ function answer(ctx: SimContext, req: IncomingMessage, res: ServerResponse): voi
     finish(429, account.keyId);
     return;
   }
+  const override = ctx.faults.restOverrides.shift();
+  if (override !== undefined) {
+    const status = override.status ?? 200;
+    res
+      .writeHead(status, {
+        'content-type': override.contentType ?? 'application/json; charset=UTF-8',
+        ...budget.headers,
+      })
+      .end(override.body);
+    finish(status, account.keyId);
+    return;
+  }
   let pathSymbol: string | null = null;
   try {
     pathSymbol = m[1] === undefined ? null : decodeURIComponent(m[1]);

@@ -157,6 +157,22 @@ export class AlpacaSim {
     }
   }
 
+  /** Bytes queued on a connection's socket not yet written (flow control for bulk raw frames). */
+  bufferedAmount(connId: number): number {
+    return this.connection(connId).ws.bufferedAmount;
+  }
+
+  /**
+   * Answers the next REST request(s) with this response instead of a page (hostile responses:
+   * huge, deeply nested, mistyped). Auth and the request budget still apply before it.
+   */
+  overrideNextRest(
+    response: { status?: number; body: string | Buffer; contentType?: string },
+    count = 1,
+  ): void {
+    for (let i = 0; i < count; i++) this.ctx.faults.restOverrides.push(response);
+  }
+
   /** Sends a trade update to trading sessions listening to trade_updates (optionally one account); returns how many got it. */
   pushTradeUpdate(data: Record<string, unknown>, opts: { keyId?: string } = {}): number {
     let n = 0;

@@ -10,9 +10,7 @@ import { buildEnvelope } from '../../../forwarder/pipeline/envelope.ts';
 import { createPipeline, type PipelineMetrics } from '../../../forwarder/pipeline/pipeline.ts';
 import { SeqAllocator } from '../../../forwarder/pipeline/seq.ts';
 import { formatMicros } from '../../../forwarder/pipeline/time.ts';
-import { createOverflowReporter } from '../../../forwarder/status/overflow-reporter.ts';
 import { createStatusPublisher } from '../../../forwarder/status/publisher.ts';
-import { type StatusEvent, statusEnvelope } from '../../../forwarder/status/status-event.ts';
 import { render, TARGETS } from '../../../scripts/generate-types.ts';
 import { envelopeErrors } from './helpers/envelope-schema.ts';
 import { MemorySink } from './helpers/fake-sink.ts';
@@ -320,6 +318,16 @@ describe('pipeline', () => {
     assert.match(text, /alpaca_forwarder_ws_lag_seconds_count\{channel="trades"\} 4/);
   });
 
+  test('an event whose symbol (the Kafka key) is past the bound never reaches the sink', () => {
+    const { sink, pipeline, metrics } = setup();
+    pipeline.handle([ev('trades', 'A'.repeat(262_144), { i: 1 }), ev('trades', 'AAPL', { i: 2 })]);
+    assert.deepEqual(
+      sink.records.map((r) => r.key),
+      ['AAPL'],
+    );
+    assert.equal(metrics.counts.get('dropped:trades:oversized_symbol'), 1);
+  });
+
   test('lag is observed for WS events only', () => {
     const { pipeline, metrics } = setup();
     pipeline.handle([
@@ -387,46 +395,5 @@ describe('status events (design §3.4)', () => {
       envelopes.map((e) => e.seq),
       [T0 * 1000, T0 * 1000 + 1, T0 * 1000],
     );
-  });
-});
-
-describe('Kafka overflow report (design §4.5)', () => {
-  test('logged when it happens, one status event with the count once Kafka is back', () => {
-    const published: StatusEvent[] = [];
-    const report = createOverflowReporter({
-      feed: 'iex',
-      logger: pino({ level: 'silent' }),
-      publish: (e) => published.push(e),
-      now: () => T0,
-    });
-    const h = {
-      ok: false,
-      errorClass: 'kafka_produce' as const,
-      reason: 'kafka_produce',
-      consecutiveFailures: 5,
-      bufferedBytes: 100,
-      bufferedRecords: 10,
-      overflowedRecords: 0,
-    };
-    report(h);
-    report({ ...h, overflowedRecords: 7 });
-    report({ ...h, overflowedRecords: 9 });
-    assert.equal(published.length, 0, 'nothing published while Kafka is down');
-    report({ ...h, ok: true, errorClass: null, overflowedRecords: 9 });
-    report({ ...h, ok: true, errorClass: null, overflowedRecords: 9 });
-    assert.equal(published.length, 1);
-    assert.deepEqual(published[0], {
-      stream: 'kafka',
-      status: 'degraded',
-      reason: 'kafka_buffer_overflow',
-      error_class: null,
-      attempt: 0,
-      overflowed_records: 9,
-      ts: new Date(T0).toISOString(),
-      feed: 'iex',
-    });
-    const env = statusEnvelope(published[0] as StatusEvent, 1, T0 * 1000);
-    assert.deepEqual(envelopeErrors(env), []);
-    assert.equal(env.symbol, 'kafka');
   });
 });
