@@ -189,6 +189,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     gapReports,
     onState,
     onDecodeIssue,
+    onHeartbeat: (stream) => metrics.heartbeat(stream),
     onReplaced: () => readinessWiring.resetStates(),
     isStopping: () => stopping,
   });

@@ -88,6 +88,8 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['BARS_BACKFILL_LOOKBACK_HOURS', 'backfill.bars.lookbackMinutes', hoursToMinutes],
   ['BARS_BACKFILL_LOOKBACK_MINUTES', 'backfill.bars.lookbackMinutes', int],
   ['ENABLE_GAP_FILL', 'backfill.gapFill.enabled', bool],
+  ['ENABLE_TRADES_GAP_FILL', 'backfill.gapFill.trades', bool],
+  ['ENABLE_QUOTES_GAP_FILL', 'backfill.gapFill.quotes', bool],
   ['RECONNECT_BASE_MS', 'reconnect.baseMs', int],
   ['RECONNECT_MAX_MS', 'reconnect.maxMs', int],
   ['ALPACA_406_COOLDOWN_MS', 'reconnect.cooldown406Ms', int],

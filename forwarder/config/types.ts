@@ -38,7 +38,11 @@ export interface ForwarderConfig {
   symbolsFrom: { url: string; pollIntervalSeconds: number } | null;
   channels: ChannelSwitches;
   tradeUpdates: { enabled: boolean; streamUrl: string | null };
-  backfill: { bars: { enabled: boolean; lookbackMinutes: number }; gapFill: { enabled: boolean } };
+  backfill: {
+    bars: { enabled: boolean; lookbackMinutes: number };
+    /** `enabled` switches gap fill off entirely; `trades`/`quotes` pick what it fetches beside bars. */
+    gapFill: { enabled: boolean; trades: boolean; quotes: boolean };
+  };
   kafka: {
     brokers: string[];
     clientId: string;

@@ -86,7 +86,14 @@ export const configFileSchema = z.strictObject({
       bars: z
         .strictObject({ enabled: z.boolean().optional(), lookbackMinutes: positiveInt.optional() })
         .optional(),
-      gapFill: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+      /** After a reconnect: bars, and trades (default on) / quotes (default off) over REST. */
+      gapFill: z
+        .strictObject({
+          enabled: z.boolean().optional(),
+          trades: z.boolean().optional(),
+          quotes: z.boolean().optional(),
+        })
+        .optional(),
     })
     .optional(),
   kafka: z

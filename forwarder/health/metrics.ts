@@ -22,6 +22,7 @@ export interface ForwarderMetrics {
   configReloads(result: 'applied' | 'restart_required' | 'rejected' | 'unchanged'): void;
   gapFillFailure(stream: string, reason: string): void;
   tradeUpdatesGap(): void;
+  heartbeat(stream: string): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ForwarderMetrics {
@@ -149,6 +150,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     help: 'Trade-updates gaps (reconnect, lost Lease): order updates in them are not replayed by Alpaca',
     registers,
   });
+  const heartbeats = new Counter({
+    name: `${P}heartbeats_total`,
+    help: 'Heartbeat frames received (trading stream: 1-byte binary 0x01), by stream; nothing is forwarded',
+    labelNames: ['stream'],
+    registers,
+  });
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
 
   return {
@@ -187,5 +194,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     configReloads: (result) => reloads.inc({ result }),
     gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason }),
     tradeUpdatesGap: () => tradeUpdatesGaps.inc(),
+    heartbeat: (stream) => heartbeats.inc({ stream }),
   };
 }
