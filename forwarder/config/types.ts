@@ -35,6 +35,8 @@ export interface ForwarderConfig {
     dataUrl: string;
   };
   symbols: string[];
+  /** Only these symbols are subscribed (static and remote lists); null = no allowlist. */
+  symbolsAllowlist: string[] | null;
   symbolsFrom: { url: string; pollIntervalSeconds: number } | null;
   channels: ChannelSwitches;
   tradeUpdates: { enabled: boolean; streamUrl: string | null };

@@ -64,6 +64,11 @@ export const configFileSchema = z.strictObject({
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */
   dataUrl: url.optional(),
   symbols: symbolListSchema.optional(),
+  /**
+   * torghut-ws SYMBOLS_ALLOWLIST: only these symbols are subscribed, whether they come from
+   * `symbols` or `symbolsFrom` (others are left out and logged). Not in the CRD.
+   */
+  symbolsAllowlist: symbolListSchema.optional(),
   symbolsFrom: z.strictObject({ url, pollIntervalSeconds: positiveInt.optional() }).optional(),
   channels: z
     .strictObject({

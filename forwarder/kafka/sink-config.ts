@@ -44,6 +44,8 @@ export function validateSinkConfig(c: KafkaSinkConfig): void {
   if (c.tlsCaFile !== undefined && c.securityProtocol !== 'SSL' && c.securityProtocol !== 'SASL_SSL') {
     p.push(`tlsCaFile: given but securityProtocol ${c.securityProtocol} does not use TLS`);
   }
+  if (c.compression !== undefined && c.compression !== 'lz4' && c.compression !== 'none')
+    p.push(`compression: "${String(c.compression)}" is not lz4 or none`);
   if (![-1, 0, 1].includes(c.acks)) p.push(`acks: ${String(c.acks)} is not -1, 0 or 1`);
   if (!int(c.lingerMs) || c.lingerMs < 0) p.push(`lingerMs: ${String(c.lingerMs)} must be an integer >= 0`);
   if (!int(c.batchBytes) || c.batchBytes <= 0)
