@@ -1,7 +1,9 @@
 /**
  * The trade-updates stream: `{tradeStreamUrl}/stream`, auth `{"action":"auth","key","secret"}`
  * (no welcome), listen `trade_updates`, forward every update. Frames are JSON in text (live) or
- * binary (paper) frames. Same supervisor (backoff, keepalive, states) as the market-data stream;
+ * binary (paper) frames; a binary frame of the single byte 0x01 is a heartbeat (counted, nothing
+ * else); `{"action":"error",...}` comes just before Alpaca closes and fails the connection with
+ * the class its text names. Same supervisor (backoff, keepalive, states) as the market-data stream;
  * no stale detector (order updates are legitimately rare). Alpaca does not replay order updates
  * after a reconnect: the time without a connection is reported as a gap (deps.onGap) so it is
  * visible; nothing fills it (the REST source would be /v2/account/activities).
