@@ -170,6 +170,14 @@ describe('torghut-ws settings: honoured or refused by name, never ignored', () =
     }
   });
 
+  test('KAFKA_COMPRESSION other than lz4/none (gzip, snappy, zstd) is refused naming it', () => {
+    for (const codec of ['gzip', 'snappy', 'zstd']) {
+      const got = resolveWith(baseEnv({ KAFKA_COMPRESSION: codec }));
+      assert.ok(got instanceof ConfigError, codec);
+      assert.match(got.message, /KAFKA_COMPRESSION: /);
+    }
+  });
+
   test('an allowlist that admits none of SYMBOLS is an error naming it', () => {
     const got = resolveWith(baseEnv({ SYMBOLS: 'AAPL', SYMBOLS_ALLOWLIST: 'NVDA' }));
     assert.ok(got instanceof ConfigError);
