@@ -195,6 +195,26 @@ describe('msgpack timestamps in the compact forms', () => {
   });
 });
 
+describe('REST and WebSocket copies share a dedup key', () => {
+  test('a quote from /v2/stocks/quotes and the same quote from the stream (msgpack time spelling)', () => {
+    const fields = { bx: 'V', bp: 187.1, bs: 2, ax: 'V', ap: 187.2, as: 3, c: ['R'], z: 'C' };
+    const rest: AlpacaEvent = {
+      channel: 'quotes',
+      symbol: 'AAPL',
+      payload: restPayload('quotes', 'AAPL', { t: '2026-01-05T15:00:00.5Z', ...fields }),
+      eventTs: '2026-01-05T15:00:00.5Z',
+      receivedAtMs: 0,
+      source: 'rest',
+    };
+    const ws = decodeMessage(
+      { T: 'q', S: 'AAPL', ...fields, t: '2026-01-05T15:00:00.500000000Z' },
+      { receivedAtMs: 0 },
+    );
+    assert.equal(ws.kind, 'event');
+    assert.equal(dedupKey(rest), dedupKey((ws as { event: AlpacaEvent }).event));
+  });
+});
+
 describe('gap fill defaults', () => {
   test('trades are gap-filled by default, quotes only when switched on', () => {
     const subs = (extra: Record<string, string>) => {
