@@ -105,7 +105,8 @@ export function createKafkajsClient(
     sendToLeader: async (topicMessages) => {
       await producer.sendBatch({
         acks: config.acks,
-        compression: kafkajs.CompressionTypes.LZ4,
+        compression:
+          config.compression === 'none' ? kafkajs.CompressionTypes.None : kafkajs.CompressionTypes.LZ4,
         timeout: o.requestTimeoutMs ?? 30_000,
         topicMessages,
       });

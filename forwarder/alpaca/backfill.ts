@@ -83,30 +83,39 @@ export async function runStartupBackfill(deps: StartupBackfillDeps): Promise<voi
 
 /** One REST request of a gap fill: a kind of data for some symbols. */
 export interface GapRequest {
-  kind: 'bars' | 'trades';
+  kind: 'bars' | 'trades' | 'quotes';
   symbols: string[];
 }
 
-/** The REST requests that fill a gap (pure): bars for the bars subscription, trades when enabled. */
-export function gapRequests(subscriptions: SubscriptionSet, options: { trades: boolean }): GapRequest[] {
+/** What a gap fill fetches beside bars (config backfill.gapFill: trades on, quotes off by default). */
+export interface GapKinds {
+  trades: boolean;
+  quotes?: boolean;
+}
+
+/** The REST requests that fill a gap (pure): bars for the bars subscription, trades/quotes when enabled. */
+export function gapRequests(subscriptions: SubscriptionSet, options: GapKinds): GapRequest[] {
   const out: GapRequest[] = [];
   const bars = concrete(subscriptions.bars);
   if (bars.length > 0) out.push({ kind: 'bars', symbols: bars });
   const trades = concrete(subscriptions.trades);
   if (options.trades && trades.length > 0) out.push({ kind: 'trades', symbols: trades });
+  const quotes = concrete(subscriptions.quotes);
+  if (options.quotes && quotes.length > 0) out.push({ kind: 'quotes', symbols: quotes });
   return out;
 }
 
 function fetchGap(rest: RestClient, request: GapRequest, gap: StreamGap): Promise<AlpacaEvent[]> {
   const query = { symbols: request.symbols, ...gapWindow(gap) };
-  return request.kind === 'bars' ? rest.getBars(query) : rest.getTrades(query);
+  if (request.kind === 'bars') return rest.getBars(query);
+  return request.kind === 'trades' ? rest.getTrades(query) : rest.getQuotes(query);
 }
 
 export async function fillGap(
   rest: RestClient,
   subscriptions: SubscriptionSet,
   gap: StreamGap,
-  options: { trades: boolean },
+  options: GapKinds,
 ): Promise<AlpacaEvent[]> {
   const out: AlpacaEvent[] = [];
   for (const request of gapRequests(subscriptions, options))
@@ -122,7 +131,10 @@ export interface GapFillerDeps {
   onEvents(batch: AlpacaEvent[]): void;
   /** A gap could not be filled (after the REST client's own retries). */
   onFailure?(gap: StreamGap, error: { errorClass: ErrorClass; reason: string }): void;
+  /** Also fetch the gap's trades (the forwarder's default; off when unset here). */
   trades?: boolean;
+  /** Also fetch the gap's quotes (off by default: quote volume is large). */
+  quotes?: boolean;
 }
 
 export interface GapFiller {
@@ -148,7 +160,8 @@ export function createGapFiller(deps: GapFillerDeps): GapFiller {
       // Each request is delivered on its own, so bars already fetched are not thrown away when
       // the trades request fails (each failure is logged and reported).
       chain = chain.then(async () => {
-        for (const request of gapRequests(deps.subscriptions(), { trades: deps.trades ?? false })) {
+        const kinds = { trades: deps.trades ?? false, quotes: deps.quotes ?? false };
+        for (const request of gapRequests(deps.subscriptions(), kinds)) {
           try {
             const events = await fetchGap(deps.rest, request, gap);
             logger.info({ gap, kind: request.kind, events: events.length }, 'gap filled over REST');

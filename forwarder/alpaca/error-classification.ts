@@ -98,3 +98,22 @@ export const LOCAL_FAILURES = {
     retry: 'permanent',
   },
 } as const satisfies Record<string, Classification>;
+
+/**
+ * The trading stream's error frame `{"action":"error","data":{"error_message":"..."}}` (it has no
+ * code) → class by its text: credential problems are `alpaca_auth` (retried on the long permanent
+ * interval), a connection limit is the 406 class, anything else a transient `unknown`.
+ */
+export function classifyTradeStreamError(message: string): Classification {
+  if (/connection limit/i.test(message)) {
+    return {
+      errorClass: 'alpaca_406_second_connection',
+      reason: 'alpaca_trade_updates_connection_limit',
+      retry: 'cooldown_406',
+    };
+  }
+  if (/auth|unauthori[sz]ed|forbidden|access key|api key|credential|secret/i.test(message)) {
+    return { errorClass: 'alpaca_auth', reason: 'alpaca_trade_updates_auth_error', retry: 'permanent' };
+  }
+  return { errorClass: 'unknown', reason: 'alpaca_trade_updates_error', retry: 'transient' };
+}

@@ -1,9 +1,15 @@
 /**
- * Alpaca historical REST (stocks): `/v2/stocks/bars` and `/v2/stocks/trades`, multi-symbol form,
+ * Alpaca historical REST (stocks): `/v2/stocks/bars`, `/trades` and `/quotes`, multi-symbol form,
  * following `next_page_token` to the end. 429 and 5xx are retried a bounded number of times,
  * honouring Retry-After; 403/422 are classified and thrown. Results are AlpacaEvents with
  * `source: 'rest'`. REST items carry no `T`/`S`; the payload gets them (`T` b/t first, then `S`)
  * so REST and WebSocket payloads have the same shape for consumers and dedup.
+ *
+ * REST trades pages keep trades that were later canceled or found incorrect, flagged
+ * `"u":"canceled"` / `"u":"incorrect"`. They are not ordinary prints: each becomes the
+ * cancel/error message the stream would have sent (`T:"x"`, `a:"C"` / `a:"E"`, the REST item's
+ * fields kept, `u` included), so a consumer handling the stream's `x` handles it, and its dedup
+ * key is the one the stream's `x` for that trade gets.
  */
 import type { Logger } from 'pino';
 import type { ErrorClass } from '../contracts/readiness.ts';
@@ -66,6 +72,7 @@ export interface RangeQuery {
 export interface RestClient {
   getBars(query: RangeQuery): Promise<AlpacaEvent[]>;
   getTrades(query: RangeQuery): Promise<AlpacaEvent[]>;
+  getQuotes(query: RangeQuery): Promise<AlpacaEvent[]>;
 }
 
 export class AlpacaRestError extends Error {
@@ -110,9 +117,24 @@ function retryable(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
-type Kind = 'bars' | 'trades';
-const TYPE_OF: Record<Kind, string> = { bars: 'b', trades: 't' };
-const CHANNEL_OF: Record<Kind, EventChannel> = { bars: 'bars', trades: 'trades' };
+type Kind = 'bars' | 'trades' | 'quotes';
+const TYPE_OF: Record<Kind, string> = { bars: 'b', trades: 't', quotes: 'q' };
+const CHANNEL_OF: Record<Kind, EventChannel> = { bars: 'bars', trades: 'trades', quotes: 'quotes' };
+
+/** REST trade flags (`u`) that mean "not a valid print" → the stream's cancel/error action. */
+const CANCEL_ACTION_OF_UPDATE: Readonly<Record<string, string>> = { canceled: 'C', incorrect: 'E' };
+
+/** The REST item as the message the stream would have sent (pure; see the module comment). */
+export function restPayload(
+  kind: Kind,
+  symbol: string,
+  item: Record<string, unknown>,
+): Record<string, unknown> {
+  const cancel =
+    kind === 'trades' && typeof item.u === 'string' ? CANCEL_ACTION_OF_UPDATE[item.u] : undefined;
+  if (cancel !== undefined) return { T: 'x', S: symbol, ...item, a: cancel };
+  return { T: TYPE_OF[kind], S: symbol, ...item };
+}
 
 /**
  * `{bars: {SYM: [...]}}` or single-symbol `{bars: [...], symbol}` → (symbol, item) pairs (pure).
@@ -277,7 +299,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
         throw new AlpacaRestError(200, 'unknown', 'alpaca_rest_unexpected_shape', (err as Error).message);
       }
       for (const { symbol, item } of items) {
-        const payload: Record<string, unknown> = { T: TYPE_OF[kind], S: symbol, ...item };
+        const payload = restPayload(kind, symbol, item);
         // The checks a WebSocket message gets: field sizes first (the map key is the symbol),
         // then types (a mistyped item is dropped and counted, never forwarded).
         const checked = decodeMessage(payload, { receivedAtMs, forwardDailyBars: true });
@@ -285,7 +307,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
           reportIssue({
             stream: 'market_data',
             kind: 'malformed_message',
-            type: TYPE_OF[kind],
+            type: typeof payload.T === 'string' ? payload.T : TYPE_OF[kind],
             reason: `rest_${checked.kind === 'malformed' ? checked.reason : 'unexpected_type'}`,
             atMs: receivedAtMs,
           });
@@ -319,6 +341,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
   return {
     getBars: (query) => getAll('bars', query, { timeframe: '1Min', adjustment: 'raw' }),
     getTrades: (query) => getAll('trades', query, {}),
+    getQuotes: (query) => getAll('quotes', query, {}),
   };
 }
 

@@ -53,3 +53,19 @@ export function msgpackTimestampToRfc3339(data: Uint8Array): string {
       throw new RangeError(`msgpack timestamp of ${data.byteLength} bytes (expected 4, 8 or 12)`);
   }
 }
+
+const OFFSET_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * An RFC3339 timestamp with any offset → the same instant in UTC (`Z`), the fraction (up to
+ * nanoseconds) kept digit for digit. Null when `ts` is not RFC3339. Pure.
+ */
+export function toUtcRfc3339(ts: string): string | null {
+  const m = OFFSET_TS.exec(ts);
+  if (!m) return null;
+  const [, whole, fraction = '', zone] = m as unknown as [string, string, string | undefined, string];
+  if (zone.toUpperCase() === 'Z') return `${whole}${fraction}Z`;
+  const ms = Date.parse(`${whole}${zone}`);
+  if (Number.isNaN(ms)) return null;
+  return `${new Date(ms).toISOString().slice(0, 19)}${fraction}Z`;
+}

@@ -1,7 +1,9 @@
 /**
  * The trade-updates stream: `{tradeStreamUrl}/stream`, auth `{"action":"auth","key","secret"}`
  * (no welcome), listen `trade_updates`, forward every update. Frames are JSON in text (live) or
- * binary (paper) frames. Same supervisor (backoff, keepalive, states) as the market-data stream;
+ * binary (paper) frames; a binary frame of the single byte 0x01 is a heartbeat (counted, nothing
+ * else); `{"action":"error",...}` comes just before Alpaca closes and fails the connection with
+ * the class its text names. Same supervisor (backoff, keepalive, states) as the market-data stream;
  * no stale detector (order updates are legitimately rare). Alpaca does not replay order updates
  * after a reconnect: the time without a connection is reported as a gap (deps.onGap) so it is
  * visible; nothing fills it (the REST source would be /v2/account/activities).
@@ -16,10 +18,10 @@ import {
   type SessionLink,
 } from './connection-supervisor.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
-import { LOCAL_FAILURES } from './error-classification.ts';
+import { classifyTradeStreamError, LOCAL_FAILURES } from './error-classification.ts';
 import { MAX_TRADE_UPDATES_FRAME_BYTES, withMaxPayload } from './frame-bounds.ts';
 import { decodeFrame } from './frame-decode.ts';
-import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
+import { type AlpacaCredentials, loggableAlpacaText, maskKeyId } from './secrets.ts';
 import { type SocketFactory, wsSocketFactory } from './socket.ts';
 import { decodeTradeStreamMessage } from './trade-update-decode.ts';
 import type { AlpacaEvent, StreamGap, StreamState } from './types.ts';
@@ -39,6 +41,8 @@ export interface TradeUpdatesStreamDeps {
   onDecodeIssue?: DecodeIssueSink;
   /** A gap after a reconnect (from the last update, or going live, to listening again). */
   onGap?(gap: StreamGap): void;
+  /** Alpaca's 1-byte binary heartbeat frame (0x01) arrived; it carries nothing to forward. */
+  onHeartbeat?(): void;
   clock?: Clock;
   random?: () => number;
   socketFactory?: SocketFactory;
@@ -49,6 +53,9 @@ export interface TradeUpdatesStream {
   stop(): Promise<void>;
   state(): StreamState | null;
 }
+
+/** The trading stream's heartbeat: a binary frame holding the single byte 0x01. */
+const HEARTBEAT_BYTE = 0x01;
 
 export function tradeUpdatesUrl(base: string): string {
   const trimmed = base.replace(/\/+$/, '');
@@ -92,6 +99,10 @@ export function createTradeUpdatesStream(
         send({ action: 'auth', key: config.credentials.keyId, secret: config.credentials.secretKey });
       },
       onFrame(data: Buffer, isBinary: boolean, receivedAtMs: number) {
+        if (isBinary && data.byteLength === 1 && data[0] === HEARTBEAT_BYTE) {
+          deps.onHeartbeat?.();
+          return;
+        }
         const frame = decodeFrame(data, isBinary, 'json');
         if (!frame.ok) {
           reportIssue({
@@ -134,6 +145,22 @@ export function createTradeUpdatesStream(
                 return;
               }
               break;
+            case 'error': {
+              // Alpaca closes the socket right after this frame: fail the connection with the
+              // class its text names, so /readyz and the reconnect say why (not "closed 1000").
+              const cls = classifyTradeStreamError(m.message);
+              logger.warn(
+                {
+                  errorClass: cls.errorClass,
+                  reason: cls.reason,
+                  error_message: loggableAlpacaText(m.message, config.credentials),
+                  keyId: maskKeyId(config.credentials.keyId),
+                },
+                'trade stream error',
+              );
+              link.fail(cls);
+              return;
+            }
             case 'event':
               if (m.symbolMissing) {
                 reportIssue({

@@ -10,7 +10,7 @@ import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import { type Env, readEnv } from '../config/env.ts';
 import { loadConfig } from '../config/load.ts';
-import { ConfigError, type Resolved } from '../config/resolve.ts';
+import { allowedSymbols, ConfigError, type Resolved } from '../config/resolve.ts';
 import { subscriptionsFor } from '../config/subscriptions.ts';
 import { createSymbolsPoller } from '../config/symbols-source.ts';
 import type { ForwarderConfig } from '../config/types.ts';
@@ -31,6 +31,7 @@ import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts
 import { createGapReports } from './gap-reports.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
+import { sinkConfigFor } from './sink-config.ts';
 import { createStreams } from './streams.ts';
 
 export interface RunOptions {
@@ -55,16 +56,6 @@ export interface RunningForwarder {
   config: ForwarderConfig;
   health: HealthServer;
   stop(signal?: string): Promise<number>;
-}
-
-function allTopics(config: ForwarderConfig): string[] {
-  const t = config.kafka.topics;
-  const list = [t.status];
-  if (config.channels.trades) list.push(t.trades);
-  if (config.channels.quotes) list.push(t.quotes);
-  if (config.channels.bars || config.channels.updatedBars || config.backfill.bars.enabled) list.push(t.bars);
-  if (config.tradeUpdates.enabled) list.push(t.tradeUpdates);
-  return [...new Set(list)];
 }
 
 export async function runForwarder(options: RunOptions): Promise<RunningForwarder | null> {
@@ -102,17 +93,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   try {
     sink = createKafkaSink(
       {
-        brokers: config.kafka.brokers,
-        clientId: config.kafka.clientId,
-        securityProtocol: config.kafka.securityProtocol,
-        sasl: config.kafka.sasl ?? undefined,
-        tlsCaFile: config.kafka.tlsCaFile ?? undefined,
-        acks: config.kafka.acks,
-        lingerMs: config.kafka.lingerMs,
-        batchBytes: config.kafka.batchBytes,
-        maxBufferBytes: config.kafka.maxBufferBytes,
-        compression: config.kafka.compression,
-        topics: allTopics(config),
+        ...sinkConfigFor(config),
         // Status events have a lane of their own above the data buffer (overflow reports, reconnects).
         reserved: { topics: [config.kafka.topics.status], bytes: STATUS_LANE_BYTES },
       },
@@ -205,6 +186,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     gapReports,
     onState,
     onDecodeIssue,
+    onHeartbeat: (stream) => metrics.heartbeat(stream),
     onReplaced: () => readinessWiring.resetStates(),
     isStopping: () => stopping,
   });
@@ -256,7 +238,18 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         intervalMs: config.symbolsFrom.pollIntervalSeconds * 1000,
         logger,
         onSymbols: (symbols) => {
-          remoteSymbols = symbols;
+          const allowlist = liveConfig.symbolsAllowlist;
+          const allowed = allowlist ? allowedSymbols(symbols, allowlist) : symbols;
+          if (allowed.length < symbols.length) {
+            logger.warn(
+              { symbols: symbols.length, notAllowed: symbols.length - allowed.length },
+              allowed.length === 0
+                ? 'symbolsFrom: no symbol of the answer is in the allowlist; the previous list stays'
+                : 'symbolsFrom: symbols outside the allowlist are left out',
+            );
+            if (allowed.length === 0) return;
+          }
+          remoteSymbols = allowed;
           applySubscriptions();
         },
       })

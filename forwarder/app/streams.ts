@@ -24,6 +24,8 @@ export interface StreamsDeps {
   gapReports: GapReports;
   onState(state: StreamState): void;
   onDecodeIssue(issue: DecodeIssue): void;
+  /** A heartbeat frame arrived on `stream` (counted, nothing forwarded). */
+  onHeartbeat?(stream: 'trade_updates'): void;
   /** Fresh streams replace the old ones (after a lost Lease): their old states no longer apply. */
   onReplaced(): void;
   /** True once shutdown began (late backfill results are not forwarded). */
@@ -58,6 +60,8 @@ export function createStreams(deps: StreamsDeps): Streams {
         subscriptions: desired,
         onEvents: (events) => pipeline.handle(events),
         onFailure: (gap, cls) => gapReports.fillFailed(gap, cls),
+        trades: config.backfill.gapFill.trades,
+        quotes: config.backfill.gapFill.quotes,
       })
     : null;
   const createMarket = (subscriptions: SubscriptionSet): MarketDataStream =>
@@ -90,6 +94,7 @@ export function createStreams(deps: StreamsDeps): Streams {
             onState,
             onDecodeIssue,
             onGap: (gap) => gapReports.tradeUpdatesGap(gap),
+            onHeartbeat: () => deps.onHeartbeat?.('trade_updates'),
           },
         )
       : null;

@@ -8,7 +8,10 @@ export const DEFAULTS = {
   dataUrl: 'https://data.alpaca.markets',
   symbolsPollIntervalSeconds: 30,
   channels: { trades: true, quotes: true, bars: true, updatedBars: true, statuses: false },
-  backfill: { bars: { enabled: false, lookbackMinutes: 720 }, gapFill: { enabled: true } },
+  backfill: {
+    bars: { enabled: false, lookbackMinutes: 720 },
+    gapFill: { enabled: true, trades: true, quotes: false },
+  },
   kafka: {
     clientId: 'alpaca-forwarder',
     securityProtocol: 'SASL_SSL',

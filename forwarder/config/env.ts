@@ -81,6 +81,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['ALPACA_STREAM_URL', 'streamUrl', trimSlash],
   ['ALPACA_BASE_URL', 'dataUrl', trimSlash],
   ['SYMBOLS', 'symbols', list],
+  ['SYMBOLS_ALLOWLIST', 'symbolsAllowlist', list],
   ['JANGAR_SYMBOLS_URL', 'symbolsFrom.url', str],
   ['SYMBOLS_POLL_INTERVAL_MS', 'symbolsFrom.pollIntervalSeconds', msToSeconds],
   ['ENABLE_TRADE_UPDATES', 'tradeUpdates.enabled', bool],
@@ -89,6 +90,8 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['BARS_BACKFILL_LOOKBACK_HOURS', 'backfill.bars.lookbackMinutes', hoursToMinutes],
   ['BARS_BACKFILL_LOOKBACK_MINUTES', 'backfill.bars.lookbackMinutes', int],
   ['ENABLE_GAP_FILL', 'backfill.gapFill.enabled', bool],
+  ['ENABLE_TRADES_GAP_FILL', 'backfill.gapFill.trades', bool],
+  ['ENABLE_QUOTES_GAP_FILL', 'backfill.gapFill.quotes', bool],
   ['RECONNECT_BASE_MS', 'reconnect.baseMs', int],
   ['RECONNECT_MAX_MS', 'reconnect.maxMs', int],
   ['ALPACA_406_COOLDOWN_MS', 'reconnect.cooldown406Ms', int],
@@ -118,15 +121,74 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['LEASE_DURATION_SEC', 'lease.durationSeconds', int],
 ];
 
-/** Env keys of the anchor forwarder that this forwarder does not support: set → error. */
+/**
+ * torghut-ws settings this forwarder does not carry out. Each is refused with an error naming it
+ * when set to anything but the value that means "off" (the check returns null for that value), so
+ * a migrated deployment never runs with a setting silently ignored (docs/forwarder.md, "Migration
+ * from torghut-ws"). Informational keys torghut-ws itself never read are not settings (not here).
+ */
 const UNSUPPORTED: Readonly<Record<string, (raw: string) => string | null>> = {
   ALPACA_MARKET_TYPE: (raw) =>
     raw.trim().toLowerCase() === 'equity' ? null : 'only equity is supported by this forwarder',
+  ALPACA_CRYPTO_LOCATION: () => 'crypto is not supported (equity only); remove this key',
+  OPTIONS_MARKET_HOLIDAYS: () =>
+    'not supported: a holiday list is not configurable (a silent socket on a holiday only widens the stale-stream window); remove this key',
   SHARD_COUNT: (raw) =>
     raw.trim() === '1' ? null : 'symbol sharding is not supported; run one forwarder per key',
+  SHARD_INDEX: (raw) =>
+    raw.trim() === '0' ? null : 'symbol sharding is not supported; run one forwarder per key',
+  SUBSCRIBE_BATCH_SIZE: () =>
+    'not supported: subscribe messages are split by size automatically; remove this key',
   ALPACA_OBSERVATION_FEEDS: (raw) =>
     raw.trim() === '' ? null : 'observation feeds are not supported; run one forwarder per feed',
+  ALPACA_OBSERVATION_SYMBOLS: () => 'observation feeds are not supported; run one forwarder per feed',
+  TOPIC_OBSERVATION_STATUS: () => 'observation feeds are not supported; run one forwarder per feed',
+  MARKET_DATA_UNIVERSE_ID: () =>
+    'versioned market-data universes are not supported; list the symbols in SYMBOLS',
+  MARKET_DATA_UNIVERSE_SYMBOL_HASH: () =>
+    'versioned market-data universes are not supported; list the symbols in SYMBOLS',
+  TORGHUT_ACCOUNT_LABEL: () =>
+    'the trade-updates v2 copy with an account label is not supported; remove this key',
+  TOPIC_TRADE_UPDATES_V2: () =>
+    'the trade-updates v2 topic is not supported; TOPIC_TRADE_UPDATES gets every update',
+  ENABLE_TRADES_BACKFILL: (raw) =>
+    raw.trim().toLowerCase() === 'false'
+      ? null
+      : 'a start-up trades backfill is not supported (trades missed during a reconnect are gap-filled: ENABLE_TRADES_GAP_FILL); set false or remove',
+  TRADES_BACKFILL_LOOKBACK_HOURS: () =>
+    'a start-up trades backfill is not supported (see ENABLE_TRADES_BACKFILL); remove this key',
+  TRADES_BACKFILL_MAX_RECORDS: () =>
+    'a start-up trades backfill is not supported (see ENABLE_TRADES_BACKFILL); remove this key',
+  KAFKA_MAX_REQUEST_SIZE_BYTES: () =>
+    'not supported: produce requests are bounded by KAFKA_BATCH_SIZE; remove this key',
+  KAFKA_DELIVERY_TIMEOUT_MS: () =>
+    'not supported: records wait in the bounded buffer (KAFKA_BUFFER_MEMORY_BYTES) until Kafka takes them, they never time out; remove this key',
+  KAFKA_REQUEST_TIMEOUT_MS: () => 'not supported: the Kafka client timeouts are fixed; remove this key',
+  KAFKA_MAX_BLOCK_MS: () =>
+    'not supported: sends never block the Alpaca reader (bounded buffer instead); remove this key',
+  KAFKA_TRUSTSTORE_PATH: () => 'JKS truststores are not supported; give a PEM CA bundle in KAFKA_TLS_CA_FILE',
+  KAFKA_TRUSTSTORE_PASSWORD: () =>
+    'JKS truststores are not supported; give a PEM CA bundle in KAFKA_TLS_CA_FILE',
+  KAFKA_SSL_ENDPOINT_IDENTIFICATION: (raw) =>
+    raw.trim().toUpperCase() === 'HTTPS'
+      ? null
+      : 'only HTTPS (broker host name verified) is supported; turning verification off is not',
+  KAFKA_CLIENT_LOG_LEVEL: () => 'not supported: Kafka client logs follow LOG_LEVEL; remove this key',
+  HEALTH_NOT_READY_KILL_AFTER_MS: () =>
+    'not supported: /healthz does not follow readiness (the operator restarts a pod stuck on 406); remove this key',
+  MARKET_DATA_CHANNEL_FRESHNESS_MAX_MS: () => 'not supported by this forwarder; remove this key',
+  MARKET_DATA_CHANNEL_FRESHNESS_WARMUP_MS: () => 'not supported by this forwarder; remove this key',
+  ALPACA_MARKET_DATA_READ_IDLE_TIMEOUT_MS: () =>
+    'not supported: a silent socket is detected by the stale-stream check; remove this key',
+  DOTENV_PATH: () =>
+    'not supported: no .env file is read; use env vars or FORWARDER_CONFIG_FILE; remove this key',
 };
+
+/** Observation-feed topics of torghut-ws: TOPIC_<FEED>_TRADES|_QUOTES|_BARS_1M. */
+const OBSERVATION_TOPIC = /^TOPIC_(IEX|SIP|DELAYED_SIP|OVERNIGHT)_(TRADES|QUOTES|BARS_1M)$/;
+
+/** Keys whose empty value means something in torghut-ws (not "unset"): checked even when empty. */
+const EMPTY_MEANS_SOMETHING = new Set(['KAFKA_SSL_ENDPOINT_IDENTIFICATION']);
 
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
@@ -187,10 +249,14 @@ export function readEnv(env: Env): EnvReading {
     }
   }
   for (const [key, check] of Object.entries(UNSUPPORTED)) {
-    const raw = present(env, key);
+    const raw = EMPTY_MEANS_SOMETHING.has(key) ? env[key] : present(env, key);
     if (raw === undefined) continue;
     const message = check(raw);
     if (message !== null) issues.push({ key, message });
+  }
+  for (const key of Object.keys(env).sort()) {
+    if (OBSERVATION_TOPIC.test(key) && present(env, key) !== undefined)
+      issues.push({ key, message: 'observation feeds are not supported; run one forwarder per feed' });
   }
   return {
     values: values as ConfigFileInput,

@@ -64,6 +64,12 @@ function deepMerge<T>(base: T, over: unknown): T {
   return out as T;
 }
 
+/** The symbols an allowlist admits, in list order (pure). */
+export function allowedSymbols(symbols: readonly string[], allowlist: readonly string[]): string[] {
+  const allowed = new Set(allowlist);
+  return symbols.filter((s) => allowed.has(s));
+}
+
 export function resolveConfig(env: EnvReading, file: FileSource | null): Resolved {
   const issues: string[] = env.issues.map((i) => `${i.key}: ${i.message}`);
 
@@ -101,7 +107,13 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
   if (!keyId) issues.push('ALPACA_KEY_ID: required (env only)');
   if (!secretKey) issues.push('ALPACA_SECRET_KEY: required (env only)');
 
-  const symbols = merged.symbols ?? [];
+  const symbolsAllowlist = merged.symbolsAllowlist ?? null;
+  const listed = merged.symbols ?? [];
+  const symbols = symbolsAllowlist ? allowedSymbols(listed, symbolsAllowlist) : listed;
+  if (symbolsAllowlist && listed.length > 0 && symbols.length === 0)
+    issues.push(
+      `${where('symbolsAllowlist')}: none of the symbols (${where('symbols')}) is in the allowlist`,
+    );
   const symbolsFrom = merged.symbolsFrom?.url
     ? {
         url: merged.symbolsFrom.url,
@@ -167,6 +179,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
       dataUrl: (merged.dataUrl ?? d.dataUrl).replace(/\/+$/, ''),
     },
     symbols,
+    symbolsAllowlist,
     symbolsFrom,
     channels,
     tradeUpdates,

@@ -37,10 +37,16 @@ export interface ForwarderConfig {
     dataUrl: string;
   };
   symbols: string[];
+  /** Only these symbols are subscribed (static and remote lists); null = no allowlist. */
+  symbolsAllowlist: string[] | null;
   symbolsFrom: { url: string; pollIntervalSeconds: number } | null;
   channels: ChannelSwitches;
   tradeUpdates: { enabled: boolean; streamUrl: string | null };
-  backfill: { bars: { enabled: boolean; lookbackMinutes: number }; gapFill: { enabled: boolean } };
+  backfill: {
+    bars: { enabled: boolean; lookbackMinutes: number };
+    /** `enabled` switches gap fill off entirely; `trades`/`quotes` pick what it fetches beside bars. */
+    gapFill: { enabled: boolean; trades: boolean; quotes: boolean };
+  };
   kafka: {
     brokers: string[];
     clientId: string;

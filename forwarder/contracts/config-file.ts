@@ -66,6 +66,11 @@ export const configFileSchema = z.strictObject({
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */
   dataUrl: url.optional(),
   symbols: symbolListSchema.optional(),
+  /**
+   * torghut-ws SYMBOLS_ALLOWLIST: only these symbols are subscribed, whether they come from
+   * `symbols` or `symbolsFrom` (others are left out and logged). Not in the CRD.
+   */
+  symbolsAllowlist: symbolListSchema.optional(),
   symbolsFrom: z.strictObject({ url, pollIntervalSeconds: positiveInt.optional() }).optional(),
   channels: z
     .strictObject({
@@ -88,7 +93,14 @@ export const configFileSchema = z.strictObject({
       bars: z
         .strictObject({ enabled: z.boolean().optional(), lookbackMinutes: positiveInt.optional() })
         .optional(),
-      gapFill: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+      /** After a reconnect: bars, and trades (default on) / quotes (default off) over REST. */
+      gapFill: z
+        .strictObject({
+          enabled: z.boolean().optional(),
+          trades: z.boolean().optional(),
+          quotes: z.boolean().optional(),
+        })
+        .optional(),
     })
     .optional(),
   kafka: z

@@ -50,7 +50,10 @@ export interface Envelope {
    * Bars only: the bar's time window; null for other channels.
    */
   window: null | {
-    size: '1m';
+    /**
+     * 1m: minute bars (b, u, REST 1Min); 1d: daily bars (d), start and end at New York midnight.
+     */
+    size: '1m' | '1d';
     /**
      * Bar start (Alpaca `t` as sent).
      */

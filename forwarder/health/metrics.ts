@@ -25,6 +25,7 @@ export interface ForwarderMetrics {
   tradeUpdatesGap(): void;
   /** 1 while Kafka-buffer overflows happened within the last report interval. */
   kafkaOverflowing(on: boolean): void;
+  heartbeat(stream: string): void;
 }
 
 /** A metric child per channel, made on first use and kept. */
@@ -171,6 +172,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     registers,
   });
   overflowing.set(0);
+  const heartbeats = new Counter({
+    name: `${P}heartbeats_total`,
+    help: 'Heartbeat frames received (trading stream: 1-byte binary 0x01), by stream; nothing is forwarded',
+    labelNames: ['stream'],
+    registers,
+  });
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
   // Hot-path children: the label set is resolved once per channel, not on every update.
   const receivedBy = byChannel((channel) => received.labels({ channel }));
@@ -216,5 +223,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     gapFillFailure: (stream, reason) => gapFillFailures.inc({ stream, reason: reasonLabel(reason) }),
     tradeUpdatesGap: () => tradeUpdatesGaps.inc(),
     kafkaOverflowing: (on) => overflowing.set(on ? 1 : 0),
+    heartbeat: (stream) => heartbeats.inc({ stream }),
   };
 }

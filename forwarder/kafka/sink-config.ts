@@ -44,6 +44,8 @@ export function validateSinkConfig(c: KafkaSinkConfig): void {
   if (c.tlsCaFile !== undefined && c.securityProtocol !== 'SSL' && c.securityProtocol !== 'SASL_SSL') {
     p.push(`tlsCaFile: given but securityProtocol ${c.securityProtocol} does not use TLS`);
   }
+  if (c.compression !== undefined && c.compression !== 'lz4' && c.compression !== 'none')
+    p.push(`compression: "${String(c.compression)}" is not one of lz4, none`);
   if (![-1, 0, 1].includes(c.acks)) p.push(`acks: ${String(c.acks)} is not -1, 0 or 1`);
   if (!int(c.lingerMs) || c.lingerMs < 0) p.push(`lingerMs: ${String(c.lingerMs)} must be an integer >= 0`);
   if (!int(c.batchBytes) || c.batchBytes <= 0)
@@ -52,9 +54,6 @@ export function validateSinkConfig(c: KafkaSinkConfig): void {
     p.push(`maxBufferBytes: ${String(c.maxBufferBytes)} must be an integer > 0`);
   else if (int(c.batchBytes) && c.maxBufferBytes < c.batchBytes) {
     p.push(`maxBufferBytes: ${c.maxBufferBytes} must be >= batchBytes (${c.batchBytes})`);
-  }
-  if (c.compression !== undefined && c.compression !== 'lz4' && c.compression !== 'none') {
-    p.push(`compression: "${String(c.compression)}" is not one of lz4, none`);
   }
   if (!Array.isArray(c.topics) || c.topics.length === 0) p.push('topics: at least one topic is required');
   else

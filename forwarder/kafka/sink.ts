@@ -65,11 +65,11 @@ export interface KafkaSinkConfig {
   sasl?: { mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN'; username: string; password: string };
   tlsCaFile?: string;
   acks: -1 | 1 | 0;
+  /** Record batch compression (KAFKA_COMPRESSION); default lz4. */
+  compression?: 'lz4' | 'none';
   lingerMs: number;
   batchBytes: number;
   maxBufferBytes: number;
-  /** Record batch compression; lz4 when absent. */
-  compression?: 'lz4' | 'none';
   topics: string[];
   /** Capacity above maxBufferBytes for these topics only (the status lane). */
   reserved?: { topics: string[]; bytes: number };

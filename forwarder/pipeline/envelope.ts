@@ -12,9 +12,36 @@ export interface EnvelopeInputs {
   ingestMicros: number;
 }
 
-function barWindow(eventTs: string | null): Envelope['window'] {
+const NEW_YORK_OFFSET = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  timeZoneName: 'longOffset',
+});
+
+/** New York's UTC offset in ms at `ms` (e.g. -4 h in summer). */
+function newYorkOffsetMs(ms: number): number {
+  const name = NEW_YORK_OFFSET.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000);
+}
+
+/**
+ * End of a daily bar that starts at `startMs` (New York midnight in UTC): the next New York
+ * midnight, so 23 or 25 hours on the days clocks change.
+ */
+export function nextNewYorkMidnightMs(startMs: number): number {
+  const local = startMs + newYorkOffsetMs(startMs);
+  const nextLocalMidnight = (Math.floor(local / 86_400_000) + 1) * 86_400_000;
+  // The offset at the next midnight (noon before it is on the same side of any change).
+  return nextLocalMidnight - newYorkOffsetMs(nextLocalMidnight - newYorkOffsetMs(startMs) - 12 * 3_600_000);
+}
+
+/** Minute bars (`b`, `u`, REST 1Min) cover one minute; a daily bar (`d`) one New York day. */
+function barWindow(eventTs: string | null, type: unknown): Envelope['window'] {
   const startMs = parseEventMs(eventTs);
   if (eventTs === null || Number.isNaN(startMs)) return null;
+  if (type === 'd')
+    return { size: '1d', start: eventTs, end: new Date(nextNewYorkMidnightMs(startMs)).toISOString() };
   return { size: '1m', start: eventTs, end: new Date(startMs + 60_000).toISOString() };
 }
 
@@ -31,7 +58,7 @@ export function buildEnvelope(event: AlpacaEvent, inputs: EnvelopeInputs): Envel
     payload: event.payload,
     is_final: event.channel !== 'updated_bars',
     source: event.source,
-    window: isBar ? barWindow(event.eventTs) : null,
+    window: isBar ? barWindow(event.eventTs, event.payload.T) : null,
     dedup_key: inputs.dedupKey,
   };
 }

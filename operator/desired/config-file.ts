@@ -59,7 +59,13 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     },
     backfill: {
       bars: { enabled: spec.backfill.bars.enabled, lookbackMinutes: spec.backfill.bars.lookbackMinutes },
-      gapFill: { enabled: spec.backfill.gapFill.enabled },
+      // trades/quotes only when they differ from the forwarder's defaults (trades on, quotes
+      // off): resources that keep the defaults keep their config hash, so no pod rolls for it.
+      gapFill: {
+        enabled: spec.backfill.gapFill.enabled,
+        ...(spec.backfill.gapFill.trades === false ? { trades: false } : {}),
+        ...(spec.backfill.gapFill.quotes === true ? { quotes: true } : {}),
+      },
     },
     kafka: {
       bootstrapServers: [...kafka.bootstrapServers],

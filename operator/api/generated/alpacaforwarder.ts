@@ -80,6 +80,14 @@ export interface AlpacaForwarderSpec {
      */
     gapFill: {
       enabled: boolean;
+      /**
+       * Also fetch the gap's trades over REST.
+       */
+      trades: boolean;
+      /**
+       * Also fetch the gap's quotes over REST (off by default; quote volume is large).
+       */
+      quotes: boolean;
     };
   };
   kafka: {

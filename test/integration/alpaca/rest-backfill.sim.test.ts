@@ -117,3 +117,49 @@ test('REST errors are classified: wrong keys → alpaca_auth, not retried', asyn
   );
   assert.equal(sim.log.events.filter((e) => e.type === 'rest').length, 1);
 });
+
+test('gap fill with quotes switched on fetches /v2/stocks/quotes; REST trades keep a canceled one as its cancel', async () => {
+  const clock = new ManualClock(at('15:10:00'));
+  const sim = await startAlpacaSim({ clock, testStream: false });
+  sims.push(sim);
+  const rest = createRestClient(
+    {
+      dataUrl: sim.urls.rest,
+      credentials: { keyId: 'PKTEST', secretKey: 'SKTEST' },
+      feed: 'iex',
+      pageLimit: 2,
+    },
+    { logger: silentLogger, clock: clockOf(clock) },
+  );
+  sim.record([
+    sim.data.trade('AAPL', { t: '2026-01-05T15:05:00.5Z', i: 11, x: 'V' }),
+    sim.data.trade('AAPL', { t: '2026-01-05T15:05:01Z', i: 12, x: 'V' }),
+    sim.data.quote('AAPL', { t: '2026-01-05T15:05:02.000000001Z' }),
+    sim.data.quote('AAPL', { t: '2026-01-05T15:05:03Z' }),
+    sim.data.quote('AAPL', { t: '2026-01-05T15:05:04Z' }),
+  ]);
+  sim.record([sim.data.cancelError('AAPL', { i: 12, x: 'V', a: 'C', t: '2026-01-05T15:05:09Z' })]);
+  const delivered: AlpacaEvent[] = [];
+  const filler = createGapFiller({
+    rest,
+    logger: silentLogger,
+    subscriptions: () => normaliseSubscriptions({ trades: ['AAPL'], quotes: ['AAPL'] }),
+    onEvents: (b) => delivered.push(...b),
+    trades: true,
+    quotes: true,
+  });
+  filler.fill({ fromMs: at('15:05:00'), toMs: at('15:06:00') });
+  await filler.idle();
+  assert.deepEqual(
+    delivered.map((e) => [e.channel, e.payload.T, e.eventTs, e.source]),
+    [
+      ['trades', 't', '2026-01-05T15:05:00.5Z', 'rest'],
+      ['trades', 'x', '2026-01-05T15:05:01Z', 'rest'],
+      ['quotes', 'q', '2026-01-05T15:05:02.000000001Z', 'rest'],
+      ['quotes', 'q', '2026-01-05T15:05:03Z', 'rest'],
+      ['quotes', 'q', '2026-01-05T15:05:04Z', 'rest'],
+    ],
+  );
+  assert.equal(delivered[1]?.payload.a, 'C');
+  assert.equal(delivered[1]?.payload.u, 'canceled');
+});

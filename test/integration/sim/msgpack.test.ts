@@ -15,7 +15,7 @@ describe('alpaca sim: msgpack', () => {
   });
   after(() => sim.close());
 
-  test('every frame is binary msgpack, T first, timestamps as ext -1 with nanoseconds intact', async () => {
+  test('every frame is binary msgpack, T first, timestamps as ext -1 in the compact forms Alpaca uses', async () => {
     const c = new TestClient(sim.streamUrl('iex'), { msgpack: true });
     await c.opened;
     const welcome = await c.nextFrame();
@@ -38,18 +38,19 @@ describe('alpaca sim: msgpack', () => {
     assert.ok(q && b);
     assert.equal(Object.keys(q)[0], 'T');
     assert.equal(q.T, 'q');
-    assert.deepEqual(q.t, { sec: Date.UTC(2021, 1, 22, 15, 51, 45) / 1000, nsec: 335689322, width: 96 });
+    // Default width 'compact': 64-bit when there are nanoseconds, 32-bit for whole seconds.
+    assert.deepEqual(q.t, { sec: Date.UTC(2021, 1, 22, 15, 51, 45) / 1000, nsec: 335689322, width: 64 });
     assert.equal(q.bp, 87.66);
     assert.equal(q.bs, 1);
-    assert.deepEqual(b.t, { sec: Date.UTC(2021, 1, 22, 19, 15, 0) / 1000, nsec: 0, width: 96 });
+    assert.deepEqual(b.t, { sec: Date.UTC(2021, 1, 22, 19, 15, 0) / 1000, nsec: 0, width: 32 });
     // the log keeps the same instants
     const out = sim.log.messagesOut(sim.log.connectionList().at(-1)?.id ?? -1).filter((m) => m.T === 'q');
     assert.equal(String(out[0]?.t), '2021-02-22T15:51:45.335689322Z');
     await c.close();
   });
 
-  test('compact timestamp width picks the smallest form and still keeps nanoseconds', async () => {
-    const compact = await startAlpacaSim({ clock: new ManualClock(), msgpackTimestampWidth: 'compact' });
+  test('width 96 writes every timestamp as the 96-bit form, nanoseconds kept', async () => {
+    const compact = await startAlpacaSim({ clock: new ManualClock(), msgpackTimestampWidth: 96 });
     try {
       const c = new TestClient(compact.streamUrl('iex'), { msgpack: true });
       await c.login();
@@ -57,7 +58,7 @@ describe('alpaca sim: msgpack', () => {
       await c.next();
       compact.push([compact.data.trade('AAPL', { t: '2023-04-06T11:54:26.83915973Z' })]);
       const [t] = await c.next();
-      assert.deepEqual(t?.t, { sec: Date.UTC(2023, 3, 6, 11, 54, 26) / 1000, nsec: 839159730, width: 64 });
+      assert.deepEqual(t?.t, { sec: Date.UTC(2023, 3, 6, 11, 54, 26) / 1000, nsec: 839159730, width: 96 });
       await c.close();
     } finally {
       await compact.close();

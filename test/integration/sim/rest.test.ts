@@ -99,7 +99,7 @@ describe('alpaca sim: historical REST consistent with the stream', () => {
     );
   });
 
-  test('trades and quotes the stream emitted are retrievable; corrections and cancels apply', async () => {
+  test('trades and quotes the stream emitted are retrievable; corrections apply, cancels are flagged u:canceled', async () => {
     const t1 = sim.data.trade('AMD', { t: '2026-01-05T14:40:00.123456789Z', i: 5001 });
     const t2 = sim.data.trade('AMD', { t: '2026-01-05T14:40:01Z', i: 5002 });
     sim.push([t1, t2, sim.data.quote('AMD', { t: '2026-01-05T14:40:02Z' })]);
@@ -109,8 +109,11 @@ describe('alpaca sim: historical REST consistent with the stream', () => {
       '/v2/stocks/trades?symbols=AMD&start=2026-01-05T14:00:00Z&end=2026-01-05T15:00:00Z',
     );
     assert.deepEqual(
-      trades.body.trades.AMD.map((t: Record<string, unknown>) => [t.i, t.p, t.s, t.t]),
-      [[5003, 99.5, 10, '2026-01-05T14:40:00.123456789Z']],
+      trades.body.trades.AMD.map((t: Record<string, unknown>) => [t.i, t.p, t.s, t.t, t.u]),
+      [
+        [5003, 99.5, 10, '2026-01-05T14:40:00.123456789Z', undefined],
+        [5002, t2.p, t2.s, '2026-01-05T14:40:01Z', 'canceled'],
+      ],
     );
     const quotes = await get('/v2/stocks/AMD/quotes?start=2026-01-05');
     assert.equal(quotes.body.quotes.length, 1);

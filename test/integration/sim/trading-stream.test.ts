@@ -98,4 +98,42 @@ describe('alpaca sim: trading stream /stream', () => {
     }
     await c.close();
   });
+
+  test("errors are Alpaca's {action:error, data:{error_message}}; tradingError closes after it; heartbeats are one byte 0x01", async () => {
+    const c = new TestClient(sim.urls.trading);
+    await c.opened;
+    c.send({ action: 'bogus' });
+    assert.deepEqual((await c.nextFrame()).value, {
+      action: 'error',
+      data: { error_message: 'invalid syntax' },
+    });
+    c.send({ action: 'auth', key: 'PKTEST', secret: 'SKTEST' });
+    await c.nextFrame();
+    const conn = sim.log.connectionList().find((x) => x.kind === 'trading' && x.closedAt === null);
+    assert.ok(conn);
+    sim.tradingHeartbeat(conn.id);
+    assert.deepEqual(await c.nextFrame(), { binary: true, value: { byte: 1 } });
+    sim.tradingError(conn.id, 'access key verification failed');
+    assert.deepEqual((await c.nextFrame()).value, {
+      action: 'error',
+      data: { error_message: 'access key verification failed' },
+    });
+    assert.equal((await c.closed).code, 1000);
+  });
+
+  test('tradingHeartbeatMs sends heartbeats on the sim clock', async () => {
+    const clock = new ManualClock();
+    const hb = await startAlpacaSim({ clock, testStream: false, tradingHeartbeatMs: 5_000 });
+    try {
+      const c = new TestClient(hb.urls.trading);
+      await c.opened;
+      await hb.log.waitForConnection((x) => x.kind === 'trading');
+      clock.advance(10_000);
+      assert.deepEqual((await c.nextFrame()).value, { byte: 1 });
+      assert.deepEqual((await c.nextFrame()).value, { byte: 1 });
+      await c.close();
+    } finally {
+      await hb.close();
+    }
+  });
 });

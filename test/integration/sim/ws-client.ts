@@ -44,8 +44,13 @@ export class TestClient {
     const headers = { ...(this.msgpack ? { 'Content-Type': 'application/msgpack' } : {}), ...opts.headers };
     this.ws = new WebSocket(url, { headers });
     this.ws.on('message', (data: Buffer, isBinary) => {
+      // The trading stream's heartbeat is one binary byte (0x01): reported as { byte }.
       const value =
-        isBinary && this.msgpack ? decode(data, { extensionCodec: codec }) : JSON.parse(data.toString());
+        isBinary && data.byteLength === 1
+          ? { byte: data[0] }
+          : isBinary && this.msgpack
+            ? decode(data, { extensionCodec: codec })
+            : JSON.parse(data.toString());
       const frame = { binary: isBinary, value };
       const w = this.waiters.shift();
       if (w !== undefined) w(frame);

@@ -1,7 +1,8 @@
 /**
  * History of what the stream emitted (bars, trades, quotes, daily bars), so REST answers match
  * the stream: an updated bar replaces the stored bar of its minute, a correction rewrites the
- * trade it corrects, a cancel removes it. Items are kept per symbol in (time, arrival) order.
+ * trade it corrects, a cancel flags it `"u":"canceled"` (Alpaca's REST trades pages keep canceled
+ * trades, flagged so). Items are kept per symbol in (time, arrival) order.
  */
 import type { Message } from './market-data.ts';
 import { SimTime } from './sim-time.ts';
@@ -105,8 +106,7 @@ export class History {
 
   private cancel(symbol: string, m: Message): void {
     if (m.a !== 'C') return;
-    const list = this.list('trades', symbol);
-    const i = list.findIndex((x) => x.item.i === m.i);
-    if (i >= 0) list.splice(i, 1);
+    const trade = this.list('trades', symbol).find((x) => x.item.i === m.i);
+    if (trade !== undefined) trade.item = { ...trade.item, u: 'canceled' };
   }
 }

@@ -28,7 +28,10 @@ export interface SimOptions {
   headerAuthSendsAuthenticated: boolean;
   /** Max data messages per frame. */
   batchSize: number;
-  /** msgpack timestamp width: 96-bit (nanoseconds always) or the smallest that fits. */
+  /**
+   * msgpack timestamp width: 'compact' (default: the smallest form that fits, 32/64-bit, as
+   * Alpaca's encoders write them) or 96-bit always.
+   */
   msgpackTimestampWidth: TimestampWidth;
   /** Include `imbalances` in subscription replies (Go's fixture does, the docs' example does not). */
   subscriptionIncludesImbalances: boolean;
@@ -42,6 +45,8 @@ export interface SimOptions {
   testStream: boolean;
   /** Trading stream frames: binary (paper) or text (live). */
   tradingFrames: 'binary' | 'text';
+  /** Trading stream heartbeat (1-byte binary 0x01) interval; null = only on `sim.tradingHeartbeat()`. */
+  tradingHeartbeatMs: number | null;
   /** Seed of the data generator. */
   seed: number;
   /** Log every frame (switch off for benchmarks). */

@@ -113,6 +113,13 @@ export class AlpacaSim {
     return c;
   }
 
+  tradingConnection(id: number): TradingConnection {
+    const c = this.connection(id);
+    if (!(c instanceof TradingConnection))
+      throw new Error(`sim: connection ${id} is not a trading connection`);
+    return c;
+  }
+
   /**
    * Sends data messages now to every authenticated connection of the target feeds whose
    * subscription admits them (frames of at most batchSize), and records them for REST.
@@ -216,6 +223,17 @@ export class AlpacaSim {
     this.marketConnection(connId).slowClient(opts.send407 ?? true);
   }
 
+  /** Trading stream: `{"action":"error","data":{"error_message":message}}`, then (default) close. */
+  tradingError(connId: number, message: string, opts: { close?: boolean } = {}): void {
+    this.tradingConnection(connId).sendError(message, opts);
+  }
+
+  /** Trading stream: one heartbeat frame (binary 0x01) now, to one connection or every trading one. */
+  tradingHeartbeat(connId: number | null = null): void {
+    for (const c of this.conns.values())
+      if (c instanceof TradingConnection && (connId === null || c.id === connId)) c.heartbeat();
+  }
+
   /** 500 `internal error` then close. */
   internalError(connId: number): void {
     this.marketConnection(connId).internalError();
@@ -306,13 +324,14 @@ function resolveOptions(input: SimOptionsInput): SimOptions {
     },
     headerAuthSendsAuthenticated: input.headerAuthSendsAuthenticated ?? true,
     batchSize: input.batchSize ?? 20,
-    msgpackTimestampWidth: input.msgpackTimestampWidth ?? 96,
+    msgpackTimestampWidth: input.msgpackTimestampWidth ?? 'compact',
     subscriptionIncludesImbalances: input.subscriptionIncludesImbalances ?? false,
     maxBufferedBytes: input.maxBufferedBytes ?? 16 * 1024 * 1024,
     slowClientSends407: input.slowClientSends407 ?? true,
     perMessageDeflate: input.perMessageDeflate ?? true,
     testStream: input.testStream ?? true,
     tradingFrames: input.tradingFrames ?? 'binary',
+    tradingHeartbeatMs: input.tradingHeartbeatMs ?? null,
     seed: input.seed ?? 42,
     logFrames: input.logFrames ?? true,
     historyLimit: input.historyLimit ?? 200_000,

@@ -2,18 +2,23 @@
  * One trade_updates session on `/stream` (alpaca-protocol.md §4): no welcome; auth by
  * `{action:"auth",key,secret}`, the legacy `{action:"authenticate",data:{key_id,secret_key}}` or
  * upgrade headers; `listen` replaces the stream set (unknown names dropped); replies are bare
- * objects, not arrays; paper sends binary frames holding JSON, live sends text.
+ * objects, not arrays; paper sends binary frames holding JSON, live sends text. Errors are
+ * `{"action":"error","data":{"error_message":"..."}}` (no `stream` key); heartbeats are binary
+ * frames of the single byte 0x01 (every `tradingHeartbeatMs`, or on demand).
  */
 import type { WebSocket } from 'ws';
 import type { Account } from './accounts.ts';
+import type { TimerHandle } from './clock.ts';
 import type { DecodedClientFrame, Encoding } from './codec.ts';
 import { SimConnection, type SimContext } from './connection.ts';
 import type { HeaderAuth } from './market-connection.ts';
 
 const KNOWN_STREAMS = ['trade_updates'];
+const HEARTBEAT = Buffer.from([0x01]);
 
 export class TradingConnection extends SimConnection {
   account: Account | null = null;
+  private heartbeatTimer: TimerHandle | null = null;
 
   constructor(
     ctx: SimContext,
@@ -23,6 +28,20 @@ export class TradingConnection extends SimConnection {
   ) {
     super(ctx, ws, { ...init, kind: 'trading' });
     if (headerAuth.state === 'ok') this.authorize(headerAuth.account);
+    const every = ctx.options.tradingHeartbeatMs;
+    if (every !== null && every > 0)
+      this.heartbeatTimer = ctx.clock.setRepeating(every, () => this.heartbeat());
+  }
+
+  /** One heartbeat frame: binary, the single byte 0x01. */
+  heartbeat(): void {
+    this.sendRaw(HEARTBEAT, true, null);
+  }
+
+  /** Alpaca's error frame; `close` (default) then closes the socket like Alpaca does. */
+  sendError(message: string, opts: { close?: boolean } = {}): void {
+    this.reply({ action: 'error', data: { error_message: message } });
+    if (opts.close ?? true) this.closeWith(1000, '');
   }
 
   get listening(): readonly string[] {
@@ -45,7 +64,7 @@ export class TradingConnection extends SimConnection {
   protected handle(frame: DecodedClientFrame): void {
     const msg = frame.ok ? frame.value : null;
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      this.reply({ stream: 'error', data: { error: 'invalid syntax' } });
+      this.sendError('invalid syntax', { close: false });
       return;
     }
     const request = msg as Record<string, unknown>;
@@ -94,17 +113,20 @@ export class TradingConnection extends SimConnection {
         return;
       }
       default: {
-        this.reply({ stream: 'error', data: { error: 'invalid syntax' } });
+        this.sendError('invalid syntax', { close: false });
         return;
       }
     }
   }
 
   protected onHandlerError(): void {
-    this.reply({ stream: 'error', data: { error: 'internal error' } });
+    this.sendError('internal error', { close: false });
   }
 
-  protected onEnded(): void {}
+  protected onEnded(): void {
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = null;
+  }
 
   private authorize(account: Account): void {
     this.account = account;

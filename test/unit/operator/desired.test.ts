@@ -413,6 +413,15 @@ describe('config file', () => {
     assert.equal(parsed.kafka?.producer?.acks, -1);
     assert.equal(parsed.encoding, 'msgpack', 'the CRD default frame encoding reaches the forwarder');
     assert.equal(parsed.perMessageDeflate, undefined, 'permessage-deflate off (the default) is not rendered');
+    // Gap fill at the CRD defaults (trades on, quotes off) = the forwarder's defaults: not
+    // rendered, so the config hash of existing resources does not change.
+    assert.deepEqual(parsed.backfill?.gapFill, { enabled: true });
+    const custom = forwarder({ spec: { backfill: { gapFill: { trades: false, quotes: true } } } });
+    assert.deepEqual(renderConfigFile(custom, SETTINGS).backfill?.gapFill, {
+      enabled: true,
+      trades: false,
+      quotes: true,
+    });
     for (const k of [
       'image',
       'resources',
