@@ -17,7 +17,7 @@ import { canonicalJson } from '../desired/hash.ts';
 import { childName } from '../desired/names.ts';
 import type { OperatorSettings } from '../desired/settings.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { KubeError } from '../kube/errors.ts';
+import { isNotFound, KubeError } from '../kube/errors.ts';
 import type { EventRecorder, EventTarget } from '../kube/events.ts';
 import { ALPACA_FORWARDER, DEPLOYMENT, NETWORK_POLICY } from '../kube/resources.ts';
 import type { Timers } from '../kube/timers.ts';
@@ -124,6 +124,12 @@ export function makeReconciler(deps: ReconcilerDeps) {
       if (out?.requeueAfterMs !== undefined) result = 'requeue';
       return out;
     } catch (err) {
+      // Deleted while this reconcile was in flight (a child apply or the status write got 404):
+      // nothing is wrong; garbage collection removes the children. One info line, no headers.
+      if (isNotFound(err) && (await resourceGone(deps.client, namespace, name))) {
+        log.info({ request: (err as KubeError).request }, 'resource deleted during its reconcile');
+        return undefined;
+      }
       result = 'error';
       deps.metrics.reconcileErrors.inc({ kind: err instanceof KubeError ? err.kind : 'internal' });
       const retryable = err instanceof KubeError && err.retryable;
@@ -319,6 +325,18 @@ async function reconcileOne(
   return { requeueAfterMs };
 }
 
+async function resourceGone(client: KubeOps, namespace: string, name: string): Promise<boolean> {
+  try {
+    const af = await client.get<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, namespace, name);
+    return !af || af.metadata.deletionTimestamp !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Ready=False reasons that are routine (asked for, or on their way to Ready): Normal Events. */
+const ROUTINE_NOT_READY = new Set(['Suspended', 'RollingOut']);
+
 /** One Event when the summary (Ready status and reason) changes. */
 async function recordTransition(
   deps: ReconcilerDeps,
@@ -330,7 +348,7 @@ async function recordTransition(
   const after = next.conditions?.find((c) => c.type === 'Ready');
   if (!after || (before?.status === after.status && before?.reason === after.reason)) return;
   await deps.recorder.record(eventTarget(af), {
-    type: after.status === 'True' ? 'Normal' : 'Warning',
+    type: after.status === 'True' || ROUTINE_NOT_READY.has(after.reason) ? 'Normal' : 'Warning',
     reason: after.status === 'True' ? 'Ready' : after.reason,
     action: 'Reconcile',
     note: after.message || `Ready=${after.status}`,

@@ -160,6 +160,14 @@ suite('config/ (Kustomize)', () => {
       );
   });
 
+  test('the PodDisruptionBudget keeps one operator replica and never blocks a drain on an unhealthy one', async () => {
+    const objects = await render(path.join(projectRoot, 'config/default'));
+    const pdb = find(objects, 'PodDisruptionBudget', 'alpaca-forwarder-operator');
+    const spec = pdb.spec as { minAvailable: number; unhealthyPodEvictionPolicy: string };
+    assert.equal(spec.minAvailable, 1);
+    assert.equal(spec.unhealthyPodEvictionPolicy, 'AlwaysAllow');
+  });
+
   test('config/samples renders the namespace, placeholder Secrets and two AlpacaForwarders', async () => {
     const objects = await render(path.join(projectRoot, 'config/samples'));
     assertWellFormed(objects, SAMPLES_NS);
