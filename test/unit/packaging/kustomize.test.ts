@@ -168,6 +168,32 @@ suite('config/ (Kustomize)', () => {
     assert.equal(spec.unhealthyPodEvictionPolicy, 'AlwaysAllow');
   });
 
+  test('config/with-monitoring adds the operator PodMonitor (declared port, honorLabels) and the PrometheusRule', async () => {
+    const objects = await render(path.join(projectRoot, 'config/with-monitoring'));
+    assertWellFormed(objects, OPERATOR_NS);
+    const deployment = find(objects, 'Deployment', 'alpaca-forwarder-operator');
+    const monitor = find(objects, 'PodMonitor', 'alpaca-forwarder-operator');
+    const spec = monitor.spec as {
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: { port: string; path: string; honorLabels: boolean }[];
+    };
+    const podLabels = (deployment.spec as { template: { metadata: { labels: Record<string, string> } } })
+      .template.metadata.labels;
+    for (const [k, v] of Object.entries(spec.selector.matchLabels)) assert.equal(podLabels[k], v, k);
+    const ports = podSpec(deployment).containers.flatMap((c) => c.ports ?? []);
+    for (const e of spec.podMetricsEndpoints) {
+      assert.ok(
+        ports.some((p) => p.name === e.port),
+        e.port,
+      );
+      assert.equal(e.path, '/metrics');
+      assert.equal(e.honorLabels, true);
+    }
+    assert.equal(find(objects, 'PrometheusRule', 'alpaca-forwarder').apiVersion, 'monitoring.coreos.com/v1');
+    const plain = await render(path.join(projectRoot, 'config/default'));
+    assert.equal(objects.length, plain.length + 2, 'config/default plus exactly two objects');
+  });
+
   test('config/samples renders the namespace, placeholder Secrets and two AlpacaForwarders', async () => {
     const objects = await render(path.join(projectRoot, 'config/samples'));
     assertWellFormed(objects, SAMPLES_NS);
