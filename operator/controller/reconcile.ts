@@ -53,6 +53,8 @@ export interface ReconcilerDeps {
   probeIntervalNotReadyMs: number;
   metrics: OperatorMetrics;
   logger: Logger;
+  /** Whether the cluster serves PodMonitors (operator/kube/discovery.ts); none rendered when absent. */
+  podMonitors?: () => Promise<boolean>;
   /** Told after every reconcile, with the resourceVersion of the resource it read (tests, diagnostics). */
   onReconciled?: (e: ReconcileReport) => void;
 }
@@ -185,6 +187,8 @@ async function reconcileOne(
   }
   const now = new Date(deps.timers.now());
   const previous = af.status;
+  // Exported at 0 from the first reconcile, so Prometheus' increase() sees the first restart too.
+  deps.metrics.restartsTriggered.inc({ namespace, name }, 0);
 
   // Inputs from Secrets: hashes only.
   const inputs = await resolveSecretInputs(namespace, af.spec, (ns, n, keys) =>
@@ -207,6 +211,7 @@ async function reconcileOne(
   const secretHash = inputs.ok ? inputs.secretHash : (previous?.secretHash ?? 'unresolved');
   let configError: string | undefined;
   let children: ReturnType<typeof buildChildren> | undefined;
+  const podMonitor = (await deps.podMonitors?.()) ?? false;
   try {
     children = buildChildren(af, deps.settings, {
       secretHash,
@@ -214,6 +219,7 @@ async function reconcileOne(
       hold: credentials.inUse,
       // Scopes the forwarder Role's get/update/patch to its own Lease once the key id is known.
       ...(inputs.ok ? { leaseName: inputs.leaseName } : {}),
+      podMonitor,
     });
   } catch (err) {
     if (!(err instanceof InvalidConfigFileError)) throw err;

@@ -355,4 +355,21 @@ describe('reconcile', () => {
       [['Suspended', 'Normal']],
     );
   });
+  test('applies a PodMonitor when the cluster serves them, none otherwise; restarts_triggered exported at 0', async () => {
+    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+    const metrics = createOperatorMetrics();
+    const d = { ...deps(s.client, ready, undefined, s.writes), metrics, podMonitors: async () => true };
+    await makeReconciler(d)('torghut/equities', new AbortController().signal);
+    assert.ok(s.writes.some((w) => w.op === 'apply' && w.kind === 'PodMonitor'));
+    assert.match(
+      await metrics.registry.getSingleMetricAsString('alpaca_forwarder_operator_restarts_triggered_total'),
+      /restarts_triggered_total\{namespace="torghut",name="equities"\} 0/,
+    );
+    const t = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+    await makeReconciler({ ...deps(t.client, ready, undefined, t.writes), podMonitors: async () => false })(
+      'torghut/equities',
+      new AbortController().signal,
+    );
+    assert.ok(!t.writes.some((w) => w.kind === 'PodMonitor'));
+  });
 });

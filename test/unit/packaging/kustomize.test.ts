@@ -11,6 +11,7 @@ import {
   NETWORK_POLICY,
   OWNED_TYPES,
   POD,
+  POD_MONITOR,
   SECRET,
 } from '../../../operator/kube/resources.ts';
 import { describe, find, type KubeObject, parseYamlObjects, render } from './kustomize.ts';
@@ -368,6 +369,7 @@ suite('config/ (Kustomize)', () => {
     );
     has(POD.group, POD.plural, ['get', 'list', 'watch']);
     has(NETWORK_POLICY.group, NETWORK_POLICY.plural, ['delete']);
+    has(POD_MONITOR.group, POD_MONITOR.plural, ['get', 'create', 'patch']);
     has('events.k8s.io', 'events', ['create', 'patch']);
   });
 
