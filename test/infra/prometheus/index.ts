@@ -5,7 +5,7 @@
  * instant queries and the alert list. The package's own service is never used.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,12 @@ export interface ScrapeTarget {
 
 export interface PrometheusOptions {
   targets: ScrapeTarget[];
+  /**
+   * Targets that come and go (pods): asked every `discoverEveryMs` (2 s) and written to a
+   * file_sd file Prometheus re-reads, under job `discovered.job`.
+   */
+  discovered?: { job: string; targets: () => Array<{ address: string; labels: Record<string, string> }> };
+  discoverEveryMs?: number;
   /** Rule file texts (written into the data directory). */
   rules?: string[];
   scrapeInterval?: string;
@@ -62,17 +68,34 @@ export async function prometheusBinary(): Promise<string> {
   return bin;
 }
 
-function configText(o: PrometheusOptions, ruleFiles: string[]): string {
+function configText(o: PrometheusOptions, ruleFiles: string[], sdFile: string): string {
   const interval = o.scrapeInterval ?? '1s';
+  const scrapeConfigs: Array<Record<string, unknown>> = o.targets.map((t) => ({
+    job_name: t.job,
+    honor_labels: t.honorLabels ?? false,
+    static_configs: [{ targets: [t.address], labels: t.labels ?? {} }],
+  }));
+  if (o.discovered) {
+    scrapeConfigs.push({
+      job_name: o.discovered.job,
+      file_sd_configs: [{ files: [sdFile], refresh_interval: '5s' }],
+    });
+  }
   return stringify({
     global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
     rule_files: ruleFiles,
-    scrape_configs: o.targets.map((t) => ({
-      job_name: t.job,
-      honor_labels: t.honorLabels ?? false,
-      static_configs: [{ targets: [t.address], labels: t.labels ?? {} }],
-    })),
+    scrape_configs: scrapeConfigs,
   });
+}
+
+/** Writes the file_sd file atomically (Prometheus may read it at any moment). */
+async function writeTargets(
+  file: string,
+  targets: Array<{ address: string; labels: Record<string, string> }>,
+): Promise<void> {
+  const text = JSON.stringify(targets.map((t) => ({ targets: [t.address], labels: t.labels })));
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
 }
 
 export async function startPrometheus(o: PrometheusOptions): Promise<RunningPrometheus> {
@@ -85,7 +108,17 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
     ruleFiles.push(file);
   }
   const configFile = path.join(dir, 'prometheus.yml');
-  await writeFile(configFile, configText(o, ruleFiles));
+  const sdFile = path.join(dir, 'discovered.json');
+  await writeFile(configFile, configText(o, ruleFiles, sdFile));
+  let discovery: NodeJS.Timeout | undefined;
+  if (o.discovered) {
+    const { targets } = o.discovered;
+    await writeTargets(sdFile, targets());
+    discovery = setInterval(
+      () => void writeTargets(sdFile, targets()).catch(() => undefined),
+      o.discoverEveryMs ?? 2000,
+    );
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const lines: string[] = [];
@@ -107,6 +140,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
 
   const stop = async (): Promise<void> => {
+    clearInterval(discovery);
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
