@@ -77,7 +77,6 @@ async function main(): Promise<void> {
   }
 
   const prometheus = await startStackPrometheus(stack);
-  consumerStops.push(() => prometheus.stop());
   say(
     `Prometheus: ${prometheus.url} (alerts ${prometheus.url}/alerts; rules and dashboards: config/monitoring/)`,
   );
@@ -135,6 +134,8 @@ async function main(): Promise<void> {
       maybeExit();
     },
   });
+  // Stopped after the Kafka consumer, so no envelope arrives while it shuts down.
+  consumerStops.push(() => prometheus.stop());
   say('streaming; Ctrl-C stops everything');
 }
 
