@@ -3,6 +3,23 @@
  * operator's contract with dashboards: alpaca_forwarder_operator_*.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { KubeErrorKind } from './kube/errors.ts';
+
+/** reconcile_errors_total kinds, exported at 0 so rate() and the alert see the first error. */
+const ERROR_KINDS = [
+  'NotFound',
+  'Conflict',
+  'Invalid',
+  'Gone',
+  'TooManyRequests',
+  'Unauthorized',
+  'Forbidden',
+  'ServerError',
+  'Network',
+  'Aborted',
+  'Other',
+  'internal',
+] as const satisfies ReadonlyArray<KubeErrorKind | 'internal'>;
 
 export interface OperatorMetrics {
   registry: Registry;
@@ -18,18 +35,20 @@ export interface OperatorMetrics {
 export function createOperatorMetrics(): OperatorMetrics {
   const registry = new Registry();
   const p = 'alpaca_forwarder_operator_';
+  const reconcileErrors = new Counter({
+    name: `${p}reconcile_errors_total`,
+    help: 'Reconcile errors by kind (KubeError kind or internal)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  for (const kind of ERROR_KINDS) reconcileErrors.inc({ kind }, 0);
   return {
     registry,
+    reconcileErrors,
     reconciles: new Counter({
       name: `${p}reconciles_total`,
       help: 'Reconciles by result (success, requeue, error)',
       labelNames: ['result'],
-      registers: [registry],
-    }),
-    reconcileErrors: new Counter({
-      name: `${p}reconcile_errors_total`,
-      help: 'Reconcile errors by kind (KubeError kind or internal)',
-      labelNames: ['kind'],
       registers: [registry],
     }),
     reconcileDuration: new Histogram({

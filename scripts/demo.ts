@@ -14,6 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { prepareKafka } from '../test/infra/kafka/index.ts';
 import { prepareControlPlane } from '../test/infra/kube/index.ts';
 import { createShutdown, type Poller, startPoller } from '../test/infra/local-stack/demo-output.ts';
+import { startStackPrometheus } from '../test/infra/local-stack/prometheus.ts';
 import { applySamples, SAMPLE_NAMESPACE } from '../test/infra/local-stack/samples.ts';
 import { DEFAULT_TOPICS, type LocalStack, startLocalStack } from '../test/infra/local-stack/stack.ts';
 
@@ -78,6 +79,12 @@ async function main(): Promise<void> {
       symbols: ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'TSLA', 'SPY', 'QQQ'],
     });
   }
+
+  const prometheus = await startStackPrometheus(stack);
+  consumerStops.push(() => prometheus.stop());
+  say(
+    `Prometheus: ${prometheus.url} (alerts ${prometheus.url}/alerts; rules and dashboards: config/monitoring/)`,
+  );
 
   const samples = await applySamples(stack, { log: note, testFeedOnly: realAlpaca !== undefined });
   say(`applied samples: ${samples.join(', ')} in namespace ${SAMPLE_NAMESPACE}`);

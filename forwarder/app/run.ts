@@ -89,6 +89,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   );
 
   const metrics = createMetrics();
+  // Exported at 0 per topic so the overflow alert sees the first dropped record.
+  for (const topic of allTopics(config)) metrics.sink.overflowed?.(topic, 0);
   let sink: EventSink;
   try {
     sink = createKafkaSink(

@@ -135,6 +135,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     labelNames: ['error_class'],
     registers,
   });
+  // Exported at 0 so alerts and rate() see the first failure of each class.
+  for (const c of ERROR_CLASSES) if (c.startsWith('kafka_')) sendFailed.inc({ error_class: c }, 0);
   const ready = new Gauge({ name: `${P}ready`, help: '1 when /readyz is 200', registers });
   const gate = new Gauge({
     name: `${P}readiness_gate`,

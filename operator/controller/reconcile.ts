@@ -17,7 +17,7 @@ import { canonicalJson } from '../desired/hash.ts';
 import { childName } from '../desired/names.ts';
 import type { OperatorSettings } from '../desired/settings.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { KubeError } from '../kube/errors.ts';
+import { isNotFound, KubeError } from '../kube/errors.ts';
 import type { EventRecorder, EventTarget } from '../kube/events.ts';
 import { ALPACA_FORWARDER, DEPLOYMENT, NETWORK_POLICY } from '../kube/resources.ts';
 import type { Timers } from '../kube/timers.ts';
@@ -53,6 +53,8 @@ export interface ReconcilerDeps {
   probeIntervalNotReadyMs: number;
   metrics: OperatorMetrics;
   logger: Logger;
+  /** Whether the cluster serves PodMonitors (operator/kube/discovery.ts); none rendered when absent. */
+  podMonitors?: () => Promise<boolean>;
   /** Told after every reconcile, with the resourceVersion of the resource it read (tests, diagnostics). */
   onReconciled?: (e: ReconcileReport) => void;
 }
@@ -124,6 +126,12 @@ export function makeReconciler(deps: ReconcilerDeps) {
       if (out?.requeueAfterMs !== undefined) result = 'requeue';
       return out;
     } catch (err) {
+      // Deleted while this reconcile was in flight (a child apply or the status write got 404):
+      // nothing is wrong; garbage collection removes the children. One info line, no headers.
+      if (isNotFound(err) && (await resourceGone(deps.client, namespace, name))) {
+        log.info({ request: (err as KubeError).request }, 'resource deleted during its reconcile');
+        return undefined;
+      }
       result = 'error';
       deps.metrics.reconcileErrors.inc({ kind: err instanceof KubeError ? err.kind : 'internal' });
       const retryable = err instanceof KubeError && err.retryable;
@@ -179,6 +187,8 @@ async function reconcileOne(
   }
   const now = new Date(deps.timers.now());
   const previous = af.status;
+  // Exported at 0 from the first reconcile, so Prometheus' increase() sees the first restart too.
+  deps.metrics.restartsTriggered.inc({ namespace, name }, 0);
 
   // Inputs from Secrets: hashes only.
   const inputs = await resolveSecretInputs(namespace, af.spec, (ns, n, keys) =>
@@ -201,6 +211,7 @@ async function reconcileOne(
   const secretHash = inputs.ok ? inputs.secretHash : (previous?.secretHash ?? 'unresolved');
   let configError: string | undefined;
   let children: ReturnType<typeof buildChildren> | undefined;
+  const podMonitor = (await deps.podMonitors?.()) ?? false;
   try {
     children = buildChildren(af, deps.settings, {
       secretHash,
@@ -208,6 +219,7 @@ async function reconcileOne(
       hold: credentials.inUse,
       // Scopes the forwarder Role's get/update/patch to its own Lease once the key id is known.
       ...(inputs.ok ? { leaseName: inputs.leaseName } : {}),
+      podMonitor,
     });
   } catch (err) {
     if (!(err instanceof InvalidConfigFileError)) throw err;
@@ -319,6 +331,18 @@ async function reconcileOne(
   return { requeueAfterMs };
 }
 
+async function resourceGone(client: KubeOps, namespace: string, name: string): Promise<boolean> {
+  try {
+    const af = await client.get<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, namespace, name);
+    return !af || af.metadata.deletionTimestamp !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Ready=False reasons that are routine (asked for, or on their way to Ready): Normal Events. */
+const ROUTINE_NOT_READY = new Set(['Suspended', 'RollingOut']);
+
 /** One Event when the summary (Ready status and reason) changes. */
 async function recordTransition(
   deps: ReconcilerDeps,
@@ -330,7 +354,7 @@ async function recordTransition(
   const after = next.conditions?.find((c) => c.type === 'Ready');
   if (!after || (before?.status === after.status && before?.reason === after.reason)) return;
   await deps.recorder.record(eventTarget(af), {
-    type: after.status === 'True' ? 'Normal' : 'Warning',
+    type: after.status === 'True' || ROUTINE_NOT_READY.has(after.reason) ? 'Normal' : 'Warning',
     reason: after.status === 'True' ? 'Ready' : after.reason,
     action: 'Reconcile',
     note: after.message || `Ready=${after.status}`,

@@ -13,7 +13,9 @@ import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../api/types.ts';
 import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../desired/names.ts';
 import { FORWARDER_POD, type OperatorSettings } from '../desired/settings.ts';
 import { KubeClient } from '../kube/client.ts';
+import { optionalKind } from '../kube/discovery.ts';
 import { EventRecorder } from '../kube/events.ts';
+import { POD_MONITOR } from '../kube/resources.ts';
 import { realTimers, type Timers } from '../kube/timers.ts';
 import { LeaderElector } from '../leader.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
@@ -88,6 +90,10 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
       timeoutMs: config.PROBE_TIMEOUT_MS,
     });
 
+  const podMonitors = optionalKind(() => client.serves(POD_MONITOR), timers, {
+    onError: (err) =>
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'PodMonitor discovery failed'),
+  });
   // The controller needs the reconciler, the reconciler reads the controller's caches.
   let controller: Controller | undefined;
   const reconcile = makeReconciler({
@@ -103,6 +109,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     metrics,
     logger,
     onReconciled: opts.onReconciled,
+    podMonitors: () => podMonitors.served(),
   });
   const ctl = new Controller({
     client,

@@ -19,6 +19,7 @@ import { buildConfigMap } from './configmap.ts';
 import { buildDeployment } from './deployment.ts';
 import type { DesiredInputs } from './inputs.ts';
 import { buildNetworkPolicy } from './network-policy.ts';
+import { buildPodMonitor, type PodMonitor } from './pod-monitor.ts';
 import { buildRole, buildRoleBinding } from './rbac.ts';
 import { buildService } from './service.ts';
 import { buildServiceAccount } from './service-account.ts';
@@ -31,7 +32,8 @@ export type ChildObject =
   | V1ConfigMap
   | V1Service
   | V1NetworkPolicy
-  | V1Deployment;
+  | V1Deployment
+  | PodMonitor;
 
 export interface DesiredChildren {
   /** Objects to server-side apply, in order. */
@@ -60,5 +62,6 @@ export function buildChildren(
   ];
   if (networkPolicy) apply.push(networkPolicy);
   apply.push(buildDeployment(af, settings, { ...inputs, configHash: hash }));
+  if (inputs.podMonitor) apply.push(buildPodMonitor(af));
   return { apply, absent: networkPolicy ? [] : ['NetworkPolicy'], configHash: hash };
 }

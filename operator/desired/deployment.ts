@@ -138,9 +138,17 @@ function stringQuantities(q: Record<string, number | string | undefined>): Recor
   return out;
 }
 
+/** The conventional annotations plain Prometheus (kubernetes_sd_configs role pod) scrapes by. */
+export const PROMETHEUS_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'prometheus.io/scrape': 'true',
+  'prometheus.io/port': String(FORWARDER_POD.metricsPort),
+  'prometheus.io/path': '/metrics',
+};
+
 export function podAnnotations(af: AlpacaForwarder, inputs: DeploymentInputs): Record<string, string> {
   const user = af.spec.podTemplate?.annotations ?? {};
-  const out: Record<string, string> = {};
+  // The user's podTemplate annotations may override prometheus.io/* (e.g. scrape: "false").
+  const out: Record<string, string> = { ...PROMETHEUS_ANNOTATIONS };
   for (const key of Object.keys(user).sort()) {
     const v = user[key];
     // torghut.io/ keys are reserved by a CRD rule; skipped here too so a user can never override ours.

@@ -12,4 +12,6 @@ export interface DesiredInputs {
    * cannot limit `create` by name.)
    */
   leaseName?: string;
+  /** The cluster serves monitoring.coreos.com/v1 PodMonitors: render one for the forwarder pod. */
+  podMonitor?: boolean;
 }

@@ -118,6 +118,18 @@ export class KubeClient {
     }
   }
 
+  /** Whether the API server serves this resource type (API discovery); false for an unknown group/version. */
+  async serves(rt: ResourceType): Promise<boolean> {
+    try {
+      const list = await this.#custom.getAPIResources({ group: rt.group, version: rt.version });
+      return list.resources.some((r) => r.name === rt.plural && r.kind === rt.kind);
+    } catch (err) {
+      const e = toKubeError(err, `discover ${apiVersionOf(rt)}`);
+      if (e.kind === 'NotFound') return false;
+      throw e;
+    }
+  }
+
   /** Deletes one object (background propagation); false when it was already gone. */
   async delete(rt: ResourceType, namespace: string, name: string): Promise<boolean> {
     try {

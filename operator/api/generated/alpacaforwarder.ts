@@ -32,8 +32,17 @@ export interface AlpacaForwarderSpec {
    * Secret in this namespace holding the Alpaca key id and secret key. The operator reads the key id only to hash it; values never leave the Secret except as environment variables of the forwarder container.
    */
   credentialsSecretRef: {
+    /**
+     * Name of the Secret (in the resource's namespace).
+     */
     name: string;
+    /**
+     * Key of the Secret that holds the Alpaca key id.
+     */
     keyIdKey: string;
+    /**
+     * Key of the Secret that holds the Alpaca secret key.
+     */
     secretKeyKey: string;
   };
   /**
@@ -44,41 +53,77 @@ export interface AlpacaForwarderSpec {
    * HTTP endpoint polled for the symbol list (a JSON array of strings); spec.symbols is the fallback.
    */
   symbolsFrom?: {
+    /**
+     * http(s) URL answering GET with a JSON array of symbols. Must not carry credentials (no user:password@, no token in the query string).
+     */
     url: string;
+    /**
+     * Seconds between two polls of url.
+     */
     pollIntervalSeconds: number;
   };
   /**
    * Market-data channels to subscribe for every symbol.
    */
   channels: {
+    /**
+     * Subscribe to trades (T=t).
+     */
     trades: boolean;
+    /**
+     * Subscribe to quotes (T=q).
+     */
     quotes: boolean;
+    /**
+     * Subscribe to 1-minute bars (T=b).
+     */
     bars: boolean;
+    /**
+     * Subscribe to corrected 1-minute bars (T=u), sent when late trades change a bar.
+     */
     updatedBars: boolean;
+    /**
+     * Subscribe to trading statuses (halts, resumptions; T=s).
+     */
     statuses: boolean;
   };
   /**
    * Forward the account's trade_updates stream (orders and fills).
    */
   tradeUpdates: {
+    /**
+     * Open the trading stream and forward trade_updates to kafka.topics.tradeUpdates.
+     */
     enabled: boolean;
     /**
      * Full URL of the trading stream; chosen explicitly (paper or live), never defaulted.
      */
     streamUrl?: string;
   };
+  /**
+   * REST backfill at start-up and after stream gaps.
+   */
   backfill: {
     /**
      * Fetch recent 1-minute bars over REST at start-up.
      */
     bars: {
+      /**
+       * Fetch the last lookbackMinutes of 1-minute bars when the forwarder starts.
+       */
       enabled: boolean;
+      /**
+       * How far back the start-up bar backfill reaches, in minutes.
+       */
       lookbackMinutes: number;
     };
     /**
      * After a WebSocket gap, fetch the missed bars over REST (deduplicated against what was sent).
      */
     gapFill: {
+      /**
+       * Fill WebSocket gaps (reconnects) over REST.
+       */
       enabled: boolean;
       /**
        * Also fetch the gap's trades over REST.
@@ -90,43 +135,106 @@ export interface AlpacaForwarderSpec {
       quotes: boolean;
     };
   };
+  /**
+   * Kafka cluster, credentials, producer settings and topics.
+   */
   kafka: {
     /**
      * host:port of one or more brokers.
      */
     bootstrapServers: string[];
+    /**
+     * Kafka security protocol; SASL_* need sasl, SSL and SASL_SSL may set tls.
+     */
     securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+    /**
+     * SASL authentication (SASL_PLAINTEXT, SASL_SSL).
+     */
     sasl?: {
+      /**
+       * SASL mechanism the brokers' listener accepts.
+       */
       mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN';
       /**
        * SASL user name (e.g. the Strimzi KafkaUser name); or read it from the Secret with secretRef.usernameKey.
        */
       username?: string;
+      /**
+       * Secret (in the resource's namespace) holding the SASL password, and the user name when usernameKey is set. Its values reach the pod as environment variables only.
+       */
       secretRef: {
+        /**
+         * Name of the Secret.
+         */
         name: string;
+        /**
+         * Key of the Secret holding the SASL user name (instead of sasl.username).
+         */
         usernameKey?: string;
+        /**
+         * Key of the Secret holding the SASL password.
+         */
         passwordKey: string;
       };
     };
+    /**
+     * TLS to the brokers (SSL, SASL_SSL).
+     */
     tls?: {
       /**
        * Secret holding the CA bundle that signed the brokers' certificates (e.g. Strimzi's <cluster>-cluster-ca-cert); the system roots are used when absent.
        */
       caSecretRef?: {
+        /**
+         * Name of the Secret.
+         */
         name: string;
+        /**
+         * Key of the Secret holding the PEM CA bundle.
+         */
         key: string;
       };
     };
+    /**
+     * Producer batching and compression.
+     */
     producer: {
+      /**
+       * How long a batch waits for more records before it is sent, in ms.
+       */
       lingerMs: number;
+      /**
+       * Largest produce batch, in bytes.
+       */
       batchBytes: number;
+      /**
+       * Batch compression codec.
+       */
       compression: 'lz4';
     };
+    /**
+     * Topic per record kind; the topics must exist (the forwarder reports kafka_topic_missing otherwise).
+     */
     topics: {
+      /**
+       * Topic for trades (key: symbol).
+       */
       trades: string;
+      /**
+       * Topic for quotes (key: symbol).
+       */
       quotes: string;
+      /**
+       * Topic for 1-minute bars and updated bars (key: symbol).
+       */
       bars: string;
+      /**
+       * Topic for the forwarder's connection status events and Alpaca trading statuses.
+       */
       status: string;
+      /**
+       * Topic for trade_updates (orders and fills), when tradeUpdates.enabled.
+       */
       tradeUpdates: string;
     };
   };
@@ -134,24 +242,51 @@ export interface AlpacaForwarderSpec {
    * Exact-replay suppression (reconnect and REST/WS overlap); distinct events are never dropped.
    */
   dedup: {
+    /**
+     * How long an event's key is remembered, in seconds.
+     */
     ttlSeconds: number;
+    /**
+     * Most keys remembered at once (memory bound); the oldest go first.
+     */
     maxEntries: number;
   };
+  /**
+   * WebSocket reconnect back-off (exponential with jitter).
+   */
   reconnect: {
+    /**
+     * First reconnect delay, in ms.
+     */
     baseMs: number;
+    /**
+     * Largest reconnect delay, in ms.
+     */
     maxMs: number;
     /**
      * Back-off after a 406 connection-limit error; at least Alpaca's ~90 s lingering-connection window.
      */
     after406Seconds: number;
   };
+  /**
+   * What the operator does about a forwarder it cannot fix by waiting.
+   */
   restartPolicy: {
     /**
      * Restart a pod stuck on alpaca_406_second_connection (budgeted; never during a rollout).
      */
     on406: {
+      /**
+       * Let the operator restart the pod when a 406 persists.
+       */
       enabled: boolean;
+      /**
+       * How long alpaca_406_second_connection must hold before the operator restarts the pod, in seconds.
+       */
       stuckAfterSeconds: number;
+      /**
+       * Restart budget per fixed one-hour window; when spent the resource is Stalled (ConnectionHeldElsewhere) until the window ends.
+       */
       maxRestartsPerHour: number;
       /**
        * Minimum time between two operator-triggered restarts.
@@ -171,14 +306,38 @@ export interface AlpacaForwarderSpec {
    * Forwarder container resources.
    */
   resources: {
+    /**
+     * Minimum resources the scheduler reserves for the container.
+     */
     requests?: {
+      /**
+       * CPU request (Kubernetes quantity, e.g. 100m).
+       */
       cpu?: number | string;
+      /**
+       * Memory request (Kubernetes quantity, e.g. 256Mi).
+       */
       memory?: number | string;
+      /**
+       * Ephemeral storage request (Kubernetes quantity).
+       */
       'ephemeral-storage'?: number | string;
     };
+    /**
+     * Most resources the container may use.
+     */
     limits?: {
+      /**
+       * CPU limit (Kubernetes quantity).
+       */
       cpu?: number | string;
+      /**
+       * Memory limit (Kubernetes quantity, e.g. 512Mi).
+       */
       memory?: number | string;
+      /**
+       * Ephemeral storage limit (Kubernetes quantity).
+       */
       'ephemeral-storage'?: number | string;
     };
   };
@@ -186,14 +345,37 @@ export interface AlpacaForwarderSpec {
    * Extras merged into the forwarder's pod template.
    */
   podTemplate?: {
+    /**
+     * Node labels the pod must be scheduled on.
+     */
     nodeSelector?: {
       [k: string]: string;
     };
+    /**
+     * Taints the pod tolerates.
+     *
+     * Items: One toleration (core/v1 Toleration).
+     */
     tolerations?: {
+      /**
+       * Taint key; empty with operator Exists matches every key.
+       */
       key?: string;
+      /**
+       * Equal (value must match) or Exists.
+       */
       operator?: 'Exists' | 'Equal';
+      /**
+       * Taint value to match with operator Equal.
+       */
       value?: string;
+      /**
+       * Taint effect to match; empty matches all.
+       */
       effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+      /**
+       * For NoExecute: how long the pod stays bound after the taint appears, in seconds.
+       */
       tolerationSeconds?: number;
     }[];
     /**
@@ -207,6 +389,9 @@ export interface AlpacaForwarderSpec {
    * NetworkPolicy for the forwarder pod (egress to DNS, Alpaca and Kafka; ingress to the health/metrics port from the operator's and the metrics namespaces).
    */
   networkPolicy: {
+    /**
+     * Render the NetworkPolicy; false removes it.
+     */
     enabled: boolean;
     /**
      * CIDRs Alpaca (stream and REST, port 443) is reached at; Alpaca publishes no fixed ranges, so the default is any address on port 443.
@@ -216,12 +401,29 @@ export interface AlpacaForwarderSpec {
      * Namespaces the Kafka brokers run in (egress to the bootstrap ports); all namespaces when empty.
      */
     kafkaNamespaceSelector: {
+      /**
+       * Namespace labels that must all match.
+       */
       matchLabels?: {
         [k: string]: string;
       };
+      /**
+       * Namespace label requirements that must all hold.
+       *
+       * Items: One label requirement.
+       */
       matchExpressions?: {
+        /**
+         * Label key.
+         */
         key: string;
+        /**
+         * In, NotIn, Exists or DoesNotExist.
+         */
         operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+        /**
+         * Values for In and NotIn; empty for Exists and DoesNotExist.
+         */
         values?: string[];
       }[];
     };
@@ -233,12 +435,29 @@ export interface AlpacaForwarderSpec {
      * Namespaces allowed to scrape the metrics port (e.g. monitoring); only the operator's namespace when absent.
      */
     metricsNamespaceSelector?: {
+      /**
+       * Namespace labels that must all match.
+       */
       matchLabels?: {
         [k: string]: string;
       };
+      /**
+       * Namespace label requirements that must all hold.
+       *
+       * Items: One label requirement.
+       */
       matchExpressions?: {
+        /**
+         * Label key.
+         */
         key: string;
+        /**
+         * In, NotIn, Exists or DoesNotExist.
+         */
         operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+        /**
+         * Values for In and NotIn; empty for Exists and DoesNotExist.
+         */
         values?: string[];
       }[];
     };
@@ -248,16 +467,39 @@ export interface AlpacaForwarderSpec {
  * Observed state, written by the operator only.
  */
 export interface AlpacaForwarderStatus {
+  /**
+   * metadata.generation of the spec this status describes.
+   */
   observedGeneration?: number;
   /**
    * Ready (summary), Progressing, Degraded, Stalled.
+   *
+   * Items: One condition (metav1.Condition).
    */
   conditions?: {
+    /**
+     * Condition type: Ready, Progressing, Degraded or Stalled.
+     */
     type: string;
+    /**
+     * True, False or Unknown.
+     */
     status: 'True' | 'False' | 'Unknown';
+    /**
+     * metadata.generation the condition was computed from.
+     */
     observedGeneration?: number;
+    /**
+     * When status last changed.
+     */
     lastTransitionTime: string;
+    /**
+     * Machine-readable reason in CamelCase or the forwarder's error_class (e.g. Streaming, alpaca_406_second_connection).
+     */
     reason: string;
+    /**
+     * Human-readable detail; never a secret value.
+     */
     message: string;
   }[];
   /**
@@ -272,21 +514,42 @@ export interface AlpacaForwarderStatus {
    * When the operator first saw the current errorClass (its own clock).
    */
   errorSince?: string;
+  /**
+   * The forwarder's readiness gates at the last probe.
+   */
   gates?: {
+    /**
+     * Market-data WebSocket connected, authenticated and subscribed.
+     */
     alpacaWs?: boolean;
+    /**
+     * Kafka sink taking records.
+     */
     kafka?: boolean;
     /**
      * Absent when trade updates are disabled.
      */
     tradeUpdates?: boolean;
   };
+  /**
+   * When the operator last read the forwarder's /readyz.
+   */
   lastProbeTime?: string;
   /**
    * Operator-triggered restarts (406 policy).
    */
   restarts?: {
+    /**
+     * Operator-triggered restarts since the resource was created.
+     */
     count?: number;
+    /**
+     * When the operator last restarted the pod.
+     */
     lastRestartTime?: string;
+    /**
+     * Why the operator last restarted the pod.
+     */
     lastReason?: string;
     /**
      * Start of the current fixed one-hour restart budget window.
@@ -313,6 +576,12 @@ export interface AlpacaForwarderStatus {
    * Hash of the Alpaca key id in use; compared across resources to refuse a second stream on the same account.
    */
   keyIdHash?: string;
+  /**
+   * Symbols the forwarder subscribes to (spec.symbols or the last symbolsFrom answer).
+   */
   symbolCount?: number;
+  /**
+   * True while spec.suspend holds the Deployment at 0 replicas.
+   */
   suspended?: boolean;
 }

@@ -119,6 +119,7 @@ test('the demo command runs the whole system and exits 0 after 20 envelopes', {
     [],
     'no watch-restart warnings for the CRD that is not applied yet',
   );
+  assert.match(run.stdout, /^Prometheus: http:\/\/127\.0\.0\.1:\d+ /m, 'the demo prints its Prometheus URL');
 
   for (const value of DEMO_SECRETS) {
     assert.equal(output.includes(value), false, 'a simulator account secret appeared in the demo output');

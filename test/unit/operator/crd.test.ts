@@ -207,7 +207,7 @@ test('CEL rules on objects with a default guard every field with has() (the API 
     if (!('default' in node)) continue;
     for (const v of (node['x-kubernetes-validations'] as Node[] | undefined) ?? []) {
       const rule = String(v.rule);
-      for (const [, field] of rule.matchAll(/self\.([A-Za-z0-9_]+)/g)) {
+      for (const [, field] of rule.matchAll(/self\.([A-Za-z0-9_]+)(?!\w|\()/g)) {
         if (!rule.includes(`has(self.${field})`))
           problems.push(`${path}: self.${field} unguarded in ${rule}`);
       }
@@ -216,12 +216,21 @@ test('CEL rules on objects with a default guard every field with has() (the API 
   assert.deepEqual(problems, []);
 });
 
-test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age point at schema fields', () => {
+test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age, and Error class, Last probe with -o wide, point at schema fields', () => {
   const [version] = (crd.spec as Node).versions as Node[];
   const columns = (version?.additionalPrinterColumns ?? []) as Node[];
   assert.deepEqual(
-    columns.map((c) => c.name),
-    ['Ready', 'Reason', 'Feed', 'Symbols', 'Restarts', 'Age'],
+    columns.map((c) => [c.name, c.priority ?? 0]),
+    [
+      ['Ready', 0],
+      ['Reason', 0],
+      ['Feed', 0],
+      ['Symbols', 0],
+      ['Restarts', 0],
+      ['Error class', 1],
+      ['Last probe', 1],
+      ['Age', 0],
+    ],
   );
   for (const c of columns) {
     const path = String(c.jsonPath);
@@ -229,7 +238,9 @@ test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age point at schem
     let node: Node | undefined = root;
     for (const key of path.split('.').slice(1)) node = (node?.properties as Node | undefined)?.[key] as Node;
     assert.ok(node, `${c.name}: ${path} is not in the schema`);
-    assert.equal(node.type, c.type, `${c.name}: type`);
+    if (c.type === 'date')
+      assert.deepEqual([node.type, node.format], ['string', 'date-time'], `${c.name}: type`);
+    else assert.equal(node.type, c.type, `${c.name}: type`);
   }
 });
 
@@ -244,21 +255,68 @@ test('operator/api/generated/alpacaforwarder.ts is up to date with the CRD', asy
   );
 });
 
-test('URL fields refuse userinfo (a password in a URL would land in the ConfigMap and the logs)', () => {
-  const urlPatterns = allNodes().filter(
+test('URL fields refuse userinfo and query-string credentials by CEL rules whose messages name the field, never the value', () => {
+  // A pattern failure makes the API server echo the value; a CEL rule reports only its message.
+  const urlFields = allNodes().filter(
     ([n]) => typeof n.pattern === 'string' && /^\^(wss|https)\?:/.test(n.pattern),
   );
-  assert.deepEqual(urlPatterns.map(([, p]) => p).sort(), [
+  assert.deepEqual(urlFields.map(([, p]) => p).sort(), [
     '.spec.dataUrl',
     '.spec.streamUrl',
     '.spec.symbolsFrom.url',
     '.spec.tradeUpdates.streamUrl',
   ]);
-  for (const [n, p] of urlPatterns) {
-    const re = new RegExp(n.pattern as string);
+  // CEL's matches() is RE2; these expressions mean the same in JavaScript (Node 24 has (?i:)).
+  const celRegex = (rule: string) => new RegExp(/self\.matches\('(.*)'\)/.exec(rule)?.[1] ?? '^$');
+  for (const [n, p] of urlFields) {
     const scheme = (n.pattern as string).startsWith('^wss') ? 'wss' : 'https';
-    assert.ok(re.test(`${scheme}://host.example:8443/v2`), `${p} accepts a plain URL`);
-    assert.ok(!re.test(`${scheme}://user:pass@host.example/v2`), `${p} refuses user:pass@`);
-    assert.ok(!re.test(`${scheme}://token@host.example`), `${p} refuses token@`);
+    const pattern = new RegExp(n.pattern as string);
+    const rules = ((n['x-kubernetes-validations'] as Node[] | undefined) ?? []).map((v) => ({
+      regex: celRegex(String(v.rule)),
+      message: String(v.message),
+    }));
+    const refused = (url: string) => !pattern.test(url) || rules.some((r) => r.regex.test(url));
+    const refusedByCel = (url: string) => pattern.test(url) && rules.some((r) => r.regex.test(url));
+    assert.ok(!refused(`${scheme}://host.example:8443/v2`), `${p} accepts a plain URL`);
+    for (const bad of [`${scheme}://user:hunter2@host.example/v2`, `${scheme}://tok3n@host.example`]) {
+      assert.ok(refusedByCel(bad), `${p} refuses ${bad} by a CEL rule (not the pattern, which echoes)`);
+    }
+    for (const r of rules) {
+      assert.ok(r.message.startsWith(p.slice(1)), `${p}: the message names the field: ${r.message}`);
+      assert.ok(!/hunter2|\$\{|self/.test(r.message), `${p}: a fixed message`);
+    }
   }
+  const symbolsFrom = urlFields.find(([, p]) => p === '.spec.symbolsFrom.url')?.[0] as Node;
+  const rules = (symbolsFrom['x-kubernetes-validations'] as Node[]).map((v) => celRegex(String(v.rule)));
+  const refused = (url: string) => rules.some((r) => r.test(url));
+  for (const bad of [
+    'https://jangar.example/symbols?token=abc',
+    'https://jangar.example/symbols?universe=x&API_KEY=abc',
+    'https://jangar.example/symbols?access_token=abc',
+    'https://jangar.example/symbols?Password=abc',
+  ]) {
+    assert.ok(refused(bad), bad);
+  }
+  for (const ok of [
+    'https://jangar.example/symbols?universe=core&tokens_only=1',
+    'https://jangar.example/keys/list',
+  ]) {
+    assert.ok(!refused(ok), ok);
+  }
+});
+
+test('every spec and status field has a description (kubectl explain prints no <no description>)', () => {
+  const missing: string[] = [];
+  const visit = (node: Node, path: string): void => {
+    if (typeof node.description !== 'string' || node.description.length < 3) missing.push(path);
+    if (isNode(node.properties)) {
+      for (const [k, v] of Object.entries(node.properties)) if (isNode(v)) visit(v, `${path}.${k}`);
+    }
+    // kubectl explain descends into object items; scalar items are described by their array.
+    if (isNode(node.items) && node.items.type === 'object') visit(node.items, `${path}[]`);
+  };
+  const props = root.properties as Node;
+  visit(props.spec as Node, '.spec');
+  visit(props.status as Node, '.status');
+  assert.deepEqual(missing, []);
 });

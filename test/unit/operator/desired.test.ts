@@ -19,6 +19,7 @@ import { InvalidConfigFileError, renderConfigFile } from '../../../operator/desi
 import { keyIdHash, secretHash } from '../../../operator/desired/hash.ts';
 import type { DesiredInputs } from '../../../operator/desired/inputs.ts';
 import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
+import type { PodMonitor } from '../../../operator/desired/pod-monitor.ts';
 import { referencedSecretKeys } from '../../../operator/desired/secret-refs.ts';
 import { forwarder, SECRET_VALUES, SETTINGS } from './fixtures.ts';
 
@@ -458,5 +459,51 @@ describe('config file', () => {
         'kafkaCa=kafka-cluster-ca-cert/ca.crt',
       ],
     );
+  });
+});
+
+describe('PodMonitor and Prometheus annotations', () => {
+  test('a PodMonitor only when the cluster serves them, selecting the pod on its declared metrics port', () => {
+    const af = forwarder();
+    assert.equal(
+      buildChildren(af, SETTINGS, inputs()).apply.some((o) => o.kind === 'PodMonitor'),
+      false,
+      'not discovered: none',
+    );
+    const children = buildChildren(af, SETTINGS, inputs({ podMonitor: true })).apply;
+    const monitor = children.find((o): o is PodMonitor => o.kind === 'PodMonitor');
+    assert.ok(monitor);
+    assert.equal(monitor.apiVersion, 'monitoring.coreos.com/v1');
+    assert.equal(monitor.metadata?.name, 'equities-forwarder');
+    assert.equal(monitor.metadata?.ownerReferences?.[0]?.kind, 'AlpacaForwarder');
+    const dep = children.find((o): o is V1Deployment => o.kind === 'Deployment');
+    const podLabels = dep?.spec?.template.metadata?.labels ?? {};
+    for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels)) assert.equal(podLabels[k], v, k);
+    const ports = dep?.spec?.template.spec?.containers[0]?.ports ?? [];
+    const [endpoint] = monitor.spec.podMetricsEndpoints;
+    assert.equal(ports.find((p) => p.name === endpoint?.port)?.containerPort, 9090);
+    assert.equal(endpoint?.path, '/metrics');
+    assert.deepEqual(endpoint?.relabelings, [
+      {
+        sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_instance'],
+        targetLabel: 'alpacaforwarder',
+        action: 'replace',
+      },
+    ]);
+    assert.equal(podLabels['app.kubernetes.io/instance'], 'equities');
+  });
+
+  test('pods carry prometheus.io/scrape, port and path; podTemplate annotations may override them', () => {
+    const annotations = (af: ReturnType<typeof forwarder>) =>
+      buildChildren(af, SETTINGS, inputs()).apply.find((o): o is V1Deployment => o.kind === 'Deployment')
+        ?.spec?.template.metadata?.annotations ?? {};
+    const plain = annotations(forwarder());
+    assert.equal(plain['prometheus.io/scrape'], 'true');
+    assert.equal(plain['prometheus.io/port'], '9090');
+    assert.equal(plain['prometheus.io/path'], '/metrics');
+    const off = annotations(
+      forwarder({ spec: { podTemplate: { annotations: { 'prometheus.io/scrape': 'false' } } } }),
+    );
+    assert.equal(off['prometheus.io/scrape'], 'false');
   });
 });

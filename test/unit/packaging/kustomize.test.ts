@@ -11,6 +11,7 @@ import {
   NETWORK_POLICY,
   OWNED_TYPES,
   POD,
+  POD_MONITOR,
   SECRET,
 } from '../../../operator/kube/resources.ts';
 import { describe, find, type KubeObject, parseYamlObjects, render } from './kustomize.ts';
@@ -158,6 +159,40 @@ suite('config/ (Kustomize)', () => {
         ports.some((cp) => cp.name === p.targetPort),
         p.targetPort,
       );
+  });
+
+  test('the PodDisruptionBudget keeps one operator replica and never blocks a drain on an unhealthy one', async () => {
+    const objects = await render(path.join(projectRoot, 'config/default'));
+    const pdb = find(objects, 'PodDisruptionBudget', 'alpaca-forwarder-operator');
+    const spec = pdb.spec as { minAvailable: number; unhealthyPodEvictionPolicy: string };
+    assert.equal(spec.minAvailable, 1);
+    assert.equal(spec.unhealthyPodEvictionPolicy, 'AlwaysAllow');
+  });
+
+  test('config/with-monitoring adds the operator PodMonitor (declared port, honorLabels) and the PrometheusRule', async () => {
+    const objects = await render(path.join(projectRoot, 'config/with-monitoring'));
+    assertWellFormed(objects, OPERATOR_NS);
+    const deployment = find(objects, 'Deployment', 'alpaca-forwarder-operator');
+    const monitor = find(objects, 'PodMonitor', 'alpaca-forwarder-operator');
+    const spec = monitor.spec as {
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: { port: string; path: string; honorLabels: boolean }[];
+    };
+    const podLabels = (deployment.spec as { template: { metadata: { labels: Record<string, string> } } })
+      .template.metadata.labels;
+    for (const [k, v] of Object.entries(spec.selector.matchLabels)) assert.equal(podLabels[k], v, k);
+    const ports = podSpec(deployment).containers.flatMap((c) => c.ports ?? []);
+    for (const e of spec.podMetricsEndpoints) {
+      assert.ok(
+        ports.some((p) => p.name === e.port),
+        e.port,
+      );
+      assert.equal(e.path, '/metrics');
+      assert.equal(e.honorLabels, true);
+    }
+    assert.equal(find(objects, 'PrometheusRule', 'alpaca-forwarder').apiVersion, 'monitoring.coreos.com/v1');
+    const plain = await render(path.join(projectRoot, 'config/default'));
+    assert.equal(objects.length, plain.length + 2, 'config/default plus exactly two objects');
   });
 
   test('config/samples renders the namespace, placeholder Secrets and two AlpacaForwarders', async () => {
@@ -334,6 +369,7 @@ suite('config/ (Kustomize)', () => {
     );
     has(POD.group, POD.plural, ['get', 'list', 'watch']);
     has(NETWORK_POLICY.group, NETWORK_POLICY.plural, ['delete']);
+    has(POD_MONITOR.group, POD_MONITOR.plural, ['get', 'create', 'patch']);
     has('events.k8s.io', 'events', ['create', 'patch']);
   });
 

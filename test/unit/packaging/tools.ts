@@ -1,6 +1,6 @@
 /**
  * Locates (installing once, through scripts/lib/ensure-tools.sh) the command-line tools the
- * packaging tests run: lua5.1, shellcheck, hadolint. Also the project root and a small runner for
+ * packaging and monitoring tests run: lua5.1, shellcheck, hadolint, prometheus, promtool. Also the project root and a small runner for
  * child processes that reports their output when they fail.
  */
 import { execFile } from 'node:child_process';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export type Tool = 'lua5.1' | 'shellcheck' | 'hadolint';
+export type Tool = 'lua5.1' | 'shellcheck' | 'hadolint' | 'prometheus' | 'promtool';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
