@@ -31,7 +31,7 @@ import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts
 import { createGapReports } from './gap-reports.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
-import { sinkConfigFor } from './sink-config.ts';
+import { allTopics, sinkConfigFor } from './sink-config.ts';
 import { createStreams } from './streams.ts';
 
 export interface RunOptions {
