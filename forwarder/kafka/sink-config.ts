@@ -44,12 +44,12 @@ export function validateSinkConfig(c: KafkaSinkConfig): void {
   if (c.tlsCaFile !== undefined && c.securityProtocol !== 'SSL' && c.securityProtocol !== 'SASL_SSL') {
     p.push(`tlsCaFile: given but securityProtocol ${c.securityProtocol} does not use TLS`);
   }
-  if (c.compression !== undefined && c.compression !== 'lz4' && c.compression !== 'none')
-    p.push(`compression: "${String(c.compression)}" is not one of lz4, none`);
   if (![-1, 0, 1].includes(c.acks)) p.push(`acks: ${String(c.acks)} is not -1, 0 or 1`);
   if (!int(c.lingerMs) || c.lingerMs < 0) p.push(`lingerMs: ${String(c.lingerMs)} must be an integer >= 0`);
   if (!int(c.batchBytes) || c.batchBytes <= 0)
     p.push(`batchBytes: ${String(c.batchBytes)} must be an integer > 0`);
+  if (c.compression !== undefined && c.compression !== 'lz4' && c.compression !== 'none')
+    p.push(`compression: "${String(c.compression)}" is not one of lz4, none`);
   if (!int(c.maxBufferBytes) || c.maxBufferBytes <= 0)
     p.push(`maxBufferBytes: ${String(c.maxBufferBytes)} must be an integer > 0`);
   else if (int(c.batchBytes) && c.maxBufferBytes < c.batchBytes) {
