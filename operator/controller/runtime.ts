@@ -225,6 +225,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
       await elector?.stop(drained);
       metrics.leader.set(0);
       await http.close();
+      if (drained) await client.close();
       logger.info('operator stopped');
     },
   };
