@@ -43,6 +43,11 @@ export const envSchema = z
     PROBE_INTERVAL_READY_SECONDS: int(1, 3600).default(30),
     PROBE_TIMEOUT_MS: int(100, 60_000).default(3000),
     /**
+     * Readiness probes in flight at most (a pool separate from the reconcile workers). Probe
+     * throughput is at most PROBE_CONCURRENCY / PROBE_TIMEOUT_MS when every pod is unreachable.
+     */
+    PROBE_CONCURRENCY: int(1, 1024).default(32),
+    /**
      * How the operator reaches the forwarder's /readyz: the pod IP (default) or the Service DNS
      * name. The pod IP is the default because the forwarder's readinessProbe is /readyz itself:
      * a pod stuck on 406 is not Ready, so the Service has no endpoint for it and the operator
