@@ -1,7 +1,7 @@
 /**
  * Operator at scale (not part of npm test): the real control plane (etcd + kube-apiserver +
  * kube-controller-manager), the operator built with `npm run build` and run as its image runs it
- * (`node --enable-source-maps dist/operator/main.js`, leader election on), talking to the API
+ * (the node arguments of Dockerfile.operator's ENTRYPOINT, leader election on), talking to the API
  * server through a counting TCP proxy. Creates N AlpacaForwarders, each with its own Secret, and
  * measures:
  *   1. time until every resource has its children (its Deployment, applied last) and a status
@@ -48,6 +48,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'kcm-qps': { type: 'string', default: '200' },
     'no-build': { type: 'boolean', default: false },
+    /** Replaces the image's node arguments before the script (e.g. to compare V8 heap flags). */
+    'node-args': { type: 'string' },
   },
 });
 const int = (name: string, raw: string | undefined): number => {
@@ -117,6 +119,15 @@ function delta(a: Map<string, number>, b: Map<string, number>): Array<[string, n
     .sort((x, y) => y[1] - x[1]);
 }
 
+/** The node arguments of Dockerfile.operator's ENTRYPOINT (the benchmark runs what the image runs). */
+async function imageNodeArgs(): Promise<string[]> {
+  const text = await readFile(path.join(root, 'Dockerfile.operator'), 'utf8');
+  const m = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  const argv = m ? (JSON.parse(m[1] ?? '[]') as string[]) : [];
+  if (argv.length < 2) throw new Error('cannot read the ENTRYPOINT of Dockerfile.operator');
+  return argv.slice(1);
+}
+
 const mib = (b: number) => (b / 1024 / 1024).toFixed(1);
 
 async function main(): Promise<void> {
@@ -160,7 +171,12 @@ async function main(): Promise<void> {
     const opLog = path.join(work, 'operator.log');
     const { openSync } = await import('node:fs');
     const out = openSync(opLog, 'w');
-    operator = spawn(process.execPath, ['--enable-source-maps', 'dist/operator/main.js'], {
+    const nodeArgs =
+      args['node-args'] === undefined
+        ? await imageNodeArgs()
+        : [...args['node-args'].split(' ').filter(Boolean), 'dist/operator/main.js'];
+    log(`operator: node ${nodeArgs.join(' ')}`);
+    operator = spawn(process.execPath, nodeArgs, {
       cwd: root,
       env: {
         PATH: process.env.PATH,

@@ -3,7 +3,7 @@
  * read it from the cache (gone or deleted → nothing; ownerReferences + GC clean up) → resolve
  * Secret hashes (read again only when a referenced Secret's resourceVersion changed) →
  * credentials-in-use check → build the children with the pure builders → server-side apply each
- * one whose cached copy differs (apply-needed.ts) → take the latest /readyz result from the probe
+ * one whose cached copy differs (apply-needed.ts; all at once, the Deployment last) → take the latest /readyz result from the probe
  * scheduler (and tell it what to probe) → decide a restart → compute status → write status (only
  * when it changed) → restart (Deployment re-applied with the new restartedAt, which status
  * already records, so a crash in between never repeats or loses a restart) → requeue only while
@@ -266,19 +266,24 @@ async function reconcileOne(
   let deployment: V1Deployment | undefined;
   const cachedChild = (kind: string, n: string) => cache?.child(kind, namespace, n);
   if (children) {
-    for (const obj of children.apply) {
+    const applyChild = async (obj: ChildObject): Promise<void> => {
       const intent = stampApplied(obj as ChildObject & KubernetesObject);
       const cached = cachedChild(intent.kind ?? '', intent.metadata?.name ?? '');
       if (cache && !applyNeeded(intent, cached)) {
         deps.metrics.childApplies.inc({ kind: intent.kind ?? '', result: 'unchanged' });
         if (intent.kind === 'Deployment') deployment = cached as V1Deployment;
-        continue;
+        return;
       }
       signal.throwIfAborted();
       const applied = await client.apply<ChildObject & KubernetesObject>(intent);
       deps.metrics.childApplies.inc({ kind: intent.kind ?? '', result: 'applied' });
       if (applied.kind === 'Deployment' || obj.kind === 'Deployment') deployment = applied as V1Deployment;
-    }
+    };
+    // Everything the pod needs (identity, RBAC, config, Service, NetworkPolicy) at once, then the
+    // Deployment, so its pod never starts without them.
+    const workload = children.apply.filter((o) => o.kind === 'Deployment');
+    await Promise.all(children.apply.filter((o) => o.kind !== 'Deployment').map(applyChild));
+    for (const obj of workload) await applyChild(obj);
     for (const kind of children.absent) {
       if (kind === 'NetworkPolicy' && (!cache || cachedChild(kind, childName(af)))) {
         signal.throwIfAborted();

@@ -411,11 +411,13 @@ describe('reconcile from the informer caches', () => {
     const apply = s.client.apply;
     s.client.apply = (async (obj: KubernetesObject) => {
       const out = (await apply(obj)) as KubernetesObject;
-      // What the server adds: uid, resourceVersion, defaults the intent does not mention.
+      // What the server keeps (wire names: the model's `_from` is `from`) and adds: uid,
+      // resourceVersion, defaults the intent does not mention.
+      const wire = JSON.parse(JSON.stringify(out).replaceAll('"_from":', '"from":')) as KubernetesObject;
       const stored = structuredClone({
-        ...out,
-        metadata: { ...out.metadata, uid: `uid-${obj.kind}`, resourceVersion: '7' },
-        spec: { ...(out as { spec?: object }).spec, serverDefault: true },
+        ...wire,
+        metadata: { ...wire.metadata, uid: `uid-${obj.kind}`, resourceVersion: '7' },
+        spec: { ...(wire as { spec?: object }).spec, serverDefault: true },
       }) as KubernetesObject;
       children.set(`${obj.kind}/${obj.metadata?.name}`, stored);
       return out;
