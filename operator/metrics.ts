@@ -30,6 +30,14 @@ export interface OperatorMetrics {
   watchRestarts: Counter<'resource' | 'reason'>;
   restartsTriggered: Counter<'namespace' | 'name'>;
   leader: Gauge;
+  /** Child server-side applies made or skipped because the cached child already matched. */
+  childApplies: Counter<'kind' | 'result'>;
+  /** Readiness probes by outcome (reported | no_endpoint | unreachable | timeout | bad_status | bad_body). */
+  probes: Counter<'outcome'>;
+  /** Seconds a due probe waited for a free slot of the probe pool. */
+  probeLag: Histogram;
+  /** Probes due and waiting for a slot. */
+  probesWaiting: Gauge;
 }
 
 export function createOperatorMetrics(): OperatorMetrics {
@@ -78,6 +86,29 @@ export function createOperatorMetrics(): OperatorMetrics {
     leader: new Gauge({
       name: `${p}leader`,
       help: '1 while this process holds the leader Lease',
+      registers: [registry],
+    }),
+    childApplies: new Counter({
+      name: `${p}child_applies_total`,
+      help: 'Child objects server-side applied (applied) or left alone because the cache matched (unchanged)',
+      labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
+    probes: new Counter({
+      name: `${p}probes_total`,
+      help: 'Forwarder /readyz probes by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    probeLag: new Histogram({
+      name: `${p}probe_lag_seconds`,
+      help: 'How long a due probe waited for a free slot of the probe pool',
+      buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    probesWaiting: new Gauge({
+      name: `${p}probes_waiting`,
+      help: 'Probes due and waiting for a free slot of the probe pool',
       registers: [registry],
     }),
   };

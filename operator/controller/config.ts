@@ -38,10 +38,16 @@ export const envSchema = z
     OPERATOR_NAMESPACE: dnsName.default('alpaca-forwarder-system'),
     /** Identity in the Lease (the pod name in-cluster). */
     POD_NAME: z.string().min(1).max(253).optional(),
-    WORKERS: int(1, 64).default(2),
+    /** Concurrent reconciles (they wait on the API server, not on CPU; all share one HTTP/2 connection). */
+    WORKERS: int(1, 64).default(8),
     PROBE_INTERVAL_NOT_READY_SECONDS: int(1, 3600).default(10),
     PROBE_INTERVAL_READY_SECONDS: int(1, 3600).default(30),
     PROBE_TIMEOUT_MS: int(100, 60_000).default(3000),
+    /**
+     * Readiness probes in flight at most (a pool separate from the reconcile workers). Probe
+     * throughput is at most PROBE_CONCURRENCY / PROBE_TIMEOUT_MS when every pod is unreachable.
+     */
+    PROBE_CONCURRENCY: int(1, 1024).default(64),
     /**
      * How the operator reaches the forwarder's /readyz: the pod IP (default) or the Service DNS
      * name. The pod IP is the default because the forwarder's readinessProbe is /readyz itself:

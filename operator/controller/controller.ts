@@ -49,6 +49,8 @@ export class Controller {
   readonly #o: ControllerOptions;
   readonly #forwarders: ListWatcher<AlpacaForwarder & KubernetesObject>[] = [];
   readonly #pods: ListWatcher<V1Pod>[] = [];
+  readonly #owned = new Map<string, ListWatcher<KubernetesObject>[]>();
+  readonly #secrets: ListWatcher<KubernetesObject>[] = [];
   readonly #all: ListWatcher<KubernetesObject>[] = [];
   #queue: WorkQueue | undefined;
   readonly #missingCrd: MissingCrdReporter;
@@ -66,20 +68,27 @@ export class Controller {
         onDelete: (obj) => {
           const key = resourceKey(obj.metadata.namespace, obj.metadata.name);
           this.#queue?.forget(key);
-          // Another resource may have been refused the same credentials: let all re-check.
-          for (const other of this.forwarders())
+          // Another resource with the same key id may have been refused the credentials: let those
+          // re-check (all of them when the deleted one's key id was not known yet).
+          const keyIdHash = obj.status?.keyIdHash;
+          for (const other of this.forwarders()) {
+            if (keyIdHash && other.status?.keyIdHash !== keyIdHash) continue;
             this.#enqueue(resourceKey(other.metadata.namespace, other.metadata.name));
+          }
+          // The reconcile of a gone resource forgets its probe and Secret memo.
+          this.#enqueue(key);
         },
       });
       this.#forwarders.push(af);
       void af.waitForSync().then(() => this.#missingCrd.served());
       for (const rt of OWNED_TYPES) {
-        this.#watch(
+        const lw = this.#watch(
           rt,
           ns,
           o.ownedSelector,
           this.#mapTo((obj) => ownerKey(obj, API_VERSION, KIND)),
         );
+        this.#owned.set(rt.kind, [...(this.#owned.get(rt.kind) ?? []), lw]);
       }
       this.#pods.push(
         this.#watch<V1Pod>(
@@ -87,18 +96,21 @@ export class Controller {
           ns,
           o.podSelector,
           this.#mapTo((obj) => labelOwnerKey(obj, o.instanceLabel)),
+          slimPod,
         ),
       );
-      this.#watch(
-        SECRET,
-        ns,
-        undefined,
-        {
-          onUpsert: (s) => this.#onSecret(s),
-          onDelete: (s) => this.#onSecret(s),
-        },
-        // Keep only metadata: Secret values never stay in the operator's memory.
-        (s) => ({ apiVersion: s.apiVersion, kind: s.kind, metadata: s.metadata }),
+      this.#secrets.push(
+        this.#watch(
+          SECRET,
+          ns,
+          undefined,
+          {
+            onUpsert: (s) => this.#onSecret(s),
+            onDelete: (s) => this.#onSecret(s),
+          },
+          // Keep only metadata: Secret values never stay in the operator's memory.
+          (s) => ({ apiVersion: s.apiVersion, kind: s.kind, metadata: s.metadata }),
+        ),
       );
     }
   }
@@ -131,7 +143,7 @@ export class Controller {
       rt,
       { namespace, labelSelector },
       { timeoutSeconds: t.timeoutSeconds, inactivityMs: t.watchdogMs + 30_000 },
-      transform,
+      (obj) => stripUnread(transform ? transform(obj) : obj),
     );
     const lw = new ListWatcher<T>(source, handlers, {
       name,
@@ -157,6 +169,11 @@ export class Controller {
 
   #enqueue(key: string): void {
     this.#queue?.add(key);
+  }
+
+  /** Queues a reconcile of key (while leading). */
+  enqueue(key: string): void {
+    this.#enqueue(key);
   }
 
   start(): void {
@@ -214,6 +231,36 @@ export class Controller {
     for (const w of this.#all) w.stop();
   }
 
+  /** One AlpacaForwarder from the cache. */
+  forwarder(namespace: string, name: string): AlpacaForwarder | undefined {
+    const key = resourceKey(namespace, name);
+    for (const w of this.#forwarders) {
+      const af = w.get(key);
+      if (af) return af;
+    }
+    return undefined;
+  }
+
+  /** One owned child (by kind and name) from the cache. */
+  child(kind: string, namespace: string, name: string): KubernetesObject | undefined {
+    const key = resourceKey(namespace, name);
+    for (const w of this.#owned.get(kind) ?? []) {
+      const o = w.get(key);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  /** resourceVersion of a Secret in the (metadata-only) cache. */
+  secretVersion(namespace: string, name: string): string | undefined {
+    const key = resourceKey(namespace, name);
+    for (const w of this.#secrets) {
+      const s = w.get(key);
+      if (s) return s.metadata?.resourceVersion;
+    }
+    return undefined;
+  }
+
   forwarders(): AlpacaForwarder[] {
     return this.#forwarders.flatMap((w) => w.list());
   }
@@ -226,4 +273,39 @@ export class Controller {
         (p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[this.#o.instanceLabel] === name,
       );
   }
+}
+
+/**
+ * Drops what the operator never reads from every cached object: managedFields (often the largest
+ * part of an object) and kubectl's last-applied-configuration copy of it.
+ */
+export function stripUnread<T extends KubernetesObject>(obj: T): T {
+  const m = obj.metadata;
+  if (!m) return obj;
+  const { managedFields: _mf, ...metadata } = m;
+  const annotations = m.annotations;
+  if (annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined) {
+    const { 'kubectl.kubernetes.io/last-applied-configuration': _la, ...rest } = annotations;
+    metadata.annotations = rest;
+  }
+  return { ...obj, metadata };
+}
+
+/** A forwarder pod as the operator reads it: identity, labels, phase and IP (no spec). */
+export function slimPod(p: V1Pod): V1Pod {
+  const m = p.metadata ?? {};
+  return {
+    apiVersion: p.apiVersion,
+    kind: p.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
+      creationTimestamp: m.creationTimestamp,
+      deletionTimestamp: m.deletionTimestamp,
+    },
+    status: { phase: p.status?.phase, podIP: p.status?.podIP },
+  };
 }

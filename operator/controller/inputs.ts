@@ -62,3 +62,35 @@ export async function resolveSecretInputs(
   for (const v of values) v.value.fill(0);
   return result;
 }
+
+/**
+ * Remembers the resolved inputs of each resource against the resourceVersions of the Secrets it
+ * references (from the metadata-only Secret cache): while none of them changed, no Secret is
+ * read again. Holds hashes only. A Secret the cache does not know is always read.
+ */
+export class SecretInputsMemo {
+  readonly #byKey = new Map<string, { fingerprint: string; inputs: ResolvedInputs }>();
+
+  async resolve(
+    key: string,
+    namespace: string,
+    spec: AlpacaForwarderSpec,
+    versionOf: (namespace: string, name: string) => string | undefined,
+    read: SecretReader,
+  ): Promise<ResolvedInputs> {
+    const refs = referencedSecretKeys(spec);
+    const versions = [...new Set(refs.map((r) => r.secret))].sort().map((s) => [s, versionOf(namespace, s)]);
+    const known = versions.every(([, v]) => v !== undefined);
+    const fingerprint = JSON.stringify([refs, versions]);
+    const memo = this.#byKey.get(key);
+    if (known && memo?.fingerprint === fingerprint) return memo.inputs;
+    const inputs = await resolveSecretInputs(namespace, spec, read);
+    if (known) this.#byKey.set(key, { fingerprint, inputs });
+    else this.#byKey.delete(key);
+    return inputs;
+  }
+
+  forget(key: string): void {
+    this.#byKey.delete(key);
+  }
+}

@@ -1,10 +1,13 @@
 /**
- * One level-based reconcile of one AlpacaForwarder (namespace/name):
- * read it fresh (deleted → nothing; ownerReferences + GC clean up) → resolve Secret hashes →
- * credentials-in-use check → build the children with the pure builders → server-side apply each →
- * probe /readyz → decide a restart → compute status → write status (only when it changed) →
- * restart (Deployment re-applied with the new restartedAt, which status already records, so a
- * crash in between never repeats or loses a restart) → requeue for the next probe.
+ * One level-based reconcile of one AlpacaForwarder (namespace/name), from the informer caches:
+ * read it from the cache (gone or deleted → nothing; ownerReferences + GC clean up) → resolve
+ * Secret hashes (read again only when a referenced Secret's resourceVersion changed) →
+ * credentials-in-use check → build the children with the pure builders → server-side apply each
+ * one whose cached copy differs (apply-needed.ts; all at once, the Deployment last) → take the latest /readyz result from the probe
+ * scheduler (and tell it what to probe) → decide a restart → compute status → write status (only
+ * when it changed) → restart (Deployment re-applied with the new restartedAt, which status
+ * already records, so a crash in between never repeats or loses a restart) → requeue only while
+ * the restart policy waits. A probe result that differs from the last one enqueues a reconcile.
  * Every write first checks the abort signal: a process that lost leadership stops at once.
  */
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
@@ -31,18 +34,39 @@ import { decideRestart, type RestartDecision } from '../policy/restart.ts';
 import { computeStatus, type SecretProblem } from '../status/compute.ts';
 import { deploymentState } from '../status/deployment-state.ts';
 import type { ProbeResult } from '../status/probe.ts';
+import { applyNeeded, stampApplied } from './apply-needed.ts';
 import { reconcileErrorNote } from './error-note.ts';
-import { resolveSecretInputs } from './inputs.ts';
+import { resolveSecretInputs, type SecretInputsMemo } from './inputs.ts';
 import { splitKey } from './mapping.ts';
-import type { ProbeOutcome, ReadinessProbe } from './probe.ts';
+import type { ProbeOutcome, ProbeTarget } from './probe.ts';
+import type { LatestProbe } from './probe-scheduler.ts';
 import type { HandlerResult } from './queue.ts';
 
 export type KubeOps = Pick<KubeClient, 'get' | 'apply' | 'delete' | 'applyStatus' | 'readSecretKeys'>;
 
+/** What the reconcile reads from the informer caches (synced before the first reconcile). */
+export interface ReconcileCache {
+  forwarder(namespace: string, name: string): AlpacaForwarder | undefined;
+  /** An owned child by kind and name. */
+  child(kind: string, namespace: string, name: string): KubernetesObject | undefined;
+  /** resourceVersion of a Secret (metadata only is cached). */
+  secretVersion(namespace: string, name: string): string | undefined;
+}
+
+/** The probe scheduler as the reconcile uses it (probe-scheduler.ts). */
+export interface ProbeBoard {
+  latest(key: string): LatestProbe | undefined;
+  track(key: string, target: ProbeTarget, intervalMs: number): void;
+  untrack(key: string): void;
+}
+
 export interface ReconcilerDeps {
   client: KubeOps;
+  /** Without it every object is read with a GET (no cache to skip applies against). */
+  cache?: ReconcileCache;
+  secretInputs?: SecretInputsMemo;
   settings: OperatorSettings;
-  probe: ReadinessProbe;
+  probes: ProbeBoard;
   recorder: EventRecorder;
   /** Every AlpacaForwarder in the cache (credentials-in-use check). */
   forwarders(): AlpacaForwarder[];
@@ -177,11 +201,16 @@ async function reconcileOne(
   log: Logger,
   seen: Seen,
 ): Promise<HandlerResult | undefined> {
-  const { client } = deps;
-  const af = await client.get<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, namespace, name);
+  const { client, cache } = deps;
+  const key = `${namespace}/${name}`;
+  const af = cache
+    ? cache.forwarder(namespace, name)
+    : await client.get<AlpacaForwarder & KubernetesObject>(ALPACA_FORWARDER, namespace, name);
   seen.resourceVersion = af?.metadata.resourceVersion;
   if (af) seen.af = af;
   if (!af || af.metadata.deletionTimestamp) {
+    deps.probes.untrack(key);
+    deps.secretInputs?.forget(key);
     log.debug('resource gone or being deleted; garbage collection removes the children');
     return undefined;
   }
@@ -191,9 +220,17 @@ async function reconcileOne(
   deps.metrics.restartsTriggered.inc({ namespace, name }, 0);
 
   // Inputs from Secrets: hashes only.
-  const inputs = await resolveSecretInputs(namespace, af.spec, (ns, n, keys) =>
-    client.readSecretKeys(ns, n, keys),
-  );
+  const readSecret = (ns: string, n: string, keys: readonly string[]) => client.readSecretKeys(ns, n, keys);
+  const inputs =
+    cache && deps.secretInputs
+      ? await deps.secretInputs.resolve(
+          key,
+          namespace,
+          af.spec,
+          (ns, n) => cache.secretVersion(ns, n),
+          readSecret,
+        )
+      : await resolveSecretInputs(namespace, af.spec, readSecret);
   const secretProblem: SecretProblem | undefined = inputs.ok ? undefined : inputs.missing[0];
   const keyIdHash = inputs.ok ? inputs.keyIdHash : undefined;
 
@@ -227,37 +264,54 @@ async function reconcileOne(
   }
 
   let deployment: V1Deployment | undefined;
+  const cachedChild = (kind: string, n: string) => cache?.child(kind, namespace, n);
   if (children) {
-    for (const obj of children.apply) {
+    const applyChild = async (obj: ChildObject): Promise<void> => {
+      const intent = stampApplied(obj as ChildObject & KubernetesObject);
+      const cached = cachedChild(intent.kind ?? '', intent.metadata?.name ?? '');
+      if (cache && !applyNeeded(intent, cached)) {
+        deps.metrics.childApplies.inc({ kind: intent.kind ?? '', result: 'unchanged' });
+        if (intent.kind === 'Deployment') deployment = cached as V1Deployment;
+        return;
+      }
       signal.throwIfAborted();
-      const applied = await client.apply<ChildObject & KubernetesObject>(
-        obj as ChildObject & KubernetesObject,
-      );
+      const applied = await client.apply<ChildObject & KubernetesObject>(intent);
+      deps.metrics.childApplies.inc({ kind: intent.kind ?? '', result: 'applied' });
       if (applied.kind === 'Deployment' || obj.kind === 'Deployment') deployment = applied as V1Deployment;
-    }
+    };
+    // Everything the pod needs (identity, RBAC, config, Service, NetworkPolicy) at once, then the
+    // Deployment, so its pod never starts without them.
+    const workload = children.apply.filter((o) => o.kind === 'Deployment');
+    await Promise.all(children.apply.filter((o) => o.kind !== 'Deployment').map(applyChild));
+    for (const obj of workload) await applyChild(obj);
     for (const kind of children.absent) {
-      if (kind === 'NetworkPolicy') {
+      if (kind === 'NetworkPolicy' && (!cache || cachedChild(kind, childName(af)))) {
         signal.throwIfAborted();
         await client.delete(NETWORK_POLICY, namespace, childName(af));
       }
     }
   } else {
-    deployment = await client.get<V1Deployment & KubernetesObject>(DEPLOYMENT, namespace, childName(af));
+    deployment = cache
+      ? (cachedChild('Deployment', childName(af)) as V1Deployment | undefined)
+      : await client.get<V1Deployment & KubernetesObject>(DEPLOYMENT, namespace, childName(af));
   }
   const depState = deploymentState(deployment);
 
-  // Readiness of the forwarder.
+  // Readiness of the forwarder: the probe scheduler's latest result for the running pod.
   let probe: ProbeResult = { kind: 'skipped' };
   const runs = !af.spec.suspend && !credentials.inUse && !configError && depState.desiredReplicas > 0;
-  if (runs) {
-    const pod = probeablePod(deps.podsOf(namespace, name));
-    if (pod) {
-      const outcome = await deps.probe.probe(
-        { namespace, name, serviceName: childName(af), podIP: pod.status?.podIP },
-        signal,
-      );
-      probe = toProbeResult(outcome);
-    }
+  const pod = runs ? probeablePod(deps.podsOf(namespace, name)) : undefined;
+  if (pod) {
+    const wasReady = previous?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    deps.probes.track(
+      key,
+      { namespace, name, serviceName: childName(af), podIP: pod.status?.podIP },
+      wasReady ? deps.probeIntervalReadyMs : deps.probeIntervalNotReadyMs,
+    );
+    const latest = deps.probes.latest(key);
+    if (latest) probe = toProbeResult(latest.outcome);
+  } else {
+    deps.probes.untrack(key);
   }
 
   // 406 restart policy.
@@ -307,7 +361,7 @@ async function reconcileOne(
     const dep = again.apply.find((o) => o.kind === 'Deployment');
     if (dep) {
       signal.throwIfAborted();
-      await client.apply(dep as V1Deployment & KubernetesObject);
+      await client.apply(stampApplied(dep as V1Deployment & KubernetesObject));
       deps.metrics.restartsTriggered.inc({ namespace, name });
       seen.restarted = true;
       log.warn(
@@ -323,12 +377,12 @@ async function reconcileOne(
     }
   }
 
-  const ready = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  let requeueAfterMs = ready ? deps.probeIntervalReadyMs : deps.probeIntervalNotReadyMs;
+  // Probe results and watch events bring the next reconcile; only the restart policy's clock needs
+  // one (at least every not-ready probe interval while it waits: few resources are ever in this state).
   if (restart.action === 'wait' || restart.action === 'stalled') {
-    requeueAfterMs = Math.min(requeueAfterMs, Math.max(restart.requeueAfterMs, 1));
+    return { requeueAfterMs: Math.min(deps.probeIntervalNotReadyMs, Math.max(restart.requeueAfterMs, 1)) };
   }
-  return { requeueAfterMs };
+  return undefined;
 }
 
 async function resourceGone(client: KubeOps, namespace: string, name: string): Promise<boolean> {

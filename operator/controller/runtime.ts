@@ -22,7 +22,9 @@ import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { startHttpServer } from './http-server.ts';
+import { SecretInputsMemo } from './inputs.ts';
 import { HttpReadinessProbe, podIpUrlResolver, type ReadinessProbe, serviceUrlResolver } from './probe.ts';
+import { ProbeScheduler } from './probe-scheduler.ts';
 import { makeReconciler, type ReconcileReport } from './reconcile.ts';
 
 export const REPORTING_CONTROLLER = 'torghut.io/alpaca-forwarder-operator';
@@ -96,10 +98,27 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
   });
   // The controller needs the reconciler, the reconciler reads the controller's caches.
   let controller: Controller | undefined;
+  const probes = new ProbeScheduler({
+    probe,
+    concurrency: config.PROBE_CONCURRENCY,
+    timers,
+    onChange: (key) => controller?.enqueue(key),
+    onProbe: (outcome, lagMs) => {
+      metrics.probes.inc({ outcome: outcome.kind === 'reported' ? 'reported' : outcome.reason });
+      metrics.probeLag.observe(lagMs / 1000);
+      metrics.probesWaiting.set(probes.waiting);
+    },
+  });
   const reconcile = makeReconciler({
     client,
+    cache: {
+      forwarder: (ns, name) => controller?.forwarder(ns, name),
+      child: (kind, ns, name) => controller?.child(kind, ns, name),
+      secretVersion: (ns, name) => controller?.secretVersion(ns, name),
+    },
+    secretInputs: new SecretInputsMemo(),
     settings: settingsFrom(config),
-    probe,
+    probes,
     recorder,
     forwarders: () => controller?.forwarders() ?? [],
     podsOf: (ns, name) => controller?.podsOf(ns, name) ?? [],
@@ -154,6 +173,8 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     metrics.leader.set(0);
     logger.warn({ identity }, 'not leading: stopped reconciling');
     previousTerm = ctl.stopLeading();
+    for (const key of ctl.forwarders().map((af) => `${af.metadata.namespace}/${af.metadata.name}`))
+      probes.untrack(key);
   };
   let elector: LeaderElector | undefined;
   if (config.LEADER_ELECTION) {
@@ -214,6 +235,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
       ]);
       cancelGrace?.();
       leading = false;
+      probes.stop();
       if (!drained) {
         void ctl.stopLeading();
         ctl.stopWatches();
@@ -225,6 +247,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
       await elector?.stop(drained);
       metrics.leader.set(0);
       await http.close();
+      if (drained) await client.close();
       logger.info('operator stopped');
     },
   };

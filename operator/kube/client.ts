@@ -18,6 +18,7 @@ import {
   type V1Lease,
   Watch,
 } from '@kubernetes/client-node';
+import { type SharedConnections, shareConnections } from './connection.ts';
 import { toKubeError } from './errors.ts';
 import type { ListResult, WatchEvent, WatchHandle, WatchSource } from './list-watcher.ts';
 import { apiVersionOf, collectionPath, type ResourceType } from './resources.ts';
@@ -52,15 +53,23 @@ export class KubeClient {
   readonly #core: CoreV1Api;
   readonly #events: EventsV1Api;
   readonly #coordination: CoordinationV1Api;
+  readonly #connections: SharedConnections;
 
   constructor(kc: KubeConfig, managers: FieldManagers) {
     this.kc = kc;
     this.#managers = managers;
+    // Every API call and watch below goes through kc: one connection pool per API server.
+    this.#connections = shareConnections(kc);
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#events = kc.makeApiClient(EventsV1Api);
     this.#coordination = kc.makeApiClient(CoordinationV1Api);
+  }
+
+  /** Closes the pooled API server connections (after every watch and request has ended). */
+  async close(): Promise<void> {
+    await this.#connections.close();
   }
 
   /** GET one object; undefined when it does not exist. */

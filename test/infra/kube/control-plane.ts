@@ -41,6 +41,8 @@ export interface ControlPlane {
 
 export interface StartOptions {
   log?: (line: string) => void;
+  /** kube-controller-manager client QPS (default 20). */
+  controllerManagerQps?: number;
 }
 
 async function distinctPorts(n: number): Promise<number[]> {
@@ -70,7 +72,7 @@ export async function startPrivateControlPlane(options: StartOptions = {}): Prom
   if ((await validCache(layout, KUBE_VERSION)) === undefined) throw notBuiltError(layout.binDir);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(layout, log);
+      return await startOnce(layout, log, options.controllerManagerQps);
     } catch (err) {
       if (!isPortClash(err) || attempt >= START_ATTEMPTS) throw err;
       log(
@@ -82,7 +84,11 @@ export async function startPrivateControlPlane(options: StartOptions = {}): Prom
   }
 }
 
-async function startOnce(layout: CacheLayout, log: (line: string) => void): Promise<ControlPlane> {
+async function startOnce(
+  layout: CacheLayout,
+  log: (line: string) => void,
+  kubeApiQps?: number,
+): Promise<ControlPlane> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kube-cp-'));
   const d = (name: string) => path.join(dir, name);
   await Promise.all(
@@ -140,7 +146,12 @@ async function startOnce(layout: CacheLayout, log: (line: string) => void): Prom
     const kcm = await startProcess({
       name: 'kube-controller-manager',
       command: layout.binary('kube-controller-manager'),
-      args: controllerManagerArgs({ port: kcmPort, kubeconfig: kubeconfigPath, certDir: d('kcm-certs') }),
+      args: controllerManagerArgs({
+        port: kcmPort,
+        kubeconfig: kubeconfigPath,
+        certDir: d('kcm-certs'),
+        ...(kubeApiQps ? { kubeApiQps } : {}),
+      }),
       logFile: d('logs/kube-controller-manager.log'),
     });
     started.push(kcm);

@@ -9,6 +9,7 @@ import { startPrivateControlPlane } from './control-plane.ts';
 
 export type { ControlPlane, StartOptions } from './control-plane.ts';
 export { startPrivateControlPlane } from './control-plane.ts';
+export { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
 export { CONTROL_PLANE_ENV } from './env-names.ts';
 export { controlPlaneFromEnv, type SharedControlPlane } from './from-env.ts';
 export {

@@ -304,15 +304,23 @@ export interface OperatorInNamespace {
 export async function startOperatorInNamespace(
   plane: { kubeConfig(): KubeConfig; kubeconfigPath: string },
   prefix: string,
-  o: Omit<TestOperatorOptions, 'kc' | 'namespaces'> & { kubelet?: boolean },
+  o: Omit<TestOperatorOptions, 'kc' | 'namespaces'> & {
+    kubelet?: boolean;
+    /** The kubeconfig the operator itself uses (e.g. through a counting proxy); default the test's. */
+    operatorKubeConfig?: (kc: KubeConfig) => KubeConfig;
+  },
 ): Promise<OperatorInNamespace> {
   const kc = plane.kubeConfig();
   await installCrd(plane.kubeconfigPath, kc);
   const ns = await createTestNamespace(kc, prefix);
   await o.stub.start();
   const kubelet = o.kubelet ? fakeKubelet(kc, ns) : undefined;
-  const { kubelet: _k, ...opts } = o;
-  const op = await startTestOperator({ ...opts, kc, namespaces: [ns] });
+  const { kubelet: _k, operatorKubeConfig, ...opts } = o;
+  const op = await startTestOperator({
+    ...opts,
+    kc: operatorKubeConfig ? operatorKubeConfig(kc) : kc,
+    namespaces: [ns],
+  });
   return {
     kc,
     ns,

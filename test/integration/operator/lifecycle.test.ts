@@ -272,8 +272,11 @@ describe('operator lifecycle against the real API server', () => {
     assert.deepEqual(await readyz.json(), { ready: true, role: 'leader' });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of [
-      'alpaca_forwarder_operator_reconciles_total{result="requeue"}',
+      // Reconciles are not requeued for probing any more: probe results bring them (probes_total).
+      'alpaca_forwarder_operator_reconciles_total{result="success"}',
       'alpaca_forwarder_operator_reconcile_duration_seconds_bucket',
+      'alpaca_forwarder_operator_probes_total{outcome="reported"}',
+      'alpaca_forwarder_operator_child_applies_total{kind="Deployment",result="applied"}',
       'alpaca_forwarder_operator_queue_depth',
       'alpaca_forwarder_operator_leader 1',
     ]) {

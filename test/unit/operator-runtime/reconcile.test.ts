@@ -10,8 +10,14 @@ import { ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/cli
 import { pino } from 'pino';
 import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../operator/api/types.ts';
 import { INTERNAL_ERROR_NOTE } from '../../../operator/controller/error-note.ts';
-import type { ProbeOutcome, ReadinessProbe } from '../../../operator/controller/probe.ts';
-import { type KubeOps, makeReconciler } from '../../../operator/controller/reconcile.ts';
+import { SecretInputsMemo } from '../../../operator/controller/inputs.ts';
+import type { ProbeOutcome, ProbeTarget } from '../../../operator/controller/probe.ts';
+import {
+  type KubeOps,
+  makeReconciler,
+  type ProbeBoard,
+  type ReconcileCache,
+} from '../../../operator/controller/reconcile.ts';
 import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
 import { KubeError, toKubeError } from '../../../operator/kube/errors.ts';
 import { EventRecorder } from '../../../operator/kube/events.ts';
@@ -60,8 +66,19 @@ function scripted(af: AlpacaForwarder | undefined) {
   return { client, writes, current: () => current };
 }
 
+/** The probe scheduler's side as the reconcile sees it: a fixed latest result; records what is tracked. */
+function board(probeOutcome: ProbeOutcome) {
+  const tracks: Array<{ key: string; target: ProbeTarget; intervalMs: number }> = [];
+  const probes: ProbeBoard = {
+    latest: () => ({ outcome: probeOutcome, at: 0 }),
+    track: (key, target, intervalMs) => tracks.push({ key, target, intervalMs }),
+    untrack: () => {},
+  };
+  return { probes, tracks };
+}
+
 function deps(client: KubeOps, probeOutcome: ProbeOutcome, timers = new FakeTimers(), writes: Write[] = []) {
-  const probe: ReadinessProbe = { probe: async () => probeOutcome };
+  const { probes, tracks } = board(probeOutcome);
   const pod: V1Pod = {
     metadata: { name: 'p', namespace: 'torghut', creationTimestamp: new Date() },
     status: { phase: 'Running', podIP: '10.0.0.9' },
@@ -69,7 +86,8 @@ function deps(client: KubeOps, probeOutcome: ProbeOutcome, timers = new FakeTime
   return {
     client,
     settings: SETTINGS,
-    probe,
+    probes,
+    tracks,
     recorder: new EventRecorder(
       {
         create: async (_ns, e) => {
@@ -113,12 +131,22 @@ describe('reconcile', () => {
       ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Service', 'NetworkPolicy', 'Deployment'],
     );
     assert.equal(s.writes.filter((w) => w.op === 'status').length, 1);
-    assert.equal(out?.requeueAfterMs, 30_000, 'Ready: probe again after the ready interval');
+    assert.equal(
+      out?.requeueAfterMs,
+      undefined,
+      'no periodic requeue: probe results bring the next reconcile',
+    );
     const ready1 = s.current()?.status?.conditions?.find((c) => c.type === 'Ready');
     assert.equal(ready1?.status, 'True');
 
     s.writes.length = 0;
-    await reconcile('torghut/equities', new AbortController().signal);
+    const d = deps(s.client, ready, undefined, s.writes);
+    await makeReconciler(d)('torghut/equities', new AbortController().signal);
+    assert.deepEqual(
+      d.tracks.map((t) => [t.key, t.target.podIP, t.intervalMs]),
+      [['torghut/equities', '10.0.0.9', 30_000]],
+      'the running pod is probed at the ready interval once Ready',
+    );
     assert.equal(s.writes.filter((w) => w.op === 'status').length, 0, 'status unchanged: not written again');
     assert.doesNotMatch(
       JSON.stringify(s.writes),
@@ -371,5 +399,82 @@ describe('reconcile', () => {
       new AbortController().signal,
     );
     assert.ok(!t.writes.some((w) => w.kind === 'PodMonitor'));
+  });
+});
+
+describe('reconcile from the informer caches', () => {
+  /** The scripted API plus a cache that holds what was applied, with server-added fields. */
+  function cached() {
+    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+    const children = new Map<string, KubernetesObject>();
+    let secretReads = 0;
+    const apply = s.client.apply;
+    s.client.apply = (async (obj: KubernetesObject) => {
+      const out = (await apply(obj)) as KubernetesObject;
+      // What the server keeps (wire names: the model's `_from` is `from`) and adds: uid,
+      // resourceVersion, defaults the intent does not mention.
+      const wire = JSON.parse(JSON.stringify(out).replaceAll('"_from":', '"from":')) as KubernetesObject;
+      const stored = structuredClone({
+        ...wire,
+        metadata: { ...wire.metadata, uid: `uid-${obj.kind}`, resourceVersion: '7' },
+        spec: { ...(wire as { spec?: object }).spec, serverDefault: true },
+      }) as KubernetesObject;
+      children.set(`${obj.kind}/${obj.metadata?.name}`, stored);
+      return out;
+    }) as KubeOps['apply'];
+    const read = s.client.readSecretKeys;
+    s.client.readSecretKeys = async (ns, name, keys) => {
+      secretReads++;
+      return read(ns, name, keys);
+    };
+    s.client.get = (async () => {
+      throw new Error('no GET where the cache has the object');
+    }) as KubeOps['get'];
+    let secretVersion = '1';
+    const cache: ReconcileCache = {
+      forwarder: () => structuredClone(s.current()),
+      child: (kind, _ns, name) => children.get(`${kind}/${name}`),
+      secretVersion: () => secretVersion,
+    };
+    const d = { ...deps(s.client, ready, undefined, s.writes), cache, secretInputs: new SecretInputsMemo() };
+    return {
+      ...s,
+      children,
+      reconcile: makeReconciler(d),
+      secretReads: () => secretReads,
+      bumpSecret: () => {
+        secretVersion = String(Number(secretVersion) + 1);
+      },
+    };
+  }
+  const applies = (w: Write[]) => w.filter((x) => x.op === 'apply').map((x) => x.kind);
+
+  test('a second reconcile with nothing changed applies nothing, writes nothing and reads no Secret', async () => {
+    const c = cached();
+    await c.reconcile('torghut/equities', new AbortController().signal);
+    assert.equal(applies(c.writes).length, 7);
+    assert.equal(c.secretReads(), 1);
+    c.writes.length = 0;
+    await c.reconcile('torghut/equities', new AbortController().signal);
+    assert.deepEqual(c.writes, [], 'no apply, no status write, no Event');
+    assert.equal(c.secretReads(), 1, 'the Secret did not change: not read again');
+  });
+
+  test('a child edited by someone else, or a spec change, is applied again; a changed Secret is read again', async () => {
+    const c = cached();
+    await c.reconcile('torghut/equities', new AbortController().signal);
+    const cm = c.children.get('ConfigMap/equities-forwarder') as KubernetesObject & {
+      data: Record<string, string>;
+    };
+    cm.data = Object.fromEntries(Object.keys(cm.data).map((k) => [k, 'edited']));
+    c.writes.length = 0;
+    await c.reconcile('torghut/equities', new AbortController().signal);
+    assert.deepEqual(applies(c.writes), ['ConfigMap'], 'only the drifted child');
+
+    c.writes.length = 0;
+    c.bumpSecret();
+    await c.reconcile('torghut/equities', new AbortController().signal);
+    assert.equal(c.secretReads(), 2, 'a new Secret resourceVersion: read again');
+    assert.deepEqual(applies(c.writes), [], 'same values: nothing to apply');
   });
 });

@@ -31,8 +31,14 @@ function finalStage(all: Instruction[]): Instruction[] {
 }
 
 const images = [
-  { dockerfile: 'Dockerfile.forwarder', entry: 'dist/forwarder/main.js', bin: 'alpaca-forwarder' },
-  { dockerfile: 'Dockerfile.operator', entry: 'dist/operator/main.js', bin: 'alpaca-forwarder-operator' },
+  { dockerfile: 'Dockerfile.forwarder', entry: 'dist/forwarder/main.js', bin: 'alpaca-forwarder', v8: [] },
+  {
+    dockerfile: 'Dockerfile.operator',
+    entry: 'dist/operator/main.js',
+    bin: 'alpaca-forwarder-operator',
+    // Measured heap bounds (bench/operator, operator/controller/README.md "At scale").
+    v8: ['--max-semi-space-size=2', '--max-old-space-size=160'],
+  },
 ] as const;
 
 describe('container images', () => {
@@ -90,6 +96,7 @@ describe('container images', () => {
       assert.deepEqual(JSON.parse(ship.at(-1)?.args ?? ''), [
         '/nodejs/bin/node',
         '--enable-source-maps',
+        ...image.v8,
         image.entry,
       ]);
       const copies = ship.filter((i) => i.op === 'COPY').map((i) => i.args);
