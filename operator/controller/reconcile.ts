@@ -279,11 +279,11 @@ async function reconcileOne(
       deps.metrics.childApplies.inc({ kind: intent.kind ?? '', result: 'applied' });
       if (applied.kind === 'Deployment' || obj.kind === 'Deployment') deployment = applied as V1Deployment;
     };
-    // Everything the pod needs (identity, RBAC, config, Service, NetworkPolicy) at once, then the
-    // Deployment, so its pod never starts without them.
-    const workload = children.apply.filter((o) => o.kind === 'Deployment');
-    await Promise.all(children.apply.filter((o) => o.kind !== 'Deployment').map(applyChild));
-    for (const obj of workload) await applyChild(obj);
+    // In waves, each wave's applies at once: everything the pod needs (identity, Role, config,
+    // Service, NetworkPolicy); then the RoleBinding (the API server's escalation check reads the
+    // Role it binds: a binding applied beside its new Role can be refused with 404); then the
+    // Deployment, so its pod never starts without the rest.
+    for (const wave of applyWaves(children.apply)) await Promise.all(wave.map(applyChild));
     for (const kind of children.absent) {
       if (kind === 'NetworkPolicy' && (!cache || cachedChild(kind, childName(af)))) {
         signal.throwIfAborted();
@@ -413,4 +413,14 @@ async function recordTransition(
     action: 'Reconcile',
     note: after.message || `Ready=${after.status}`,
   });
+}
+
+/** The children in apply order: [the rest, RoleBindings, Deployments]; empty waves dropped. */
+export function applyWaves<T extends { kind?: string }>(objects: readonly T[]): T[][] {
+  const late = ['RoleBinding', 'Deployment'];
+  const waves = [
+    objects.filter((o) => !late.includes(o.kind ?? '')),
+    ...late.map((kind) => objects.filter((o) => o.kind === kind)),
+  ];
+  return waves.filter((w) => w.length > 0);
 }

@@ -13,6 +13,7 @@ import { INTERNAL_ERROR_NOTE } from '../../../operator/controller/error-note.ts'
 import { SecretInputsMemo } from '../../../operator/controller/inputs.ts';
 import type { ProbeOutcome, ProbeTarget } from '../../../operator/controller/probe.ts';
 import {
+  applyWaves,
   type KubeOps,
   makeReconciler,
   type ProbeBoard,
@@ -128,7 +129,7 @@ describe('reconcile', () => {
     const out = await reconcile('torghut/equities', new AbortController().signal);
     assert.deepEqual(
       s.writes.filter((w) => w.op === 'apply').map((w) => w.kind),
-      ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Service', 'NetworkPolicy', 'Deployment'],
+      ['ServiceAccount', 'Role', 'ConfigMap', 'Service', 'NetworkPolicy', 'RoleBinding', 'Deployment'],
     );
     assert.equal(s.writes.filter((w) => w.op === 'status').length, 1);
     assert.equal(
@@ -477,4 +478,23 @@ describe('reconcile from the informer caches', () => {
     assert.equal(c.secretReads(), 2, 'a new Secret resourceVersion: read again');
     assert.deepEqual(applies(c.writes), [], 'same values: nothing to apply');
   });
+});
+
+test('children are applied in waves: the rest at once, then the RoleBinding (after its Role), then the Deployment', () => {
+  const kinds = [
+    'ServiceAccount',
+    'Deployment',
+    'Role',
+    'RoleBinding',
+    'ConfigMap',
+    'Service',
+    'NetworkPolicy',
+  ];
+  const waves = applyWaves(kinds.map((kind) => ({ kind }))).map((w) => w.map((o) => o.kind));
+  assert.deepEqual(waves, [
+    ['ServiceAccount', 'Role', 'ConfigMap', 'Service', 'NetworkPolicy'],
+    ['RoleBinding'],
+    ['Deployment'],
+  ]);
+  assert.deepEqual(applyWaves([{ kind: 'Deployment' }]), [[{ kind: 'Deployment' }]]);
 });
