@@ -88,6 +88,8 @@ export async function runFuzz(
     ALPACA_TRADE_STREAM_URL: sim.urls.trading,
     ENABLE_GAP_FILL: 'true',
     LEASE_ENABLED: 'false',
+    // The fuzz's simulator frees a dropped session's slot at once (lingerMs 0): so does our wait.
+    ALPACA_406_COOLDOWN_MS: '300',
   });
   const child: Child = spawnCli(env, ['--expose-gc', '--import', GC_PRELOAD]);
   register(async () => {

@@ -53,7 +53,12 @@ describe('Kafka buffer overflow', () => {
     const s = await startSim(cleanup, { lingerMs: 0 });
     const topics = await freshTopics(kafka);
     const f = await startInProcess(
-      forwarderEnv(s, kafka, topics, { KAFKA_BUFFER_MEMORY_BYTES: '65536', KAFKA_BATCH_SIZE: '16384' }),
+      forwarderEnv(s, kafka, topics, {
+        KAFKA_BUFFER_MEMORY_BYTES: '65536',
+        KAFKA_BATCH_SIZE: '16384',
+        // The simulator frees a dropped session's slot at once (lingerMs 0): so does our wait.
+        ALPACA_406_COOLDOWN_MS: '300',
+      }),
     );
     cleanup.push(() => f.running.stop('test'));
     await waitReadiness(f.base, (b) => b.ready, 'ready');
