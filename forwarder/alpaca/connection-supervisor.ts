@@ -21,7 +21,11 @@ export interface ConnectionTiming {
   /** TCP connect + upgrade + protocol handshake (welcome, auth, subscription ack). */
   handshakeTimeoutMs: number;
   pingIntervalMs: number;
-  /** No pong within this after a ping → the peer is dead: terminate and reconnect. */
+  /**
+   * Nothing inbound (pong or any other frame) within this after a ping → the peer is dead:
+   * terminate and reconnect. Any frame proves the socket alive: under load the pong waits behind
+   * data still being read, and that data is the proof.
+   */
   pongTimeoutMs: number;
   /** How long stop() and a failing connection wait for the close handshake before terminating. */
   closeTimeoutMs: number;
@@ -207,6 +211,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     if (!c.ended) endConnection(c, false);
   }
 
+  /** Something arrived from the peer: the ping in flight, if any, is answered. */
+  function provedAlive(c: Connection): void {
+    if (c.pongDue === null) return;
+    c.pongDue.cancel();
+    c.pongDue = null;
+  }
+
   function armPing(c: Connection): void {
     const t = clock.setTimeout(() => {
       if (c.ended) return;
@@ -287,11 +298,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
               if (stopped) discardFrame(c);
               return;
             }
+            provedAlive(c);
             c.session?.onFrame(data, isBinary, clock.now());
           },
           onPong() {
-            c.pongDue?.cancel();
-            c.pongDue = null;
+            provedAlive(c);
           },
           onUpgradeRefused(status, retryAfter) {
             c.upgrade = { status, retryAfter };

@@ -107,3 +107,22 @@ test('stop(): past closeTimeoutMs the socket is terminated and frames still arri
   assert.deepEqual(frames, ['a']);
   assert.deepEqual(discarded, [clock.now()]);
 });
+
+test('under load the pong waits behind data: any inbound frame answers the ping, no reconnect', () => {
+  const { clock, sock, frames, supervisor } = setup();
+  supervisor.start();
+  sock.open();
+  // 150 s in which the peer's pong never gets through, but a data frame arrives every second.
+  for (let i = 0; i < 150; i++) {
+    clock.advance(1_000);
+    sock.frame(`f${i}`);
+  }
+  assert.equal(sock.calls.filter((c) => c === 'ping').length, 15);
+  assert.equal(frames.length, 150);
+  assert.ok(!sock.calls.includes('terminate'), 'the socket is kept');
+  assert.equal(supervisor.lastState()?.status, 'healthy');
+  // Then true silence after a ping: the peer is dead.
+  clock.advance(DEFAULT_TIMING.pingIntervalMs + DEFAULT_TIMING.pongTimeoutMs);
+  assert.ok(sock.calls.includes('terminate'));
+  assert.equal(supervisor.lastState()?.reason, 'alpaca_ping_timeout');
+});
