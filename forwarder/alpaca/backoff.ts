@@ -11,7 +11,10 @@ export interface BackoffConfig {
   baseMs: number;
   /** Delay cap for transient failures (design: reconnect.maxMs, default 30000). */
   maxMs: number;
-  /** Minimum wait after a 406 (Alpaca keeps a dead session ~90 s). */
+  /**
+   * Minimum wait after a 406, and the wait after a session that held a slot ended without a
+   * close handshake: Alpaca keeps such a session's slot ~90 s.
+   */
   cooldown406Ms: number;
   /** Fixed wait after a permanent failure (wrong keys, plan). */
   permanentRetryMs: number;

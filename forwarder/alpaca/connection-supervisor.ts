@@ -4,6 +4,12 @@
  * the backoff and connects again. Reports every state change as a StreamState. Never more than
  * one socket per supervisor: the next attempt starts only from the retry timer, after the old
  * socket was told to close.
+ *
+ * Alpaca keeps the slot of a session that ended without a close handshake for about
+ * `backoff.cooldown406Ms` (~90 s): after such an abrupt end of a session that held a slot
+ * (`holdsSlot()`), the next attempt waits until the slot is free instead of meeting a 406.
+ * A connection that stayed healthy longer than the wait before it starts the failure count
+ * afresh, so drops spread out are each retried at the base delay.
  */
 import type { Logger } from 'pino';
 import { type BackoffConfig, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
@@ -43,6 +49,8 @@ export interface SessionLink {
   send(data: string | Uint8Array): void;
   /** Handshake complete: the stream is healthy. */
   ready(): void;
+  /** Alpaca took a connection slot for this session (auth succeeded): an abrupt end leaves it lingering. */
+  holdsSlot?(): void;
   /** Still connected and streaming, but something is wrong (e.g. 405 symbol limit). */
   degrade(c: Classification): void;
   /** Back to healthy after degrade(). */
@@ -93,6 +101,8 @@ interface Connection {
   draining: boolean;
   closed: boolean;
   discardedFrames: number;
+  /** Alpaca holds a slot for this session (see SessionLink.holdsSlot). */
+  slotHeld: boolean;
   upgrade: { status: number; retryAfter: string | null } | null;
   timers: TimerHandle[];
   pongDue: TimerHandle | null;
@@ -108,6 +118,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let retryTimer: TimerHandle | null = null;
   let healthyTimer: TimerHandle | null = null;
   let last: StreamState | null = null;
+  /** The backoff before the current connection attempt (0 for the first). */
+  let lastDelayMs = 0;
+  /** Until when Alpaca presumably still holds the slot of a session that ended abruptly. */
+  let slotFreeAtMs: number | null = null;
 
   function emit(state: Omit<StreamState, 'stream' | 'atMs'>): void {
     const full: StreamState = { stream: options.stream, atMs: clock.now(), ...state };
@@ -155,13 +169,20 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   function failConnection(
     c: Connection,
     cls: Classification,
-    opts: { terminate?: boolean; retryAfterMs?: number } = {},
+    opts: { terminate?: boolean; retryAfterMs?: number; abrupt?: boolean } = {},
   ): void {
     if (c.ended || stopped) return;
     endConnection(c, opts.terminate === true);
     failures += 1;
-    const delay = reconnectDelayMs(options.backoff, cls.retry, failures, options.random, opts.retryAfterMs);
-    const nextAttemptAtMs = clock.now() + delay;
+    const now = clock.now();
+    if (c.slotHeld && (opts.terminate === true || opts.abrupt === true))
+      slotFreeAtMs = now + options.backoff.cooldown406Ms;
+    let delay = reconnectDelayMs(options.backoff, cls.retry, failures, options.random, opts.retryAfterMs);
+    // The backoff (not the slot wait) is what a healthy period must outlast to reset the count.
+    lastDelayMs = delay;
+    const lingering = slotFreeAtMs !== null && slotFreeAtMs - now > delay;
+    if (lingering) delay = (slotFreeAtMs as number) - now;
+    const nextAttemptAtMs = now + delay;
     const status = cls.retry === 'transient' || cls.retry === 'degrade' ? 'reconnect' : 'error';
     logger.warn(
       {
@@ -170,8 +191,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         errorClass: cls.errorClass,
         attempt: failures,
         delayMs: delay,
+        ...(lingering ? { waitingForSlot: true } : {}),
       },
-      'alpaca stream connection failed; next attempt scheduled',
+      lingering
+        ? 'alpaca stream ended without a close handshake; Alpaca keeps its slot for a while, next attempt once it is free'
+        : 'alpaca stream connection failed; next attempt scheduled',
     );
     emit({ status, reason: cls.reason, errorClass: cls.errorClass, attempt: failures, nextAttemptAtMs });
     retryTimer = clock.setTimeout(() => {
@@ -241,6 +265,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       draining: false,
       closed: false,
       discardedFrames: 0,
+      slotHeld: false,
       upgrade: null,
       timers: [],
       pongDue: null,
@@ -259,10 +284,22 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         handshakeTimer.cancel();
         emit({ status: 'healthy', reason: null, errorClass: null, attempt: 0 });
         healthyTimer?.cancel();
+        // Healthy for longer than the wait before it (bounded by healthyResetMs): a later drop is
+        // a new failure, not one more of a run. A server that drops at once keeps escalating.
+        const resetAfterMs = Math.min(
+          options.backoff.healthyResetMs,
+          Math.max(options.backoff.baseMs, lastDelayMs),
+        );
         healthyTimer = clock.setTimeout(() => {
           healthyTimer = null;
           if (!c.ended) failures = 0;
-        }, options.backoff.healthyResetMs);
+        }, resetAfterMs);
+      },
+      holdsSlot() {
+        if (c.ended) return;
+        c.slotHeld = true;
+        // The slot is ours: whatever lingered before is gone.
+        slotFreeAtMs = null;
       },
       degrade(cls) {
         if (c.ended) return;
@@ -320,7 +357,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
             } else if (!c.opened) {
               failConnection(c, LOCAL_FAILURES.connectFailed);
             } else {
-              failConnection(c, classifyClose(code));
+              // 1006: the TCP connection ended without a close frame; Alpaca's side lingers.
+              failConnection(c, classifyClose(code), { abrupt: code === 1006 });
             }
           },
         },

@@ -212,6 +212,7 @@ export function createMarketDataStream(
           send({ action: 'auth', key: config.credentials.keyId, secret: config.credentials.secretKey });
         } else if (c.msg === 'authenticated' && session.phase === 'auth') {
           logger.info({ maskedKeyId: maskKeyId(config.credentials.keyId) }, 'authenticated');
+          link.holdsSlot?.();
           live = session;
           subscribeFull();
         } else {

@@ -130,7 +130,7 @@ describe('market-data stream against a loopback server', () => {
     await h.stream.stop();
   });
 
-  test('abrupt drop → reconnect after the backoff, full resubscribe of the current set, gap reported', async () => {
+  test('server close frame → reconnect after the backoff, full resubscribe of the current set, gap reported', async () => {
     const srv = await server();
     const h = createHarness(
       { streamUrl: srv.url, reconnect: { baseMs: 1_000, maxMs: 8_000 } },
@@ -147,9 +147,10 @@ describe('market-data stream against a loopback server', () => {
     await h.events.waitFor((e) => e.payload.i === 1);
     const lastDataAt = h.clock.now();
     h.clock.advance(5_000);
-    c1.ws.terminate();
+    // A close frame: Alpaca ended the session itself, its slot is free.
+    c1.ws.close(1011);
     const rec = await h.states.waitFor((s) => s.status === 'reconnect');
-    assert.equal(rec.reason, 'alpaca_ws_closed_1006');
+    assert.equal(rec.reason, 'alpaca_ws_closed_1011');
     assert.equal(rec.attempt, 1);
     // first failure: uniform in [base, 2*base]; random 0.5 → 1.5 × base
     assert.equal(rec.nextAttemptAtMs, rec.atMs + 1_500);
@@ -163,6 +164,43 @@ describe('market-data stream against a loopback server', () => {
     assert.equal(gap.fromMs, lastDataAt);
     assert.equal(gap.toMs, h.clock.now());
     await h.states.waitFor((s) => s.status === 'healthy', 2);
+    await h.stream.stop();
+  });
+
+  test('abrupt drop (no close frame) of an authenticated session → next attempt once the lingering slot is free', async () => {
+    const srv = await server();
+    const h = createHarness(
+      { streamUrl: srv.url, reconnect: { baseMs: 1_000, maxMs: 8_000, cooldown406Ms: 90_000 } },
+      { random: () => 0.5 },
+    );
+    h.stream.start();
+    const c1 = await srv.connections.waitFor(() => true);
+    await h.states.waitFor((s) => s.status === 'healthy');
+    c1.ws.terminate();
+    const rec = await h.states.waitFor((s) => s.status === 'reconnect');
+    assert.equal(rec.reason, 'alpaca_ws_closed_1006');
+    assert.equal(rec.nextAttemptAtMs, rec.atMs + 90_000, 'waits out the slot instead of meeting a 406');
+    h.clock.advance(89_999);
+    assert.equal(connecting(h), 1, 'no attempt while the slot lingers');
+    h.clock.advance(1);
+    await srv.connections.waitFor((c) => c.id !== c1.id);
+    await h.states.waitFor((s) => s.status === 'healthy', h.states.all.indexOf(rec));
+    await h.stream.stop();
+  });
+
+  test('a drop before auth holds no slot: the plain backoff applies', async () => {
+    const srv = await server({ onAuth: () => ({ T: 'success', msg: 'never-authenticated' }) });
+    const h = createHarness(
+      { streamUrl: srv.url, reconnect: { baseMs: 1_000, maxMs: 8_000, cooldown406Ms: 90_000 } },
+      { random: () => 0.5 },
+    );
+    h.stream.start();
+    const c1 = await srv.connections.waitFor(() => true);
+    await c1.messages.waitFor((m) => m.action === 'auth');
+    c1.ws.terminate();
+    const rec = await h.states.waitFor((s) => s.status === 'reconnect');
+    assert.equal(rec.reason, 'alpaca_ws_closed_1006');
+    assert.equal(rec.nextAttemptAtMs, rec.atMs + 1_500);
     await h.stream.stop();
   });
 
@@ -365,7 +403,7 @@ describe('market-data stream against a loopback server', () => {
     await h.stream.stop();
   });
 
-  test('the failure count resets only after a healthy period', async () => {
+  test('the failure count resets once a connection stayed healthy longer than the wait before it', async () => {
     const srv = await server();
     const h = createHarness(
       {
@@ -382,23 +420,24 @@ describe('market-data stream against a loopback server', () => {
       return conn;
     };
     const c1 = await dropAndWait(1);
-    c1.ws.terminate();
+    h.clock.advance(1_000);
+    c1.ws.close(1011);
     const r1 = await h.states.waitFor((s) => s.status === 'reconnect');
     assert.equal(r1.attempt, 1);
     assert.equal(r1.nextAttemptAtMs, r1.atMs + 2_000);
     h.clock.advance(2_000);
     const c2 = await dropAndWait(2);
-    h.clock.advance(29_999);
-    c2.ws.terminate();
+    h.clock.advance(1_999);
+    c2.ws.close(1011);
     const r2 = await h.states.waitFor((s) => s.status === 'reconnect', h.states.all.indexOf(r1) + 1);
-    assert.equal(r2.attempt, 2, 'not healthy for long enough: failures keep counting');
+    assert.equal(r2.attempt, 2, 'dropped sooner than the 2 s it waited: failures keep counting');
     assert.equal(r2.nextAttemptAtMs, r2.atMs + 4_000);
     h.clock.advance(4_000);
     const c3 = await dropAndWait(3);
-    h.clock.advance(30_000);
-    c3.ws.terminate();
+    h.clock.advance(4_000);
+    c3.ws.close(1011);
     const r3 = await h.states.waitFor((s) => s.status === 'reconnect', h.states.all.indexOf(r2) + 1);
-    assert.equal(r3.attempt, 1, 'a healthy period resets the count');
+    assert.equal(r3.attempt, 1, 'healthy as long as the 4 s it waited: the count starts afresh');
     assert.equal(r3.nextAttemptAtMs, r3.atMs + 2_000);
     await h.stream.stop();
   });
