@@ -29,6 +29,8 @@ export interface ReadinessWiring {
   resetStates(): void;
   /** The Lease, once set up (readiness may be asked for earlier). */
   setLease(lease: LeaseSetup): void;
+  /** Where the market-data lag comes from (shown in detail; never a gate). */
+  setLag(lag: () => { lagMs: number | null; lagging: boolean; thresholdMs: number }): void;
   /** Evaluates readiness now: updates the metrics, logs a change, returns the /readyz body. */
   readiness(): ReadinessBody;
 }
@@ -41,6 +43,7 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
   };
   const tracker = new ReadinessTracker(deps.now ?? Date.now);
   let leaseSetup: LeaseSetup | null = null;
+  let lag: (() => { lagMs: number | null; lagging: boolean; thresholdMs: number }) | null = null;
   let lastReadyLog = '';
   const readinessState = () =>
     applyLease(
@@ -48,6 +51,7 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
         marketData: states.market_data,
         tradeUpdates: config.tradeUpdates.enabled ? states.trade_updates : undefined,
         kafka: sink.health(),
+        ...(lag ? { lag: lag() } : {}),
       }),
       leaseSetup?.lease.status() ?? null,
       leaseSetup?.name ?? null,
@@ -62,6 +66,9 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
     },
     setLease(lease) {
       leaseSetup = lease;
+    },
+    setLag(source) {
+      lag = source;
     },
     readiness() {
       const state = readinessState();

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream, Logger } from 'pino';
+import { systemClock } from '../alpaca/clock.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import { type Env, readEnv } from '../config/env.ts';
@@ -28,7 +29,9 @@ import { SeqAllocator } from '../pipeline/seq.ts';
 import { systemMicros } from '../pipeline/time.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
+import { lagEvent } from '../status/status-event.ts';
 import { createGapReports } from './gap-reports.ts';
+import { createLagMonitor } from './lag-monitor.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
 import { allTopics, sinkConfigFor } from './sink-config.ts';
@@ -181,6 +184,22 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     logger,
     now: Date.now,
   });
+  const lagMonitor = createLagMonitor({
+    thresholdMs: config.alpaca.lagThresholdMs,
+    clock: systemClock,
+    onLag: (s) => metrics.wsLagNow(s),
+    onChange: ({ lagging, lagMs, atMs }) => {
+      // Reported, never acted on: the forwarder keeps reading while it is behind.
+      logger[lagging ? 'warn' : 'info'](
+        { lag_ms: Math.round(lagMs), threshold_ms: config.alpaca.lagThresholdMs },
+        lagging ? 'market-data stream is lagging; still reading' : 'market-data stream caught up',
+      );
+      publishStatus.event(lagEvent(lagging, lagMs, atMs, config.alpaca.feed));
+      metrics.statusEventsPublished('market_data');
+      readiness();
+    },
+  });
+  readinessWiring.setLag(() => ({ ...lagMonitor.snapshot(), thresholdMs: config.alpaca.lagThresholdMs }));
   const streams = createStreams({
     config,
     logger,
@@ -189,6 +208,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onState,
     onDecodeIssue,
     onHeartbeat: (stream) => metrics.heartbeat(stream),
+    onMarketEvents: (events) => lagMonitor.observe(events),
     onReplaced: () => readinessWiring.resetStates(),
     isStopping: () => stopping,
   });
@@ -276,6 +296,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
           },
           release: () => {
             overflowReporter.stop();
+            lagMonitor.stop();
             return health.close();
           },
         },

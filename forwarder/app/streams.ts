@@ -10,7 +10,7 @@ import type { DecodeIssue } from '../alpaca/decode-issues.ts';
 import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
 import { createRestClient } from '../alpaca/rest-client.ts';
 import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
-import type { StreamState, SubscriptionSet } from '../alpaca/types.ts';
+import type { AlpacaEvent, StreamState, SubscriptionSet } from '../alpaca/types.ts';
 import { subscriptionsFor } from '../config/subscriptions.ts';
 import type { ForwarderConfig } from '../config/types.ts';
 import type { LeasedConnections } from '../lease/connection-lease.ts';
@@ -26,6 +26,8 @@ export interface StreamsDeps {
   onDecodeIssue(issue: DecodeIssue): void;
   /** A heartbeat frame arrived on `stream` (counted, nothing forwarded). */
   onHeartbeat?(stream: 'trade_updates'): void;
+  /** Market-data WS events, after the pipeline handled them (lag measurement). */
+  onMarketEvents?(events: readonly AlpacaEvent[]): void;
   /** Fresh streams replace the old ones (after a lost Lease): their old states no longer apply. */
   onReplaced(): void;
   /** True once shutdown began (late backfill results are not forwarded). */
@@ -77,7 +79,10 @@ export function createStreams(deps: StreamsDeps): Streams {
       },
       {
         logger,
-        onEvents: (events) => pipeline.handle(events),
+        onEvents: (events) => {
+          pipeline.handle(events);
+          deps.onMarketEvents?.(events);
+        },
         onState,
         onGap: gapFiller ? (gap) => gapFiller.fill(gap) : undefined,
         onDecodeIssue,

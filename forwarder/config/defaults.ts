@@ -4,6 +4,8 @@ export const DEFAULTS = {
   encoding: 'msgpack',
   /** Off: inflating cost the forwarder ~45 % more CPU in ws + decode for 3.7x fewer bytes (bench/README.md). */
   perMessageDeflate: false,
+  /** Lag (now − Alpaca event time) above which the forwarder reports `lagging`. */
+  lagThresholdMs: 2_000,
   streamUrl: 'wss://stream.data.alpaca.markets',
   dataUrl: 'https://data.alpaca.markets',
   symbolsPollIntervalSeconds: 30,

@@ -78,6 +78,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['ALPACA_FEED', 'feed', lower],
   ['ALPACA_WS_ENCODING', 'encoding', lower],
   ['ALPACA_WS_PERMESSAGE_DEFLATE', 'perMessageDeflate', bool],
+  ['ALPACA_LAG_THRESHOLD_MS', 'lagThresholdMs', int],
   ['ALPACA_STREAM_URL', 'streamUrl', trimSlash],
   ['ALPACA_BASE_URL', 'dataUrl', trimSlash],
   ['SYMBOLS', 'symbols', list],

@@ -175,6 +175,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
       feed: merged.feed ?? d.feed,
       encoding: merged.encoding ?? d.encoding,
       perMessageDeflate: merged.perMessageDeflate ?? d.perMessageDeflate,
+      lagThresholdMs: merged.lagThresholdMs ?? d.lagThresholdMs,
       streamUrl: (merged.streamUrl ?? d.streamUrl).replace(/\/+$/, ''),
       dataUrl: (merged.dataUrl ?? d.dataUrl).replace(/\/+$/, ''),
     },

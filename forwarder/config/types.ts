@@ -33,6 +33,8 @@ export interface ForwarderConfig {
     encoding: (typeof ENCODINGS)[number];
     /** Offer permessage-deflate on the market-data socket. */
     perMessageDeflate: boolean;
+    /** Lag (now − event time of the newest WS event) above which a `lagging` status event is sent. */
+    lagThresholdMs: number;
     streamUrl: string;
     dataUrl: string;
   };

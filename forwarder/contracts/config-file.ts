@@ -61,6 +61,8 @@ export const configFileSchema = z.strictObject({
   encoding: z.enum(ENCODINGS).optional(),
   /** Offer permessage-deflate on the market-data socket (default false: bench/README.md). */
   perMessageDeflate: z.boolean().optional(),
+  /** Lag (now − Alpaca event time) above which the forwarder reports `lagging` (default 2000). */
+  lagThresholdMs: positiveInt.optional(),
   /** Market-data WebSocket base, e.g. wss://stream.data.alpaca.markets (the forwarder appends /v2/{feed}). */
   streamUrl: url.optional(),
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */

@@ -26,6 +26,8 @@ export interface ForwarderMetrics {
   /** 1 while Kafka-buffer overflows happened within the last report interval. */
   kafkaOverflowing(on: boolean): void;
   heartbeat(stream: string): void;
+  /** Current market-data lag (now − event time of the newest WS event handled), seconds. */
+  wsLagNow(seconds: number): void;
 }
 
 /** A metric child per channel, made on first use and kept. */
@@ -180,6 +182,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     labelNames: ['stream'],
     registers,
   });
+  const lagNow = new Gauge({
+    name: `${P}ws_lag_current_seconds`,
+    help: 'Market-data lag now: now minus the Alpaca event time of the newest WebSocket event handled (0 once caught up)',
+    registers,
+  });
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
   // Hot-path children: the label set is resolved once per channel, not on every update.
   const receivedBy = byChannel((channel) => received.labels({ channel }));
@@ -226,5 +233,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     tradeUpdatesGap: () => tradeUpdatesGaps.inc(),
     kafkaOverflowing: (on) => overflowing.set(on ? 1 : 0),
     heartbeat: (stream) => heartbeats.inc({ stream }),
+    wsLagNow: (s) => lagNow.set(s),
   };
 }

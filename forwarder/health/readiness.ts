@@ -20,6 +20,8 @@ export interface ReadinessInputs {
   /** undefined when trade updates are disabled; null before the stream reported anything. */
   tradeUpdates: StreamState | null | undefined;
   kafka: SinkHealth;
+  /** Market-data lag (detail only: lagging alone never makes the forwarder unready). */
+  lag?: { lagMs: number | null; lagging: boolean; thresholdMs: number };
 }
 
 interface Failure {
@@ -76,6 +78,15 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessState {
       failing_gates: failures.map((f) => f.gate),
       market_data: inputs.marketData ? streamDetail(inputs.marketData) : null,
       trade_updates: inputs.tradeUpdates ? streamDetail(inputs.tradeUpdates) : null,
+      ...(inputs.lag
+        ? {
+            lag: {
+              lag_ms: inputs.lag.lagMs === null ? null : Math.round(inputs.lag.lagMs),
+              lagging: inputs.lag.lagging,
+              threshold_ms: inputs.lag.thresholdMs,
+            },
+          }
+        : {}),
       kafka: {
         consecutive_failures: inputs.kafka.consecutiveFailures,
         buffered_records: inputs.kafka.bufferedRecords,

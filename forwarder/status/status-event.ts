@@ -10,7 +10,8 @@ import { formatMicros } from '../pipeline/time.ts';
 export interface StatusEvent {
   /** The stream, or `kafka` for the sink's own events (buffer overflow). */
   stream: StreamState['stream'] | 'kafka';
-  status: StreamState['status'];
+  /** `lagging`: the market-data stream is behind (see lagEvent); never a connection state. */
+  status: StreamState['status'] | 'lagging';
   reason: string | null;
   error_class: StreamState['errorClass'];
   attempt: number;
@@ -39,6 +40,24 @@ export function statusEvent(state: StreamState, feed: string, lagMs?: number): S
   if (state.nextAttemptAtMs !== undefined)
     event.next_attempt_at = new Date(state.nextAttemptAtMs).toISOString();
   return event;
+}
+
+/**
+ * The market-data stream fell behind (lag = now − Alpaca event time at or above the threshold:
+ * `lagging`, reason `alpaca_ws_lagging`) or caught up again (`healthy`, reason null). The
+ * connection is kept either way.
+ */
+export function lagEvent(lagging: boolean, lagMs: number, atMs: number, feed: string): StatusEvent {
+  return {
+    stream: 'market_data',
+    status: lagging ? 'lagging' : 'healthy',
+    reason: lagging ? 'alpaca_ws_lagging' : null,
+    error_class: null,
+    attempt: 0,
+    lag_ms: Math.round(lagMs),
+    ts: new Date(atMs).toISOString(),
+    feed,
+  };
 }
 
 /** Reported once Kafka takes records again: how many were lost to the bounded buffer meanwhile. */

@@ -35,6 +35,10 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     // Only when on: the default (off, the forwarder's own default) leaves the file and its hash
     // as they were, so upgrading does not roll every forwarder pod.
     ...(spec.perMessageDeflate ? { perMessageDeflate: true } : {}),
+    // Only when not the default (the forwarder's own): the file and its hash stay as they were.
+    ...(spec.lagThresholdMs !== undefined && spec.lagThresholdMs !== 2_000
+      ? { lagThresholdMs: spec.lagThresholdMs }
+      : {}),
     streamUrl: spec.streamUrl,
     dataUrl: spec.dataUrl,
     symbols: [...(spec.symbols ?? [])],

@@ -21,6 +21,10 @@ export interface AlpacaForwarderSpec {
    */
   perMessageDeflate: boolean;
   /**
+   * Lag (now minus Alpaca's event time of the newest event handled) at which the forwarder reports a lagging status event; it keeps reading and stays ready. A healthy event follows once the lag is below half of it.
+   */
+  lagThresholdMs: number;
+  /**
    * Base URL of the market-data WebSocket; the forwarder appends /v2/{feed} (wss://stream.data.alpaca.markets becomes wss://stream.data.alpaca.markets/v2/iex).
    */
   streamUrl: string;

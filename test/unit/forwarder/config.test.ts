@@ -32,6 +32,7 @@ describe('config from env', () => {
     assert.equal(config.alpaca.feed, 'iex');
     assert.equal(config.alpaca.encoding, 'msgpack', 'msgpack frames by default, as the official SDKs');
     assert.equal(config.alpaca.perMessageDeflate, false, 'uncompressed frames by default (measured)');
+    assert.equal(config.alpaca.lagThresholdMs, 2_000);
     assert.equal(config.alpaca.streamUrl, 'wss://stream.data.alpaca.markets');
     assert.deepEqual(config.channels, {
       trades: true,
@@ -81,6 +82,7 @@ describe('config from env', () => {
           ALPACA_MARKET_DATA_CHANNELS: 'trades,QUOTES',
           ALPACA_WS_ENCODING: 'JSON',
           ALPACA_WS_PERMESSAGE_DEFLATE: 'TRUE',
+          ALPACA_LAG_THRESHOLD_MS: '5000',
         }),
       ),
       null,
@@ -88,6 +90,7 @@ describe('config from env', () => {
     assert.equal(config.alpaca.feed, 'sip');
     assert.equal(config.alpaca.encoding, 'json');
     assert.equal(config.alpaca.perMessageDeflate, true);
+    assert.equal(config.alpaca.lagThresholdMs, 5_000);
     assert.equal(config.alpaca.streamUrl, 'ws://127.0.0.1:1234');
     assert.deepEqual(config.symbols, ['NVDA', 'AMD']);
     assert.deepEqual(config.tradeUpdates, { enabled: true, streamUrl: 'ws://127.0.0.1:1236/stream' });

@@ -36,6 +36,19 @@ describe('readiness', () => {
     assert.deepEqual(s.gates, { alpaca_ws: false, kafka: true, trade_updates: false });
   });
 
+  test('lagging alone keeps the forwarder ready; the lag is in detail', () => {
+    const s = evaluateReadiness({
+      marketData: healthy('market_data'),
+      tradeUpdates: undefined,
+      kafka: kafkaOk,
+      lag: { lagMs: 7_250.4, lagging: true, thresholdMs: 2_000 },
+    });
+    assert.equal(s.ready, true);
+    assert.equal(s.reason, null);
+    assert.deepEqual(s.detail.lag, { lag_ms: 7_250, lagging: true, threshold_ms: 2_000 });
+    assert.ok(readinessBodySchema.safeParse({ ...s, since: new Date(0).toISOString() }).success);
+  });
+
   test('406 wins over a Kafka failure; reason comes from the same gate', () => {
     const s = evaluateReadiness({
       marketData: {

@@ -423,6 +423,9 @@ describe('config file', () => {
       trades: false,
       quotes: true,
     });
+    assert.equal(parsed.lagThresholdMs, undefined, 'the default lag threshold (2000) is not rendered');
+    const lag = forwarder({ spec: { lagThresholdMs: 5_000 } });
+    assert.equal(renderConfigFile(lag, SETTINGS).lagThresholdMs, 5_000);
     for (const k of [
       'image',
       'resources',
