@@ -234,9 +234,11 @@ async function runOne(
     }
     const topics = [t.trades, t.quotes, t.bars];
     const drainBound = Date.now() + 30_000 + (1000 * events) / rate;
-    let inKafka = 0;
-    while ((inKafka = await endOffsetSum(broker.info, topics)) < offered && Date.now() < drainBound)
+    let inKafka = await endOffsetSum(broker.info, topics);
+    while (inKafka < offered && Date.now() < drainBound) {
       await pause(250);
+      inKafka = await endOffsetSum(broker.info, topics);
+    }
     const proc = readProcStats(pid);
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
