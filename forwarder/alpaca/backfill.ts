@@ -3,7 +3,7 @@
  * pipeline deduplicates them against what the WebSocket already delivered.
  */
 import type { Logger } from 'pino';
-import type { ErrorClass } from '../contracts/readiness.ts';
+import type { ErrorClass } from '../../contracts/readiness.ts';
 import type { RestClient } from './rest-client.ts';
 import { AlpacaRestError } from './rest-client.ts';
 import type { AlpacaEvent, StreamGap, SubscriptionSet } from './types.ts';

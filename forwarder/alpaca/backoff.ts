@@ -4,6 +4,7 @@
  * lingering window; permanent failures wait a long fixed interval; an upgrade's Retry-After is
  * honoured as a floor.
  */
+import { exponentialDelayMs } from '../../lib/time/backoff.ts';
 import type { RetryKind } from './error-classification.ts';
 
 export interface BackoffConfig {
@@ -32,9 +33,8 @@ export const DEFAULT_BACKOFF: BackoffConfig = {
 
 /** Upper bound of the jitter range for the n-th consecutive failure (n >= 1). */
 export function exponentialCapMs(config: BackoffConfig, failures: number): number {
-  const n = Math.max(1, Math.floor(failures));
-  // 2^n overflows to Infinity for large n, which min() handles.
-  return Math.min(config.maxMs, config.baseMs * 2 ** n);
+  // The n-th failure's cap is base × 2^n: one doubling ahead of the shared formula's attempt n.
+  return exponentialDelayMs(Math.max(1, Math.floor(failures)) + 1, config.baseMs, config.maxMs);
 }
 
 /**

@@ -12,8 +12,8 @@
  * afresh, so drops spread out are each retried at the base delay.
  */
 import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../../lib/time/clock.ts';
 import { type BackoffConfig, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
-import type { Clock, TimerHandle } from './clock.ts';
 import {
   type Classification,
   classifyClose,

@@ -6,8 +6,8 @@
  * number of log lines (issue 15: an unpaced fuzz wrote 236 MB of logs in 88 s).
  */
 import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../../lib/time/clock.ts';
 import { messageTypeLabel, truncateForLog } from '../health/label-values.ts';
-import type { Clock, TimerHandle } from './clock.ts';
 import { channelOfType } from './message-decode.ts';
 import type { StreamName } from './types.ts';
 

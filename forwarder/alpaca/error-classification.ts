@@ -13,7 +13,7 @@
  * `alpaca_auth` with wrong keys. 405/410/412/413 are `unknown` with a precise reason: the socket
  * works and other symbols still stream.
  */
-import type { ErrorClass } from '../contracts/readiness.ts';
+import type { ErrorClass } from '../../contracts/readiness.ts';
 
 export type RetryKind = 'transient' | 'cooldown_406' | 'permanent' | 'degrade';
 

@@ -5,8 +5,8 @@
  */
 import { encode } from '@msgpack/msgpack';
 import type { Logger } from 'pino';
+import { type Clock, systemClock, type TimerHandle } from '../../lib/time/clock.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
-import { type Clock, systemClock, type TimerHandle } from './clock.ts';
 import {
   type ConnectionTiming,
   createSupervisor,

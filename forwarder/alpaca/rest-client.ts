@@ -12,9 +12,9 @@
  * key is the one the stream's `x` for that trade gets.
  */
 import type { Logger } from 'pino';
-import type { ErrorClass } from '../contracts/readiness.ts';
+import type { ErrorClass } from '../../contracts/readiness.ts';
+import { type Clock, sleep, systemClock } from '../../lib/time/clock.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
-import { type Clock, sleep, systemClock } from './clock.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
 import { decodeMessage } from './message-decode.ts';
 import type { AlpacaCredentials } from './secrets.ts';

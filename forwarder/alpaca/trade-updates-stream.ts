@@ -9,8 +9,8 @@
  * visible; nothing fills it (the REST source would be /v2/account/activities).
  */
 import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../../lib/time/clock.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
-import { type Clock, systemClock } from './clock.ts';
 import {
   type ConnectionTiming,
   createSupervisor,

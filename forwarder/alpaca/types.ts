@@ -3,7 +3,7 @@
  * pipeline (dedup, seq, envelope, Kafka). The Alpaca side only decodes and reports; it never
  * touches Kafka. Everything here is data: no I/O.
  */
-import type { ErrorClass } from '../contracts/readiness.ts';
+import type { ErrorClass } from '../../contracts/readiness.ts';
 
 /** Envelope channel names (design §3.3). `status` is the forwarder's own status topic. */
 export type EventChannel = 'trades' | 'quotes' | 'bars' | 'updated_bars' | 'statuses' | 'trade_updates';

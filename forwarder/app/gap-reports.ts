@@ -3,8 +3,8 @@
  * logged and published on the status topic as a `degraded` event carrying the gap bounds.
  */
 import type { Logger } from 'pino';
+import type { ErrorClass } from '../../contracts/readiness.ts';
 import type { StreamGap } from '../alpaca/types.ts';
-import type { ErrorClass } from '../contracts/readiness.ts';
 import type { ForwarderMetrics } from '../health/metrics.ts';
 import { gapEvent, type StatusEvent } from '../status/status-event.ts';
 

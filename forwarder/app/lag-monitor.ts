@@ -6,7 +6,7 @@
  * (nothing waits to be read: the forwarder has caught up). Only WS events count (REST events are
  * old by design). Lagging never touches readiness: the forwarder is making progress.
  */
-import type { Clock, TimerHandle } from '../alpaca/clock.ts';
+import type { Clock, TimerHandle } from '../../lib/time/clock.ts';
 import type { AlpacaEvent } from '../alpaca/types.ts';
 import { parseEventMs } from '../pipeline/time.ts';
 

@@ -3,9 +3,9 @@
  * Lease → the /readyz body (design §4.9), the readiness metrics, and one log line per change.
  */
 import type { Logger } from 'pino';
+import type { ReadinessBody } from '../../contracts/readiness.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import type { ForwarderConfig } from '../config/types.ts';
-import type { ReadinessBody } from '../contracts/readiness.ts';
 import type { ForwarderMetrics } from '../health/metrics.ts';
 import { evaluateReadiness, ReadinessTracker } from '../health/readiness.ts';
 import type { EventSink } from '../kafka/sink.ts';

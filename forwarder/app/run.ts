@@ -6,7 +6,8 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream, Logger } from 'pino';
-import { systemClock } from '../alpaca/clock.ts';
+import type { ReadinessBody } from '../../contracts/readiness.ts';
+import { systemClock } from '../../lib/time/clock.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import { type Env, readEnv } from '../config/env.ts';
@@ -16,7 +17,6 @@ import { subscriptionsFor } from '../config/subscriptions.ts';
 import { createSymbolsPoller } from '../config/symbols-source.ts';
 import type { ForwarderConfig } from '../config/types.ts';
 import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
-import type { ReadinessBody } from '../contracts/readiness.ts';
 import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';

@@ -3,7 +3,7 @@
  * parsed strictly: a malformed number or boolean is an error naming the variable, never a silent
  * fallback to the default. Secrets are returned separately and never enter the file shape.
  */
-import type { ConfigFileInput } from '../contracts/config-file.ts';
+import type { ConfigFileInput } from '../../contracts/config-file.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

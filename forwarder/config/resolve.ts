@@ -3,7 +3,7 @@
  * key at once (env keys by their env name, file keys as `<file>: path`).
  */
 import type { z } from 'zod';
-import { type ConfigFile, configFileSchema } from '../contracts/config-file.ts';
+import { type ConfigFile, configFileSchema } from '../../contracts/config-file.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { EnvReading } from './env.ts';
 import type { ForwarderConfig } from './types.ts';

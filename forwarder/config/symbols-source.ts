@@ -4,7 +4,7 @@
  * keeps the last good list (logged), so an endpoint outage never unsubscribes anything.
  */
 import type { Logger } from 'pino';
-import { symbolListSchema } from '../contracts/config-file.ts';
+import { symbolListSchema } from '../../contracts/config-file.ts';
 
 /** Accepts `["AAPL", ...]`, `[{symbol: "AAPL"}, ...]` or `{symbols|hot_symbols: [...]}`. Pure. */
 export function parseSymbolsResponse(

@@ -5,7 +5,7 @@ import type {
   LOG_LEVELS,
   SASL_MECHANISMS,
   SECURITY_PROTOCOLS,
-} from '../contracts/config-file.ts';
+} from '../../contracts/config-file.ts';
 
 export type Feed = (typeof FEEDS)[number];
 

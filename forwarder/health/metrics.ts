@@ -3,7 +3,7 @@
  * instance so tests can run several forwarders in one process.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { ERROR_CLASSES } from '../contracts/readiness.ts';
+import { ERROR_CLASSES } from '../../contracts/readiness.ts';
 import type { SinkMetrics } from '../kafka/sink.ts';
 import type { PipelineMetrics } from '../pipeline/pipeline.ts';
 import { messageTypeLabel, reasonLabel } from './label-values.ts';

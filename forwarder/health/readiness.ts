@@ -8,8 +8,14 @@
  * the same gate. A gate that is not yet healthy without any error (first connect) gives
  * error_class null and reason `<gate>_connecting`.
  */
+
+import {
+  ERROR_CLASSES,
+  type ErrorClass,
+  type GateName,
+  type ReadinessBody,
+} from '../../contracts/readiness.ts';
 import type { StreamState } from '../alpaca/types.ts';
-import { ERROR_CLASSES, type ErrorClass, type GateName, type ReadinessBody } from '../contracts/readiness.ts';
 import type { SinkHealth } from '../kafka/sink.ts';
 
 /** The contract lists the error classes in this order. */

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
-import type { ReadinessBody } from '../contracts/readiness.ts';
+import type { ReadinessBody } from '../../contracts/readiness.ts';
 
 export interface HealthServerDeps {
   readiness(): ReadinessBody;

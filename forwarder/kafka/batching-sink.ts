@@ -4,7 +4,9 @@
  * record, so a key's records never reorder and idempotent retries dedupe on the broker), connect
  * + metadata check at start and after connection-class failures, backoff, health and metrics.
  */
+
 import type { Logger } from 'pino';
+import { exponentialDelayMs } from '../../lib/time/backoff.ts';
 import { type ClassifiedError, classifyKafkaError, type KafkaPhase } from './classify.ts';
 import type { SinkClient } from './client.ts';
 import { HealthTracker } from './health.ts';
@@ -206,7 +208,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     if (c.reconnect) connected = false;
     if (c.reason === 'kafka_producer_sequence_error') needsNewSession = true;
     retryAttempt++;
-    const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(retryAttempt - 1, 20));
+    const delay = exponentialDelayMs(retryAttempt, retryInitialMs, retryMaxMs);
     log.warn(
       {
         errorClass: c.errorClass,

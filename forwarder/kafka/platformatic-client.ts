@@ -17,7 +17,9 @@
  * exactly as before. Failures it cannot retry (auth, record rejected, request timeout) reject the
  * send and go through the sink's own retry.
  */
+
 import { Admin, type ClusterMetadata, Producer, stringSerializers } from '@platformatic/kafka';
+import { exponentialDelayMs } from '../../lib/time/backoff.ts';
 import type { OutBatch, SinkClient } from './client.ts';
 import { partitionForKey } from './murmur2.ts';
 import { createPartitionedSender, type PartitionInfo } from './partitioned-sender.ts';
@@ -88,7 +90,7 @@ export function createPlatformaticClient(
       retries: Number.MAX_SAFE_INTEGER,
       retryDelay: (_client, _op, attempt, _retries, error) => {
         attemptFailed(error);
-        return Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt - 1, 20));
+        return exponentialDelayMs(attempt, retryInitialMs, retryMaxMs);
       },
     });
   let producer = newProducer();

@@ -6,7 +6,7 @@
  * cluster) the connections open at start.
  */
 import type { Logger } from 'pino';
-import type { LeaseElector, LeaseStatus } from './elector.ts';
+import type { LeaseElector, LeaseStatus } from '../../lib/lease/elector.ts';
 
 export interface LeasedConnections {
   /** Opens fresh Alpaca connections. Never called while they are open or closing. */

@@ -3,20 +3,9 @@
  * create, and replace with metadata.resourceVersion as precondition. Needs exactly the verbs the
  * operator's forwarder Role grants: get/update on the Lease, create in the namespace.
  */
-import {
-  ApiException,
-  CoordinationV1Api,
-  type KubeConfig,
-  type V1Lease,
-  V1MicroTime,
-} from '@kubernetes/client-node';
-import {
-  LeaseConflictError,
-  type LeaseRecord,
-  type LeaseSpec,
-  type LeaseStore,
-  LeaseStoreError,
-} from './store.ts';
+import { ApiException, CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { leaseBody, leaseRecordFrom } from '../../lib/lease/kube-record.ts';
+import { LeaseConflictError, type LeaseStore, LeaseStoreError } from '../../lib/lease/store.ts';
 
 export interface KubeLeaseStoreOptions {
   kubeConfig: KubeConfig;
@@ -24,37 +13,6 @@ export interface KubeLeaseStoreOptions {
   name: string;
   /** Labels put on the Lease when it is created. */
   labels?: Record<string, string>;
-}
-
-function toMs(t: unknown): number | null {
-  if (t instanceof Date) return t.getTime();
-  if (typeof t === 'string') {
-    const v = Date.parse(t);
-    return Number.isNaN(v) ? null : v;
-  }
-  return null;
-}
-
-export function leaseRecordFrom(lease: V1Lease): LeaseRecord {
-  const s = lease.spec ?? {};
-  return {
-    holderIdentity: s.holderIdentity ? s.holderIdentity : null,
-    leaseDurationSeconds: s.leaseDurationSeconds ?? null,
-    acquireTimeMs: toMs(s.acquireTime),
-    renewTimeMs: toMs(s.renewTime),
-    leaseTransitions: s.leaseTransitions ?? 0,
-    resourceVersion: lease.metadata?.resourceVersion ?? '',
-  };
-}
-
-function specOf(spec: LeaseSpec): NonNullable<V1Lease['spec']> {
-  return {
-    ...(spec.holderIdentity ? { holderIdentity: spec.holderIdentity } : {}),
-    ...(spec.leaseDurationSeconds !== null ? { leaseDurationSeconds: spec.leaseDurationSeconds } : {}),
-    ...(spec.acquireTimeMs !== null ? { acquireTime: new V1MicroTime(spec.acquireTimeMs) } : {}),
-    ...(spec.renewTimeMs !== null ? { renewTime: new V1MicroTime(spec.renewTimeMs) } : {}),
-    leaseTransitions: spec.leaseTransitions,
-  };
 }
 
 /** A stable short code for an API failure; the message names the operation, never a secret. */
@@ -76,12 +34,7 @@ function storeError(err: unknown, what: string): Error {
 export function createKubeLeaseStore(o: KubeLeaseStoreOptions): LeaseStore {
   const api = o.kubeConfig.makeApiClient(CoordinationV1Api);
   const where = `Lease ${o.namespace}/${o.name}`;
-  const metadata = (resourceVersion?: string) => ({
-    name: o.name,
-    namespace: o.namespace,
-    ...(o.labels ? { labels: o.labels } : {}),
-    ...(resourceVersion ? { resourceVersion } : {}),
-  });
+  const metadata = { name: o.name, namespace: o.namespace, ...(o.labels ? { labels: o.labels } : {}) };
   return {
     async get() {
       try {
@@ -93,12 +46,7 @@ export function createKubeLeaseStore(o: KubeLeaseStoreOptions): LeaseStore {
     },
     async create(spec) {
       try {
-        const body: V1Lease = {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: metadata(),
-          spec: specOf(spec),
-        };
+        const body = leaseBody(metadata, spec);
         return leaseRecordFrom(await api.createNamespacedLease({ namespace: o.namespace, body }));
       } catch (err) {
         throw storeError(err, `create ${where}`);
@@ -106,12 +54,7 @@ export function createKubeLeaseStore(o: KubeLeaseStoreOptions): LeaseStore {
     },
     async replace(resourceVersion, spec) {
       try {
-        const body: V1Lease = {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: metadata(resourceVersion),
-          spec: specOf(spec),
-        };
+        const body = leaseBody(metadata, spec, resourceVersion);
         return leaseRecordFrom(
           await api.replaceNamespacedLease({ name: o.name, namespace: o.namespace, body }),
         );

@@ -1,6 +1,6 @@
 /** `alpaca_forwarder_lease_held` (gauge 1/0; -1 when the Lease is disabled), on the forwarder's registry. */
 import { Gauge, type Registry } from 'prom-client';
-import type { LeaseStatus } from './elector.ts';
+import type { LeaseStatus } from '../../lib/lease/elector.ts';
 
 export const LEASE_HELD_METRIC = 'alpaca_forwarder_lease_held';
 

@@ -1,2 +1,2 @@
 /** The Lease name is a contract with the operator (its Role names this Lease): see contracts/. */
-export { LEASE_NAME_PREFIX, leaseNameForKeyId } from '../contracts/lease-name.ts';
+export { LEASE_NAME_PREFIX, leaseNameForKeyId } from '../../contracts/lease-name.ts';

@@ -8,8 +8,9 @@
  * must not treat it as a 406), unless a gate with a higher-priority class (Kafka) is failing too.
  * detail.lease describes the Lease either way; the holder is a pod name, never a key.
  */
+
+import type { LeaseStatus } from '../../lib/lease/elector.ts';
 import type { ReadinessState } from '../health/readiness.ts';
-import type { LeaseStatus } from './elector.ts';
 
 export const LEASE_REASONS = {
   held_by_other: 'lease_held_by_other',

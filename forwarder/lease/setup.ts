@@ -6,13 +6,13 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { type Clock, systemClock } from '../alpaca/clock.ts';
+import { timingsFor } from '../../lib/lease/decide.ts';
+import { LeaseElector, type LeaseStatus } from '../../lib/lease/elector.ts';
+import { type LeaseStore, LeaseStoreError } from '../../lib/lease/store.ts';
+import { type Clock, systemClock } from '../../lib/time/clock.ts';
 import { type ConnectionLease, createConnectionLease, type LeasedConnections } from './connection-lease.ts';
-import { timingsFor } from './decide.ts';
-import { LeaseElector, type LeaseStatus } from './elector.ts';
 import { createKubeLeaseStore } from './kube-store.ts';
 import { leaseNameForKeyId } from './name.ts';
-import { type LeaseStore, LeaseStoreError } from './store.ts';
 
 function unavailableStore(err: LeaseStoreError): LeaseStore {
   const fail = () => Promise.reject(err);
@@ -83,6 +83,7 @@ export function setupConnectionLease(o: LeaseSetupOptions): LeaseSetup {
     makeElector: (handlers) =>
       new LeaseElector(store, {
         identity: o.identity,
+        subject: 'connection lease',
         timings: timingsFor(o.lease.durationSeconds),
         clock: o.clock ?? systemClock,
         logger,

@@ -9,7 +9,7 @@
  * reserved lane in the buffer (run.ts), so a buffer full of data does not keep the report out.
  */
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../alpaca/clock.ts';
+import type { Clock, TimerHandle } from '../../lib/time/clock.ts';
 import type { SinkHealth } from '../kafka/sink.ts';
 import { overflowEvent, type StatusEvent } from './status-event.ts';
 

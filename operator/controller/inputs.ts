@@ -3,7 +3,7 @@
  * and the hash of every referenced Secret value (rotation rolls the pod). Values are read, hashed
  * and dropped here; nothing else ever sees them.
  */
-import { leaseNameForKeyId } from '../../forwarder/contracts/lease-name.ts';
+import { leaseNameForKeyId } from '../../contracts/lease-name.ts';
 import type { AlpacaForwarderSpec } from '../api/types.ts';
 import { keyIdHash, type SecretValue, secretHash } from '../desired/hash.ts';
 import { referencedSecretKeys } from '../desired/secret-refs.ts';

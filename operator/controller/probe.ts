@@ -5,7 +5,7 @@
  * timeout, non-JSON, schema mismatch, a status code that contradicts `ready`) is `unknown` with
  * a stable reason and is never trusted.
  */
-import { type ReadinessBody, readinessBodySchema } from '../../forwarder/contracts/readiness.ts';
+import { type ReadinessBody, readinessBodySchema } from '../../contracts/readiness.ts';
 
 export interface ProbeTarget {
   namespace: string;

@@ -7,7 +7,8 @@
  * `workers` keys are processed at a time. stop() aborts in-flight work (leadership lost);
  * drain() lets it finish (shutdown).
  */
-import { backoffDelay, type Cancel, realTimers, type Timers } from '../kube/timers.ts';
+import { exponentialDelayMs } from '../../lib/time/backoff.ts';
+import { type Cancel, realTimers, type Timers } from '../kube/timers.ts';
 
 export interface HandlerResult {
   /** Process the key again after this many ms (unless it is added earlier). */
@@ -174,7 +175,7 @@ export class WorkQueue {
         const serverMs = typeof retryAfter === 'number' ? retryAfter * 1000 : 0;
         const delay = Math.max(
           1,
-          backoffDelay(n, this.#baseMs, this.#maxMs),
+          exponentialDelayMs(n, this.#baseMs, this.#maxMs),
           Math.min(serverMs, this.#maxMs),
         );
         this.#onError?.(key, error, delay);

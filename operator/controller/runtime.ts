@@ -9,15 +9,16 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { LeaseElector } from '../../lib/lease/elector.ts';
 import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../api/types.ts';
 import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../desired/names.ts';
 import { FORWARDER_POD, type OperatorSettings } from '../desired/settings.ts';
 import { KubeClient } from '../kube/client.ts';
 import { optionalKind } from '../kube/discovery.ts';
 import { EventRecorder } from '../kube/events.ts';
+import { operatorLeaseStore } from '../kube/lease-store.ts';
 import { POD_MONITOR } from '../kube/resources.ts';
-import { realTimers, type Timers } from '../kube/timers.ts';
-import { LeaderElector } from '../leader.ts';
+import { asClock, realTimers, type Timers } from '../kube/timers.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller.ts';
@@ -176,28 +177,21 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     for (const key of ctl.forwarders().map((af) => `${af.metadata.namespace}/${af.metadata.name}`))
       probes.untrack(key);
   };
-  let elector: LeaderElector | undefined;
+  let elector: LeaseElector | undefined;
   if (config.LEADER_ELECTION) {
-    elector = new LeaderElector(
-      {
-        get: () => client.getLease(config.OPERATOR_NAMESPACE, config.LEASE_NAME),
-        create: (l) => client.createLease(config.OPERATOR_NAMESPACE, l),
-        replace: (l) => client.replaceLease(config.OPERATOR_NAMESPACE, l),
-      },
-      {
-        namespace: config.OPERATOR_NAMESPACE,
-        name: config.LEASE_NAME,
-        identity,
+    elector = new LeaseElector(operatorLeaseStore(client, config.OPERATOR_NAMESPACE, config.LEASE_NAME), {
+      identity,
+      subject: 'leader lease',
+      timings: {
         leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000,
         renewDeadlineMs: config.RENEW_DEADLINE_SECONDS * 1000,
         retryPeriodMs: config.RETRY_PERIOD_SECONDS * 1000,
-        timers,
-        onStartedLeading: lead,
-        onStoppedLeading: unlead,
-        onError: (err) =>
-          logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader election'),
       },
-    );
+      clock: asClock(timers),
+      logger: logger.child({ component: 'leader-election', lease: config.LEASE_NAME }),
+      onAcquired: lead,
+      onLost: unlead,
+    });
     elector.start();
   } else {
     lead();
@@ -244,7 +238,9 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
           'reconciles still in flight after the shutdown grace: the Lease is left to expire instead of being released',
         );
       }
-      await elector?.stop(drained);
+      // Released only when no reconcile of this term is left; otherwise the Lease expires normally.
+      if (drained) await elector?.release();
+      else await elector?.stop();
       metrics.leader.set(0);
       await http.close();
       if (drained) await client.close();

@@ -3,11 +3,7 @@
  * the spec's camelCase shape minus everything Kubernetes-only, never a secret (the schema has no
  * field for one). The result is validated with the forwarder's own zod schema.
  */
-import {
-  CONFIG_FILE_VERSION,
-  type ConfigFileInput,
-  configFileSchema,
-} from '../../forwarder/contracts/config-file.ts';
+import { CONFIG_FILE_VERSION, type ConfigFileInput, configFileSchema } from '../../contracts/config-file.ts';
 import type { AlpacaForwarder } from '../api/types.ts';
 import { shortHash } from './hash.ts';
 import { FORWARDER_POD, type OperatorSettings } from './settings.ts';

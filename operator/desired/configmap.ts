@@ -1,6 +1,6 @@
 /** The ConfigMap holding the forwarder's config file (mounted as a directory so updates reach the pod). */
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { ConfigFileInput } from '../../forwarder/contracts/config-file.ts';
+import type { ConfigFileInput } from '../../contracts/config-file.ts';
 import type { AlpacaForwarder } from '../api/types.ts';
 import { childMetadata } from './names.ts';
 import { FORWARDER_POD } from './settings.ts';

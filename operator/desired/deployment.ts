@@ -5,7 +5,7 @@
  * roll the pod when the rolling config, a Secret or an operator restart changes.
  */
 import type { V1Container, V1Deployment, V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { CONFIG_FILE_ENV } from '../../forwarder/contracts/config-file.ts';
+import { CONFIG_FILE_ENV } from '../../contracts/config-file.ts';
 import type { AlpacaForwarder } from '../api/types.ts';
 import type { DesiredInputs } from './inputs.ts';
 import {

@@ -5,7 +5,9 @@
  * ones, and at most one write per `minIntervalMs` is made per series (the count catches up on
  * the next write). Recording never throws: a failed Event write is reported through onError.
  */
+
 import type { EventsV1Event } from '@kubernetes/client-node';
+import { formatMicroTime } from '../../lib/lease/micro-time.ts';
 import { realTimers, type Timers } from './timers.ts';
 
 export interface EventSink {
@@ -49,10 +51,6 @@ interface Series {
   lastWriteMs: number;
 }
 
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
 export class EventRecorder {
   readonly #sink: EventSink;
   readonly #o: Required<Omit<EventRecorderOptions, 'onError' | 'timers'>>;
@@ -85,7 +83,7 @@ export class EventRecorder {
         if (now - existing.lastWriteMs < this.#o.minIntervalMs) return;
         existing.lastWriteMs = now;
         await this.#sink.patch(existing.namespace, existing.name, {
-          series: { count: existing.count, lastObservedTime: microTime(now) },
+          series: { count: existing.count, lastObservedTime: formatMicroTime(now) },
         });
         return;
       }
@@ -95,7 +93,7 @@ export class EventRecorder {
         apiVersion: 'events.k8s.io/v1',
         kind: 'Event',
         metadata: { name, namespace: target.namespace },
-        eventTime: microTime(now) as unknown as Date,
+        eventTime: formatMicroTime(now) as unknown as Date,
         type: input.type,
         reason: input.reason,
         action: input.action,

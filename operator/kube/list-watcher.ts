@@ -6,7 +6,8 @@
  * behind WatchSource so the logic is tested with a scripted fake.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { backoffDelay, type Cancel, realTimers, type Timers } from './timers.ts';
+import { exponentialDelayMs } from '../../lib/time/backoff.ts';
+import { type Cancel, realTimers, type Timers } from './timers.ts';
 
 export interface ListResult<T> {
   items: T[];
@@ -157,7 +158,7 @@ export class ListWatcher<T extends KubernetesObject> {
     const immediate = reason === 'gone' || reason === 'resync' || reason === 'watchdog';
     const delay = immediate
       ? 0
-      : backoffDelay(this.#attempt, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
+      : exponentialDelayMs(this.#attempt, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     this.#attempt++;
     this.#cancelRetry?.();
     this.#cancelRetry = this.#timers.after(delay, () => this.#connect());

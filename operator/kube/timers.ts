@@ -1,4 +1,5 @@
 /** Injectable time: the wall clock and one-shot timers, so loops can be driven by tests. */
+import type { Clock } from '../../lib/time/clock.ts';
 
 export type Cancel = () => void;
 
@@ -17,8 +18,12 @@ export const realTimers: Timers = {
   },
 };
 
-/** Exponential backoff: attempt 0 → 0 ms, then base × 2^(attempt-1), capped at max. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
-  if (attempt <= 0) return 0;
-  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
+/** The shared runtime's Clock (lib/time/clock.ts) on these timers, for shared components (the Lease elector). */
+export function asClock(timers: Timers): Clock {
+  return {
+    now: () => timers.now(),
+    setTimeout(fn, ms) {
+      return { cancel: timers.after(ms, fn) };
+    },
+  };
 }

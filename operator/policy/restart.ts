@@ -13,7 +13,7 @@
  * class) and the last restart, so a new pod that meets the same lingering connection gets the
  * full stuckAfterSeconds again. Every other class (alpaca_auth above all) never restarts.
  */
-import type { ErrorClass } from '../../forwarder/contracts/readiness.ts';
+import type { ErrorClass } from '../../contracts/readiness.ts';
 import type { AlpacaForwarderSpec, AlpacaForwarderStatus } from '../api/types.ts';
 
 export const CONNECTION_LIMIT_CLASS = 'alpaca_406_second_connection' satisfies ErrorClass;

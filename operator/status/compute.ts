@@ -5,7 +5,7 @@
  * each with reason, message and observedGeneration; lastTransitionTime changes only on a flip.
  * Messages name Secrets and keys, never their contents.
  */
-import { GATE_NAMES } from '../../forwarder/contracts/readiness.ts';
+import { GATE_NAMES } from '../../contracts/readiness.ts';
 import type { AlpacaForwarder, AlpacaForwarderStatus, ConditionType } from '../api/types.ts';
 import type { CredentialsDecision } from '../policy/credentials.ts';
 import type { RestartDecision } from '../policy/restart.ts';

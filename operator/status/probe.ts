@@ -2,7 +2,7 @@
  * What the operator learned from the forwarder's GET /readyz this reconcile (design §3.2), and the
  * error tracking derived from it. The runtime does the HTTP call; this module is pure.
  */
-import type { ReadinessBody } from '../../forwarder/contracts/readiness.ts';
+import type { ReadinessBody } from '../../contracts/readiness.ts';
 import type { AlpacaForwarderStatus } from '../api/types.ts';
 
 export type ProbeResult =

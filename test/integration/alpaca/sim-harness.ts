@@ -1,5 +1,5 @@
 /** Wires the forwarder's Alpaca streams to the simulator, sharing one manual clock. */
-import type { Clock } from '../../../forwarder/alpaca/clock.ts';
+
 import type { DecodeIssue } from '../../../forwarder/alpaca/decode-issues.ts';
 import {
   createMarketDataStream,
@@ -8,6 +8,7 @@ import {
 } from '../../../forwarder/alpaca/market-data-stream.ts';
 import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.ts';
 import type { AlpacaEvent, StreamGap, StreamState } from '../../../forwarder/alpaca/types.ts';
+import type { Clock } from '../../../lib/time/clock.ts';
 import type { ManualClock } from '../../sim/alpaca/index.ts';
 import { silentLogger } from '../../unit/alpaca/support/harness.ts';
 import { createRecorder, type Recorder } from '../../unit/alpaca/support/waiter.ts';

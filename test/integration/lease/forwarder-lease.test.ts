@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeLeaseStore } from '../../../forwarder/lease/kube-store.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
-import { LeaseConflictError, type LeaseSpec, type LeaseStore } from '../../../forwarder/lease/store.ts';
+import { LeaseConflictError, type LeaseSpec, type LeaseStore } from '../../../lib/lease/store.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
 import {

@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
-import { systemClock } from '../../../forwarder/alpaca/clock.ts';
-import { timingsFor } from '../../../forwarder/lease/decide.ts';
-import { LeaseElector, type LeaseStatus } from '../../../forwarder/lease/elector.ts';
 import { createKubeLeaseStore } from '../../../forwarder/lease/kube-store.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
-import { type LeaseRecord, type LeaseStore, LeaseStoreError } from '../../../forwarder/lease/store.ts';
+import { timingsFor } from '../../../lib/lease/decide.ts';
+import { LeaseElector, type LeaseStatus } from '../../../lib/lease/elector.ts';
+import { type LeaseRecord, type LeaseStore, LeaseStoreError } from '../../../lib/lease/store.ts';
+import { systemClock } from '../../../lib/time/clock.ts';
 import type { AlpacaForwarder } from '../../../operator/api/types.ts';
 import { buildRole, buildRoleBinding } from '../../../operator/desired/rbac.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
@@ -103,6 +103,7 @@ function holder(identity: string, leaseName: string, kc: KubeConfig = admin) {
   const events = new Events<Event>();
   const store = createKubeLeaseStore({ kubeConfig: kc, namespace, name: leaseName });
   const elector = new LeaseElector(observed(store, events), {
+    subject: 'connection lease',
     identity,
     timings,
     clock: systemClock,

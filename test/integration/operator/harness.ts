@@ -19,7 +19,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import type { ReadinessBody } from '../../../forwarder/contracts/readiness.ts';
+import type { ReadinessBody } from '../../../contracts/readiness.ts';
 import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../../../operator/api/types.ts';
 import { loadConfig } from '../../../operator/controller/config.ts';
 import { HttpReadinessProbe } from '../../../operator/controller/probe.ts';

@@ -22,7 +22,7 @@ import {
   type V1Role,
   type V1Service,
 } from '@kubernetes/client-node';
-import { leaseNameForKeyId } from '../../../forwarder/contracts/lease-name.ts';
+import { leaseNameForKeyId } from '../../../contracts/lease-name.ts';
 import type { AlpacaForwarder } from '../../../operator/api/types.ts';
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_SECRET_HASH } from '../../../operator/desired/names.ts';
 import { controlPlaneFromEnv, kubectl, waitFor } from '../../infra/kube/index.ts';

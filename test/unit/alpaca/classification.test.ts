@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ERROR_CLASSES } from '../../../contracts/readiness.ts';
 import {
   classifyAlpacaError,
   classifyClose,
   classifyUpgradeFailure,
 } from '../../../forwarder/alpaca/error-classification.ts';
-import { ERROR_CLASSES } from '../../../forwarder/contracts/readiness.ts';
 
 test('Alpaca stream error codes map to error class, stable reason and retry kind', () => {
   const expected: [number, string, string, string][] = [

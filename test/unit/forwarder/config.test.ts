@@ -3,10 +3,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { configFileSchema } from '../../../contracts/config-file.ts';
 import { readEnv } from '../../../forwarder/config/env.ts';
 import { loadConfig } from '../../../forwarder/config/load.ts';
 import { ConfigError, resolveConfig } from '../../../forwarder/config/resolve.ts';
-import { configFileSchema } from '../../../forwarder/contracts/config-file.ts';
 import { baseEnv } from './helpers/env.ts';
 
 function errorOf(fn: () => unknown): ConfigError {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
-import type { ReadinessBody } from '../../../forwarder/contracts/readiness.ts';
+import type { ReadinessBody } from '../../../contracts/readiness.ts';
 import { createMetrics } from '../../../forwarder/health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../../../forwarder/health/server.ts';
 

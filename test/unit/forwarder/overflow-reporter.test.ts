@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import type { Clock } from '../../../forwarder/alpaca/clock.ts';
 import { createBatchingSink } from '../../../forwarder/kafka/batching-sink.ts';
 import { SeqAllocator } from '../../../forwarder/pipeline/seq.ts';
 import { createOverflowReporter } from '../../../forwarder/status/overflow-reporter.ts';
 import { createStatusPublisher } from '../../../forwarder/status/publisher.ts';
 import { type StatusEvent, statusEnvelope } from '../../../forwarder/status/status-event.ts';
+import type { Clock } from '../../../lib/time/clock.ts';
 import { FakeClient, ManualTimers, settle, silentLogger } from '../kafka/fakes.ts';
 import { envelopeErrors } from './helpers/envelope-schema.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { readinessBodySchema } from '../../../contracts/readiness.ts';
 import type { StreamState } from '../../../forwarder/alpaca/types.ts';
-import { readinessBodySchema } from '../../../forwarder/contracts/readiness.ts';
 import { evaluateReadiness, ReadinessTracker } from '../../../forwarder/health/readiness.ts';
 import type { SinkHealth } from '../../../forwarder/kafka/sink.ts';
 import { HEALTHY_SINK } from './helpers/fake-sink.ts';

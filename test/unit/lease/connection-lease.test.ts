@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { createConnectionLease, type LeasedConnections } from '../../../forwarder/lease/connection-lease.ts';
-import type { LeaseTimings } from '../../../forwarder/lease/decide.ts';
-import { LeaseElector } from '../../../forwarder/lease/elector.ts';
+import type { LeaseTimings } from '../../../lib/lease/decide.ts';
+import { LeaseElector } from '../../../lib/lease/elector.ts';
 import { createManualClock } from '../alpaca/support/manual-clock.ts';
-import { clockRunner, FakeLeaseStore } from './fake-store.ts';
+import { clockRunner, FakeLeaseStore } from '../lib/lease/fake-store.ts';
 
 const T: LeaseTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 const logger = pino({ level: 'silent' });
@@ -50,6 +50,7 @@ function setup() {
     logger,
     makeElector: (h) =>
       new LeaseElector(store, {
+        subject: 'connection lease',
         identity: 'pod-a',
         timings: T,
         clock,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readinessBodySchema } from '../../../forwarder/contracts/readiness.ts';
+import { readinessBodySchema } from '../../../contracts/readiness.ts';
 import type { ReadinessState } from '../../../forwarder/health/readiness.ts';
-import type { LeaseStatus } from '../../../forwarder/lease/elector.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
 import { applyLease } from '../../../forwarder/lease/readiness.ts';
+import type { LeaseStatus } from '../../../lib/lease/elector.ts';
 
 const ready: ReadinessState = {
   ready: true,

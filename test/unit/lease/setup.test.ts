@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { setupConnectionLease } from '../../../forwarder/lease/setup.ts';
 import { createManualClock } from '../alpaca/support/manual-clock.ts';
-import { settle } from './fake-store.ts';
+import { settle } from '../lib/lease/fake-store.ts';
 
 const logger = pino({ level: 'silent' });
 

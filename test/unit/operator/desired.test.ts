@@ -13,7 +13,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { configFileSchema } from '../../../forwarder/contracts/config-file.ts';
+import { configFileSchema } from '../../../contracts/config-file.ts';
 import { buildChildren, type ChildObject } from '../../../operator/desired/children.ts';
 import { InvalidConfigFileError, renderConfigFile } from '../../../operator/desired/config-file.ts';
 import { keyIdHash, secretHash } from '../../../operator/desired/hash.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ReadinessBody } from '../../../forwarder/contracts/readiness.ts';
+import type { ReadinessBody } from '../../../contracts/readiness.ts';
 import type { AlpacaForwarder, AlpacaForwarderStatus, Condition } from '../../../operator/api/types.ts';
 import { decideRestart } from '../../../operator/policy/restart.ts';
 import { computeStatus, type StatusInput } from '../../../operator/status/compute.ts';

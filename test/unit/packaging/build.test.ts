@@ -51,9 +51,9 @@ describe('production build (tsconfig.build.json)', () => {
       files.filter((f) => f.endsWith('.test.js')),
       [],
     );
-    // The Dockerfiles copy only forwarder/ and operator/: the build must need nothing else.
+    // The Dockerfiles copy only lib/, contracts/, forwarder/ and operator/: the build needs nothing else.
     const top = new Set(files.map((f) => path.relative(outDir, f).split(path.sep)[0]));
-    assert.deepEqual([...top].sort(), ['forwarder', 'operator']);
+    assert.deepEqual([...top].sort(), ['contracts', 'forwarder', 'lib', 'operator']);
   });
 
   test('every relative import in the output names a .js file that was emitted', async () => {
@@ -110,30 +110,52 @@ describe('production build (tsconfig.build.json)', () => {
     assert.match(result.stderr, /FORWARDER_IMAGE/);
   });
 
-  test('the forwarder compiles from only what Dockerfile.forwarder copies (no operator/, no tests)', async () => {
-    const stage = path.join(projectRoot, '.tmp', `forwarder-stage-${randomBytes(4).toString('hex')}`);
-    try {
-      await mkdir(stage, { recursive: true });
-      for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) {
-        await cp(path.join(projectRoot, file), path.join(stage, file));
+  /** The source directories a Dockerfile's build stage copies (`COPY dir/ dir/`). */
+  async function copiedDirs(dockerfile: string): Promise<string[]> {
+    const text = await readFile(path.join(projectRoot, dockerfile), 'utf8');
+    return [...text.matchAll(/^COPY ([a-z]+)\/ \1\/$/gm)].map((m) => m[1] as string);
+  }
+
+  for (const image of [
+    {
+      dockerfile: 'Dockerfile.forwarder',
+      entry: 'dist/forwarder/main.js',
+      dirs: ['lib', 'contracts', 'forwarder'],
+    },
+    {
+      dockerfile: 'Dockerfile.operator',
+      entry: 'dist/operator/main.js',
+      dirs: ['lib', 'contracts', 'operator'],
+    },
+  ]) {
+    test(`${image.dockerfile} compiles from only what it copies (${image.dirs.join(', ')}; no tests)`, async () => {
+      assert.deepEqual(await copiedDirs(image.dockerfile), image.dirs);
+      const stage = path.join(projectRoot, '.tmp', `image-stage-${randomBytes(4).toString('hex')}`);
+      try {
+        await mkdir(stage, { recursive: true });
+        for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) {
+          await cp(path.join(projectRoot, file), path.join(stage, file));
+        }
+        for (const dir of image.dirs) {
+          await cp(path.join(projectRoot, dir), path.join(stage, dir), {
+            recursive: true,
+            filter: (source) => !source.endsWith('.test.ts'),
+          });
+        }
+        await symlink(path.join(projectRoot, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
+        const result = await run(
+          path.join(projectRoot, 'node_modules/.bin/tsc'),
+          ['-p', 'tsconfig.build.json'],
+          {
+            cwd: stage,
+          },
+        );
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        const emitted = await jsFiles(path.join(stage, 'dist'));
+        assert.ok(emitted.includes(path.join(stage, image.entry)));
+      } finally {
+        await rm(stage, { recursive: true, force: true });
       }
-      await cp(path.join(projectRoot, 'forwarder'), path.join(stage, 'forwarder'), {
-        recursive: true,
-        filter: (source) => !source.endsWith('.test.ts'),
-      });
-      await symlink(path.join(projectRoot, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
-      const result = await run(
-        path.join(projectRoot, 'node_modules/.bin/tsc'),
-        ['-p', 'tsconfig.build.json'],
-        {
-          cwd: stage,
-        },
-      );
-      assert.equal(result.code, 0, result.stdout + result.stderr);
-      const emitted = await jsFiles(path.join(stage, 'dist'));
-      assert.ok(emitted.includes(path.join(stage, 'dist/forwarder/main.js')));
-    } finally {
-      await rm(stage, { recursive: true, force: true });
-    }
-  });
+    });
+  }
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { type LeaseTimings, timingsFor } from '../../../forwarder/lease/decide.ts';
-import { LeaseElector, type LeaseStatus } from '../../../forwarder/lease/elector.ts';
-import { createManualClock, type ManualClock } from '../alpaca/support/manual-clock.ts';
+import { type LeaseTimings, timingsFor } from '../../../../lib/lease/decide.ts';
+import { LeaseElector, type LeaseStatus } from '../../../../lib/lease/elector.ts';
+import { createManualClock, type ManualClock } from '../../alpaca/support/manual-clock.ts';
 import { clockRunner, FakeLeaseStore } from './fake-store.ts';
 
 const T: LeaseTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -23,6 +23,7 @@ function harness(identity = 'pod-a', store = new FakeLeaseStore(), clock = creat
   const events: string[] = [];
   const statuses: LeaseStatus[] = [];
   const elector = new LeaseElector(store, {
+    subject: 'connection lease',
     identity,
     timings: T,
     clock,
@@ -225,6 +226,7 @@ test('timings are validated', () => {
   assert.throws(
     () =>
       new LeaseElector(new FakeLeaseStore(), {
+        subject: 'connection lease',
         identity: 'x',
         timings: { leaseDurationMs: 10, renewDeadlineMs: 10, retryPeriodMs: 1 },
         clock: createManualClock(),

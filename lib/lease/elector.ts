@@ -1,5 +1,6 @@
 /**
- * Holds the connection Lease for one Alpaca account (design §4.1) with client-go's algorithm:
+ * Holds a coordination.k8s.io/v1 Lease with client-go's algorithm (design §4.1); the forwarder's
+ * connection Lease (one per Alpaca account) and the operator's leader Lease both use it:
  * try every retryPeriod until the Lease is free or expired, then renew every retryPeriod; when a
  * renewal has not succeeded for renewDeadline (< leaseDuration) give up at once (onLost), before
  * anyone else may take over, and keep trying to get it back. Every write carries the
@@ -7,7 +8,7 @@
  * holder so a successor takes over without waiting; call it after the sockets are closed.
  */
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../alpaca/clock.ts';
+import type { Clock, TimerHandle } from '../time/clock.ts';
 import {
   decide,
   type LeaseTimings,
@@ -39,12 +40,14 @@ export interface LeaseStatus {
 
 export interface LeaseElectorOptions {
   identity: string;
+  /** What the Lease is for, in log lines: `connection lease`, `leader lease`. */
+  subject: string;
   timings: LeaseTimings;
   clock: Clock;
   logger: Logger;
-  /** We hold the Lease now: connecting is allowed. */
+  /** We hold the Lease now: acting (connecting, reconciling) is allowed. */
   onAcquired(): void;
-  /** We no longer hold it (renew deadline passed): close the sockets at once. */
+  /** We no longer hold it (renew deadline passed, or another holder seen): stop acting at once. */
   onLost(): void;
   /** Any status change (readiness, metric). */
   onStatus?(status: LeaseStatus): void;
@@ -111,12 +114,12 @@ export class LeaseElector {
       if (current === undefined || current.holderIdentity !== this.#o.identity) return false;
       await this.#store.replace(current.resourceVersion, releasedSpec(current, this.#o.clock.now()));
       this.#record = undefined;
-      this.#o.logger.info('connection lease released');
+      this.#o.logger.info(`${this.#o.subject} released`);
       return true;
     } catch (err) {
       this.#o.logger.warn(
         { err: (err as Error).message },
-        'connection lease not released; it expires after its duration',
+        `${this.#o.subject} not released; it expires after its duration`,
       );
       return false;
     }
@@ -198,17 +201,14 @@ export class LeaseElector {
     });
     this.#armDeadline();
     if (!wasHeld) {
-      this.#o.logger.info({ holder: this.#o.identity }, 'connection lease acquired');
+      this.#o.logger.info({ holder: this.#o.identity }, `${this.#o.subject} acquired`);
       this.#o.onAcquired();
     }
   }
 
   #waiting(holder: string): void {
     if (this.#status.phase !== 'held_by_other' || this.#status.holder !== holder) {
-      this.#o.logger.warn(
-        { holder },
-        'connection lease held by another process; waiting (no Alpaca connection while it is live)',
-      );
+      this.#o.logger.warn({ holder }, `${this.#o.subject} held by another process; waiting`);
     }
     this.#update({ phase: 'held_by_other', holder, error: null });
   }
@@ -216,7 +216,10 @@ export class LeaseElector {
   #failed(err: unknown): void {
     const code = err instanceof LeaseStoreError ? err.code : 'timeout_or_error';
     if (code !== this.#status.error) {
-      this.#o.logger.warn({ code, err: (err as Error).message }, 'connection lease request failed; retrying');
+      this.#o.logger.warn(
+        { code, err: (err as Error).message },
+        `${this.#o.subject} request failed; retrying`,
+      );
     }
     this.#update(this.#held ? { error: code } : { phase: 'unavailable', error: code });
   }
@@ -236,7 +239,7 @@ export class LeaseElector {
     this.#held = false;
     this.#o.logger.error(
       { renew_deadline_ms: this.#o.timings.renewDeadlineMs },
-      'connection lease lost (not renewed within the renew deadline); closing Alpaca connections',
+      `${this.#o.subject} lost (not renewed within the renew deadline); stopping at once`,
     );
     this.#update({ phase: this.#status.error ? 'unavailable' : 'acquiring' });
     this.#o.onLost();
