@@ -1,10 +1,13 @@
 /**
  * Every manifest in config/ (each Kustomize overlay rendered, and every plain manifest file) and
  * every child the operator's desired-state builders render (plus the status it writes) validates
- * with kubeconform in strict mode against schemas taken from the test API server's own OpenAPI
- * (GET /openapi/v2 with the project's CRD installed), converted to kubeconform's layout
- * (test/infra/kubeconform/openapi-schemas.ts). Strict: an unknown field is an error, as a typo in
- * a manifest would be silently pruned by the API server.
+ * with kubeconform in strict mode against schemas taken from a test API server's own OpenAPI
+ * (GET /openapi/v2), converted to kubeconform's layout (test/infra/kubeconform/openapi-schemas.ts).
+ * The API server is a private one serving the project's CRD and the Prometheus Operator's
+ * PodMonitor and PrometheusRule CRDs (generated from that project's Go types,
+ * test/infra/go-tools/monitoring-crds.ts): private, so that other test files' operators never
+ * discover PodMonitors. Strict: an unknown field is an error, as a typo in a manifest would be
+ * silently pruned by the API server.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,7 +20,8 @@ import type { AlpacaForwarder } from '../../../operator/api/types.ts';
 import { buildChildren } from '../../../operator/desired/children.ts';
 import { computeStatus } from '../../../operator/status/compute.ts';
 import { ensureKubeconform } from '../../infra/go-tools/index.ts';
-import { controlPlaneFromEnv, KUBE_VERSION, type SharedControlPlane } from '../../infra/kube/index.ts';
+import { ensureMonitoringCrds } from '../../infra/go-tools/monitoring-crds.ts';
+import { type ControlPlane, KUBE_VERSION, startPrivateControlPlane } from '../../infra/kube/index.ts';
 import { waitForCrdEstablished } from '../../infra/kube/k8s-helpers.ts';
 import {
   kubeconformSchemas,
@@ -32,11 +36,17 @@ import { projectRoot, run } from '../../unit/packaging/tools.ts';
 const CRD_FILE = 'crds/alpacaforwarders.torghut.io.yaml';
 const FIELD_MANAGER = 'kubeconform-test';
 /**
- * Kinds whose CRDs the test API server does not serve (other projects' APIs: the Prometheus
- * Operator's and Argo CD's), so it has no schema for them. Named here so any other kind without a
- * schema fails the test.
+ * Kinds whose CRDs the test API server does not serve (Argo CD's Application: no package any
+ * registry here serves carries its CRD), so it has no schema for them. Named here so any other
+ * kind without a schema fails the test.
  */
-const NOT_SERVED = ['PodMonitor', 'PrometheusRule', 'Application'] as const;
+const NOT_SERVED = ['Application'] as const;
+const SERVED_CRDS = [
+  'alpacaforwarders.torghut.io',
+  'podmonitors.monitoring.coreos.com',
+  'prometheusrules.monitoring.coreos.com',
+];
+const log = (line: string) => process.stderr.write(`[kubeconform test] ${line}\n`);
 /** Kustomize directories to render; every other directory with a kustomization is a Component. */
 const OVERLAYS = ['config/default', 'config/with-monitoring', 'config/argocd/operator', 'config/samples'];
 
@@ -73,11 +83,11 @@ function isManifest(o: unknown): o is Obj {
 }
 
 describe('kubeconform (strict) against the test API server OpenAPI', () => {
-  let plane: SharedControlPlane;
+  let plane: ControlPlane | undefined;
   let work: string;
   let kubeconform: string;
   const k = async (args: readonly string[]): Promise<string> => {
-    const r = await run(kubectlBinary(), [`--kubeconfig=${plane.kubeconfigPath}`, ...args]);
+    const r = await run(kubectlBinary(), [`--kubeconfig=${plane?.kubeconfigPath}`, ...args]);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
@@ -111,18 +121,15 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
       );
 
   before(async () => {
-    plane = controlPlaneFromEnv();
-    kubeconform = await ensureKubeconform();
+    kubeconform = await ensureKubeconform(log);
+    const monitoringCrds = await ensureMonitoringCrds(log);
     work = await mkdtemp(path.join(os.tmpdir(), 'kubeconform-'));
-    await k([
-      'apply',
-      '--server-side',
-      '--force-conflicts',
-      `--field-manager=${FIELD_MANAGER}`,
-      '-f',
-      path.join(projectRoot, CRD_FILE),
-    ]);
-    await waitForCrdEstablished(plane.kubeConfig(), 'alpacaforwarders.torghut.io', { timeoutMs: 120_000 });
+    const started = await startPrivateControlPlane({ log });
+    plane = started;
+    for (const file of [path.join(projectRoot, CRD_FILE), ...monitoringCrds])
+      await k(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file]);
+    for (const crd of SERVED_CRDS)
+      await waitForCrdEstablished(started.kubeConfig(), crd, { timeoutMs: 120_000 });
     // The API server publishes a new CRD's OpenAPI asynchronously after Established: read until
     // it carries this CRD's newest status field (so the schema is this revision's, not an older one).
     const crd = parse(await readFile(path.join(projectRoot, CRD_FILE), 'utf8'));
@@ -139,10 +146,14 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
         ((af?.properties as Record<string, { properties?: object }> | undefined)?.status?.properties ??
           {}) as object,
       );
-      if (statusFields.every((f) => published.includes(f))) doc = got;
+      const kinds = JSON.stringify(
+        Object.values(got.definitions).map((d) => d['x-kubernetes-group-version-kind'] ?? []),
+      );
+      const monitoring = ['PodMonitor', 'PrometheusRule'].every((kind) => kinds.includes(`"kind":"${kind}"`));
+      if (monitoring && statusFields.every((f) => published.includes(f))) doc = got;
       else await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    assert.ok(doc, 'the API server never published the AlpacaForwarder CRD schema in /openapi/v2');
+    assert.ok(doc, 'the API server never published the CRDs in /openapi/v2');
     const dir = path.join(work, 'schemas', strictDirName(KUBE_VERSION));
     await mkdir(dir, { recursive: true });
     const schemas = kubeconformSchemas(doc);
@@ -151,9 +162,13 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
       schemas.has(schemaFileName({ group: 'torghut.io', version: 'v1alpha1', kind: 'AlpacaForwarder' })),
     );
     assert.ok(schemas.has(schemaFileName({ group: 'apps', version: 'v1', kind: 'Deployment' })));
+    assert.ok(
+      schemas.has(schemaFileName({ group: 'monitoring.coreos.com', version: 'v1', kind: 'PodMonitor' })),
+    );
   });
 
   after(async () => {
+    await plane?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
@@ -219,7 +234,15 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
     const valid = results.filter((r) => r.status === 'statusValid');
     // Every plain manifest is counted once more through its overlay: far more than the files alone.
     assert.ok(valid.length > plain, `${valid.length} valid of ${results.length}`);
-    for (const kind of ['CustomResourceDefinition', 'Deployment', 'ClusterRole', 'AlpacaForwarder', 'Secret'])
+    for (const kind of [
+      'CustomResourceDefinition',
+      'Deployment',
+      'ClusterRole',
+      'AlpacaForwarder',
+      'Secret',
+      'PodMonitor',
+      'PrometheusRule',
+    ])
       assert.ok(
         valid.some((r) => r.kind === kind),
         `no ${kind} validated`,
@@ -285,8 +308,8 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
     assert.deepEqual(problems(results), []);
     assert.equal(results.length, docs.length);
     assert.deepEqual(
-      [...new Set(results.filter((r) => r.status === 'statusSkipped').map((r) => r.kind))],
-      ['PodMonitor'],
+      results.filter((r) => r.status !== 'statusValid').map((r) => r.kind),
+      [],
     );
     for (const kind of [
       'ServiceAccount',
@@ -296,6 +319,7 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
       'Service',
       'NetworkPolicy',
       'Deployment',
+      'PodMonitor',
     ])
       assert.ok(
         results.some((r) => r.kind === kind && r.status === 'statusValid'),
