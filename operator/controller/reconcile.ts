@@ -20,7 +20,7 @@ import { canonicalJson } from '../desired/hash.ts';
 import { childName } from '../desired/names.ts';
 import type { OperatorSettings } from '../desired/settings.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { isNotFound, KubeError } from '../kube/errors.ts';
+import { KubeError } from '../kube/errors.ts';
 import type { EventRecorder, EventTarget } from '../kube/events.ts';
 import { ALPACA_FORWARDER, DEPLOYMENT, NETWORK_POLICY } from '../kube/resources.ts';
 import type { Timers } from '../kube/timers.ts';
@@ -150,9 +150,10 @@ export function makeReconciler(deps: ReconcilerDeps) {
       if (out?.requeueAfterMs !== undefined) result = 'requeue';
       return out;
     } catch (err) {
-      // Deleted while this reconcile was in flight (a child apply or the status write got 404):
-      // nothing is wrong; garbage collection removes the children. One info line, no headers.
-      if (isNotFound(err) && (await resourceGone(deps.client, namespace, name))) {
+      // Deleted while this reconcile was in flight (a child apply or the status write got 404, or
+      // 409 from a precondition on the object that went away): nothing is wrong; garbage
+      // collection removes the children. One info line, no headers.
+      if (deletedInFlight(err) && (await resourceGone(deps.client, namespace, name))) {
         log.info({ request: (err as KubeError).request }, 'resource deleted during its reconcile');
         return undefined;
       }
@@ -383,6 +384,11 @@ async function reconcileOne(
     return { requeueAfterMs: Math.min(deps.probeIntervalNotReadyMs, Math.max(restart.requeueAfterMs, 1)) };
   }
   return undefined;
+}
+
+/** The answers a request about an object deleted meanwhile gets: 404, or 409 (precondition). */
+function deletedInFlight(err: unknown): boolean {
+  return err instanceof KubeError && (err.kind === 'NotFound' || err.kind === 'Conflict');
 }
 
 async function resourceGone(client: KubeOps, namespace: string, name: string): Promise<boolean> {

@@ -5,7 +5,7 @@
  * each with reason, message and observedGeneration; lastTransitionTime changes only on a flip.
  * Messages name Secrets and keys, never their contents.
  */
-import { GATE_NAMES } from '../../contracts/readiness.ts';
+import { GATE_NAMES, type ReadinessBody } from '../../contracts/readiness.ts';
 import type { AlpacaForwarder, AlpacaForwarderStatus, ConditionType } from '../api/types.ts';
 import type { CredentialsDecision } from '../policy/credentials.ts';
 import type { RestartDecision } from '../policy/restart.ts';
@@ -225,6 +225,7 @@ export function computeStatus(input: StatusInput): AlpacaForwarderStatus {
       : undefined;
   const restarts = restart.action === 'restart' ? restart.restarts : previous?.restarts;
   const lastProbeTime = probe.kind === 'skipped' ? previous?.lastProbeTime : now.toISOString();
+  const leaseHolder = probe.kind === 'body' ? leaseHolderOf(probe.body) : undefined;
   const configHash = input.configHash ?? previous?.configHash;
   const secretHash = input.secretHash ?? previous?.secretHash;
   const keyIdHash = input.keyIdHash ?? previous?.keyIdHash;
@@ -234,6 +235,7 @@ export function computeStatus(input: StatusInput): AlpacaForwarderStatus {
     ...track,
     ...(gates ? { gates } : {}),
     ...(lastProbeTime ? { lastProbeTime } : {}),
+    ...(leaseHolder ? { leaseHolder } : {}),
     restarts: restarts ?? { count: 0 },
     ...(configHash ? { configHash } : {}),
     ...(secretHash ? { secretHash } : {}),
@@ -241,4 +243,18 @@ export function computeStatus(input: StatusInput): AlpacaForwarderStatus {
     symbolCount: af.spec.symbols?.length ?? 0,
     suspended: af.spec.suspend,
   };
+}
+
+/** A Kubernetes object name of at most 253 characters (what a Lease holder identity is: a pod name). */
+const HOLDER = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/**
+ * detail.lease.holder of a readiness body (forwarder/lease/readiness.ts), when it is a pod-name
+ * shaped string; anything else is dropped rather than copied into the status.
+ */
+export function leaseHolderOf(body: ReadinessBody): string | undefined {
+  const lease = body.detail.lease;
+  if (typeof lease !== 'object' || lease === null) return undefined;
+  const holder = (lease as { holder?: unknown }).holder;
+  return typeof holder === 'string' && HOLDER.test(holder) ? holder : undefined;
 }

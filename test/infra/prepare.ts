@@ -1,12 +1,21 @@
 /**
  * Installs (once, into the cache outside the repo) what the selected test infrastructure needs:
- * the Kafka broker's jars and the Kubernetes control-plane binaries. Run by scripts/test.sh
+ * the Kafka broker's jars, the Kubernetes control-plane binaries, kubeconform (which validates
+ * manifests against that control plane's OpenAPI) and the Prometheus Operator's CRDs it serves
+ * for that check. Run by scripts/test.sh
  * before the test runner so that slow first-time work is logged as its own step.
  */
+import { ensureKubeconform } from './go-tools/index.ts';
+import { ensureMonitoringCrds } from './go-tools/monitoring-crds.ts';
 import { prepareKafka } from './kafka/index.ts';
 import { prepareControlPlane } from './kube/index.ts';
 import { selectedInfra } from './selection.ts';
 
 const parts = selectedInfra();
 if (parts.has('kafka')) await prepareKafka();
-if (parts.has('kube')) await prepareControlPlane();
+if (parts.has('kube')) {
+  await prepareControlPlane();
+  const log = (line: string) => process.stderr.write(`[go-tools] ${line}\n`);
+  await ensureKubeconform(log);
+  await ensureMonitoringCrds(log);
+}

@@ -540,6 +540,10 @@ export interface AlpacaForwarderStatus {
    */
   lastProbeTime?: string;
   /**
+   * The holder identity (a pod name, never a key) of the account's connection Lease as the forwarder's last /readyz reported it (detail.lease.holder): this forwarder's own pod while it streams, another process's while that one holds the connection. Absent when the Lease is off, unheld, or the last probe got no body.
+   */
+  leaseHolder?: string;
+  /**
    * Operator-triggered restarts (406 policy).
    */
   restarts?: {

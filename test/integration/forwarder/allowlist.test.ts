@@ -7,14 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
-import {
-  cleanupAfterAll,
-  forwarderEnv,
-  freshTopics,
-  startInProcess,
-  startSim,
-  waitReadiness,
-} from './harness.ts';
+import { cleanupAfterAll, startForwarderStack } from './harness.ts';
 
 const kafka = kafkaFromEnv();
 const cleanup = cleanupAfterAll();
@@ -26,18 +19,15 @@ test('SYMBOLS_ALLOWLIST filters the symbolsFrom answer: only allowed symbols are
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   cleanup.push(() => new Promise((r) => server.close(r)));
-  const sim = await startSim(cleanup);
-  const topics = await freshTopics(kafka);
-  const f = await startInProcess(
-    forwarderEnv(sim, kafka, topics, {
+  const f = await startForwarderStack(cleanup, kafka, {
+    env: {
       SYMBOLS: '',
       JANGAR_SYMBOLS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/symbols`,
       SYMBOLS_ALLOWLIST: 'TSLA,AAPL,SPY',
       ALPACA_MARKET_DATA_CHANNELS: 'trades',
-    }),
-  );
-  cleanup.push(() => f.running.stop('test'));
-  await waitReadiness(f.base, (b) => b.ready, 'ready');
+    },
+  });
+  const { sim } = f;
   const conn = sim.log.connectionList().find((c) => c.kind === 'market' && c.closedAt === null);
   assert.ok(conn);
   assert.deepEqual([...(sim.log.subscriptionsOf(conn.id)?.trades ?? [])].sort(), ['AAPL', 'TSLA']);

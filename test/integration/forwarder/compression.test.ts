@@ -7,14 +7,7 @@ import { test } from 'node:test';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { readBatchHeaders } from '../../infra/kafka/index.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
-import {
-  cleanupAfterAll,
-  forwarderEnv,
-  freshTopics,
-  startInProcess,
-  startSim,
-  waitReadiness,
-} from './harness.ts';
+import { cleanupAfterAll, startForwarderStack } from './harness.ts';
 
 const kafka = kafkaFromEnv();
 const cleanup = cleanupAfterAll();
@@ -24,16 +17,9 @@ for (const [setting, codec] of [
   [undefined, 'lz4'],
 ] as const) {
   test(`KAFKA_COMPRESSION=${setting ?? '(default)'}: every batch on the broker is ${codec}`, async () => {
-    const sim = await startSim(cleanup);
-    const topics = await freshTopics(kafka);
-    const f = await startInProcess(
-      forwarderEnv(sim, kafka, topics, {
-        SYMBOLS: 'AAPL',
-        ...(setting ? { KAFKA_COMPRESSION: setting } : {}),
-      }),
-    );
-    cleanup.push(() => f.running.stop('test'));
-    await waitReadiness(f.base, (b) => b.ready, 'ready');
+    const { sim, topics } = await startForwarderStack(cleanup, kafka, {
+      env: { SYMBOLS: 'AAPL', ...(setting ? { KAFKA_COMPRESSION: setting } : {}) },
+    });
     for (let i = 0; i < 20; i += 1) sim.push([sim.data.trade('AAPL', { i: 900 + i })]);
     const records = await readTopic(kafka, topics.trades, { count: 20 });
     const partition = records[0]?.partition ?? 0;

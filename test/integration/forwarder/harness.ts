@@ -1,6 +1,8 @@
 /**
  * Runs the real forwarder (in-process through runForwarder, or the CLI as a child process)
- * against the Alpaca simulator and the shared Kafka test broker.
+ * against the Alpaca simulator and the shared Kafka test broker. startForwarderStack and
+ * startCliStack do a test's usual set-up in one call: the simulator, fresh topics, the forwarder
+ * (stopped by the file's cleanup) and, unless asked not to, a wait until it is ready.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
@@ -234,4 +236,76 @@ export function spawnCli(env: Record<string, string>, nodeArgs: string[] = []): 
       return new Promise((resolve) => waiters.push({ pred, resolve }));
     },
   };
+}
+
+/** Stops the CLI child (SIGTERM) unless it already exited, and waits for its exit. */
+function stopChild(child: Child): () => Promise<void> {
+  return async () => {
+    if (child.proc.exitCode === null) {
+      child.proc.kill('SIGTERM');
+      await child.exited;
+    }
+  };
+}
+
+/** The forwarder CLI, stopped by `cleanup`, once its health server listens; `base` is that server. */
+export async function startCli(
+  cleanup: Cleanup,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<{ child: Child; base: string }> {
+  const child = spawnCli(env, nodeArgs);
+  cleanup.push(stopChild(child));
+  const listening = await child.waitForLog((l) => l.msg === 'health server listening');
+  return { child, base: `http://127.0.0.1:${listening.health_port}` };
+}
+
+export interface StackOptions {
+  /** Simulator options (the harness account is always added). */
+  sim?: Omit<SimOptionsInput, 'accounts'>;
+  /** forwarderEnv overrides, or a function of the simulator (for its URLs). */
+  env?: Record<string, string> | ((sim: AlpacaSim) => Record<string, string>);
+  /** Wait until /readyz says ready (default true). */
+  ready?: boolean;
+}
+
+interface Stack {
+  sim: AlpacaSim;
+  topics: Topics;
+}
+
+async function stackEnv(
+  cleanup: Cleanup,
+  kafka: KafkaInfo,
+  options: StackOptions,
+): Promise<Stack & { env: Record<string, string> }> {
+  const sim = await startSim(cleanup, options.sim);
+  const topics = await freshTopics(kafka);
+  const extra = typeof options.env === 'function' ? options.env(sim) : (options.env ?? {});
+  return { sim, topics, env: forwarderEnv(sim, kafka, topics, extra) };
+}
+
+/** The simulator, fresh topics and the forwarder in process (stopped by `cleanup`), ready. */
+export async function startForwarderStack(
+  cleanup: Cleanup,
+  kafka: KafkaInfo,
+  options: StackOptions = {},
+): Promise<InProcess & Stack> {
+  const { sim, topics, env } = await stackEnv(cleanup, kafka, options);
+  const f = await startInProcess(env);
+  cleanup.push(() => f.running.stop('test'));
+  if (options.ready !== false) await waitReadiness(f.base, (b) => b.ready, 'ready');
+  return { ...f, sim, topics };
+}
+
+/** The simulator, fresh topics and the forwarder CLI (stopped by `cleanup`), ready. */
+export async function startCliStack(
+  cleanup: Cleanup,
+  kafka: KafkaInfo,
+  options: StackOptions = {},
+): Promise<{ child: Child; base: string } & Stack> {
+  const { sim, topics, env } = await stackEnv(cleanup, kafka, options);
+  const cli = await startCli(cleanup, env);
+  if (options.ready !== false) await waitReadiness(cli.base, (b) => b.ready, 'ready');
+  return { ...cli, sim, topics };
 }

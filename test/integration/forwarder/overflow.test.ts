@@ -9,15 +9,7 @@ import { describe, test } from 'node:test';
 import type { StatusEvent } from '../../../forwarder/status/status-event.ts';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv, startPrivateKafka } from '../../infra/kafka/index.ts';
-import {
-  cleanupAfterAll,
-  forwarderEnv,
-  freshTopics,
-  readyz,
-  startInProcess,
-  startSim,
-  waitReadiness,
-} from './harness.ts';
+import { cleanupAfterAll, readyz, startForwarderStack, waitReadiness } from './harness.ts';
 
 const cleanup = cleanupAfterAll();
 
@@ -50,18 +42,16 @@ describe('Kafka buffer overflow', () => {
     const broker = await startPrivateKafka();
     cleanup.push(() => broker.stop());
     const kafka = broker.info;
-    const s = await startSim(cleanup, { lingerMs: 0 });
-    const topics = await freshTopics(kafka);
-    const f = await startInProcess(
-      forwarderEnv(s, kafka, topics, {
+    const f = await startForwarderStack(cleanup, kafka, {
+      sim: { lingerMs: 0 },
+      env: {
         KAFKA_BUFFER_MEMORY_BYTES: '65536',
         KAFKA_BATCH_SIZE: '16384',
         // The simulator frees a dropped session's slot at once (lingerMs 0): so does our wait.
         ALPACA_406_COOLDOWN_MS: '300',
-      }),
-    );
-    cleanup.push(() => f.running.stop('test'));
-    await waitReadiness(f.base, (b) => b.ready, 'ready');
+      },
+    });
+    const { sim: s, topics } = f;
     s.push([s.data.trade('AAPL', { i: 1 })]);
     await readTopic(kafka, topics.trades, { count: 1 });
 
@@ -116,13 +106,11 @@ describe('Kafka buffer overflow', () => {
 
   test('overflow while Kafka is healthy: degraded status event with the count, readiness detail, metric; readiness stays', async () => {
     const kafka = kafkaFromEnv();
-    const s = await startSim(cleanup, { lingerMs: 0, batchSize: 200 });
-    const topics = await freshTopics(kafka);
-    const f = await startInProcess(
-      forwarderEnv(s, kafka, topics, { KAFKA_BUFFER_MEMORY_BYTES: '32768', KAFKA_BATCH_SIZE: '16384' }),
-    );
-    cleanup.push(() => f.running.stop('test'));
-    await waitReadiness(f.base, (b) => b.ready, 'ready');
+    const f = await startForwarderStack(cleanup, kafka, {
+      sim: { lingerMs: 0, batchSize: 200 },
+      env: { KAFKA_BUFFER_MEMORY_BYTES: '32768', KAFKA_BATCH_SIZE: '16384' },
+    });
+    const { sim: s, topics } = f;
     // A burst far faster than one produce request at a time can take into a 32 KiB buffer.
     const pushed = 20_000;
     const burst = Array.from({ length: pushed }, (_, k) => s.data.trade('AAPL', { i: k + 1 }));

@@ -11,32 +11,10 @@ import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import type { AlpacaSim } from '../../sim/alpaca/index.ts';
 import { tradeUpdate } from '../../sim/alpaca/index.ts';
 import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
-import {
-  type Child,
-  cleanupAfterAll,
-  forwarderEnv,
-  freshTopics,
-  KEY_ID,
-  SECRET,
-  spawnCli,
-  startSim,
-  waitReadiness,
-} from './harness.ts';
+import { cleanupAfterAll, KEY_ID, SECRET, startCliStack, waitReadiness } from './harness.ts';
 
 const kafka = kafkaFromEnv();
 const cleanup = cleanupAfterAll();
-
-async function startCli(env: Record<string, string>): Promise<{ child: Child; base: string }> {
-  const child = spawnCli(env);
-  cleanup.push(async () => {
-    if (child.proc.exitCode === null) {
-      child.proc.kill('SIGTERM');
-      await child.exited;
-    }
-  });
-  const listening = await child.waitForLog((l) => l.msg === 'health server listening');
-  return { child, base: `http://127.0.0.1:${listening.health_port}` };
-}
 
 async function metric(base: string, re: RegExp): Promise<number> {
   const m = re.exec(await (await fetch(`${base}/metrics`)).text());
@@ -51,15 +29,9 @@ function openConnection(sim: AlpacaSim, kind: 'market' | 'trading'): number {
 
 describe('real Alpaca frames through the CLI', () => {
   test('trading stream: heartbeats counted silently, UTC event_ts without timestamp/at, the error frame classified and logged', async () => {
-    const sim = await startSim(cleanup);
-    const topics = await freshTopics(kafka);
-    const { child, base } = await startCli(
-      forwarderEnv(sim, kafka, topics, {
-        ENABLE_TRADE_UPDATES: 'true',
-        ALPACA_TRADE_STREAM_URL: sim.urls.trading,
-      }),
-    );
-    await waitReadiness(base, (b) => b.ready, 'ready with trade updates');
+    const { sim, topics, child, base } = await startCliStack(cleanup, kafka, {
+      env: (s) => ({ ENABLE_TRADE_UPDATES: 'true', ALPACA_TRADE_STREAM_URL: s.urls.trading }),
+    });
     const trading = openConnection(sim, 'trading');
 
     for (let i = 0; i < 3; i += 1) sim.tradingHeartbeat(trading);
@@ -109,10 +81,8 @@ describe('real Alpaca frames through the CLI', () => {
   });
 
   test('msgpack timestamps in the 32-bit and 64-bit forms reach Kafka exactly, nanoseconds included', async () => {
-    const sim = await startSim(cleanup); // compact widths: the simulator's default, as Alpaca's encoders
-    const topics = await freshTopics(kafka);
-    const { base } = await startCli(forwarderEnv(sim, kafka, topics, { ALPACA_WS_ENCODING: 'msgpack' }));
-    await waitReadiness(base, (b) => b.ready, 'ready');
+    // Compact timestamp widths: the simulator's default, as Alpaca's encoders.
+    const { sim, topics } = await startCliStack(cleanup, kafka, { env: { ALPACA_WS_ENCODING: 'msgpack' } });
     const market = openConnection(sim, 'market');
     const mark = sim.log.mark();
     sim.push([
@@ -131,17 +101,15 @@ describe('real Alpaca frames through the CLI', () => {
   });
 
   test('a reconnect gap: its trades arrive from REST by default, a canceled one as a cancel, the live copy not doubled', async () => {
-    const sim = await startSim(cleanup, { lingerMs: 300 });
-    const topics = await freshTopics(kafka);
-    const { base } = await startCli(
-      forwarderEnv(sim, kafka, topics, {
+    const { sim, topics, base } = await startCliStack(cleanup, kafka, {
+      sim: { lingerMs: 300 },
+      env: {
         SYMBOLS: 'AAPL',
         // Gap fill with its defaults (trades on): only the master switch is set, as a user would.
         ENABLE_GAP_FILL: 'true',
         ALPACA_406_COOLDOWN_MS: '400',
-      }),
-    );
-    await waitReadiness(base, (b) => b.ready, 'ready');
+      },
+    });
     const iso = (ms: number) => new Date(ms).toISOString();
     sim.push([sim.data.trade('AAPL', { t: iso(Date.now()), i: 1, x: 'V' })]);
     await readTopic(kafka, topics.trades, { count: 1 });

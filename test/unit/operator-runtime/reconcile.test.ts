@@ -314,62 +314,66 @@ describe('reconcile', () => {
     assert.equal(out, undefined);
     assert.deepEqual(gone.writes, []);
   });
-  test('a resource deleted while its reconcile is in flight: one info line without the HTTP exchange, no error, no Event', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-        done();
-      },
-    });
-    const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
-    const metrics = createOperatorMetrics();
-    s.client.applyStatus = async () => {
-      // The user deleted it between the read and the status write.
-      s.client.get = (async () => undefined) as KubeOps['get'];
-      throw toKubeError(
-        new ApiException(
-          404,
-          'Unsuccessful HTTP Request',
-          {
-            kind: 'Status',
-            apiVersion: 'v1',
-            status: 'Failure',
-            reason: 'NotFound',
-            code: 404,
-            message: 'not found',
-          },
-          { 'audit-id': 'HEADER-VALUE-0f3a' },
-        ),
-        'apply status AlpacaForwarder torghut/equities',
+  for (const [code, reason] of [
+    [404, 'NotFound'],
+    [409, 'Conflict'],
+  ] as const) {
+    test(`a resource deleted while its reconcile is in flight (${code} ${reason}): one info line without the HTTP exchange, no error, no Event`, async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const sink = new Writable({
+        write(chunk, _enc, done) {
+          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+          done();
+        },
+      });
+      const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' } } }));
+      const metrics = createOperatorMetrics();
+      s.client.applyStatus = async () => {
+        // The user deleted it between the read and the status write.
+        s.client.get = (async () => undefined) as KubeOps['get'];
+        throw toKubeError(
+          new ApiException(
+            code,
+            'Unsuccessful HTTP Request',
+            {
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              reason,
+              code,
+              message: code === 404 ? 'not found' : 'Precondition failed: UID in precondition',
+            },
+            { 'audit-id': 'HEADER-VALUE-0f3a' },
+          ),
+          'apply status AlpacaForwarder torghut/equities',
+        );
+      };
+      const d = {
+        ...deps(s.client, ready, undefined, s.writes),
+        metrics,
+        logger: pino({ level: 'debug' }, sink),
+      };
+      const out = await makeReconciler(d)('torghut/equities', new AbortController().signal);
+      assert.equal(out, undefined, 'nothing to requeue');
+      assert.deepEqual(
+        lines.filter((l) => Number(l.level) >= 40).map((l) => l.msg),
+        [],
+        'no warn or error line',
       );
-    };
-    const d = {
-      ...deps(s.client, ready, undefined, s.writes),
-      metrics,
-      logger: pino({ level: 'debug' }, sink),
-    };
-    const out = await makeReconciler(d)('torghut/equities', new AbortController().signal);
-    assert.equal(out, undefined, 'nothing to requeue');
-    assert.deepEqual(
-      lines.filter((l) => Number(l.level) >= 40).map((l) => l.msg),
-      [],
-      'no warn or error line',
-    );
-    const line = lines.find((l) => l.msg === 'resource deleted during its reconcile');
-    assert.equal(line?.level, 30);
-    assert.equal(line?.request, 'apply status AlpacaForwarder torghut/equities');
-    assert.doesNotMatch(JSON.stringify(lines), /HEADER-VALUE|audit-id/);
-    assert.deepEqual(
-      s.writes.filter((w) => w.op === 'event').map((w) => w.kind),
-      [],
-    );
-    const errors = await metrics.registry.getSingleMetricAsString(
-      'alpaca_forwarder_operator_reconcile_errors_total',
-    );
-    assert.doesNotMatch(errors, /_total\{[^}]*\} [1-9]/, 'no reconcile error counted');
-  });
-
+      const line = lines.find((l) => l.msg === 'resource deleted during its reconcile');
+      assert.equal(line?.level, 30);
+      assert.equal(line?.request, 'apply status AlpacaForwarder torghut/equities');
+      assert.doesNotMatch(JSON.stringify(lines), /HEADER-VALUE|audit-id/);
+      assert.deepEqual(
+        s.writes.filter((w) => w.op === 'event').map((w) => w.kind),
+        [],
+      );
+      const errors = await metrics.registry.getSingleMetricAsString(
+        'alpaca_forwarder_operator_reconcile_errors_total',
+      );
+      assert.doesNotMatch(errors, /_total\{[^}]*\} [1-9]/, 'no reconcile error counted');
+    });
+  }
   test('a routine Ready=False transition (Suspended) is a Normal Event', async () => {
     const s = scripted(forwarder({ spec: { credentialsSecretRef: { name: 'creds' }, suspend: true } }));
     await makeReconciler(deps(s.client, ready, undefined, s.writes))(

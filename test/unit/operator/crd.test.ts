@@ -216,7 +216,7 @@ test('CEL rules on objects with a default guard every field with has() (the API 
   assert.deepEqual(problems, []);
 });
 
-test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age, and Error class, Last probe with -o wide, point at schema fields', () => {
+test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age, and Error class, Last probe, Lease holder with -o wide, point at schema fields', () => {
   const [version] = (crd.spec as Node).versions as Node[];
   const columns = (version?.additionalPrinterColumns ?? []) as Node[];
   assert.deepEqual(
@@ -229,6 +229,7 @@ test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age, and Error cla
       ['Restarts', 0],
       ['Error class', 1],
       ['Last probe', 1],
+      ['Lease holder', 1],
       ['Age', 0],
     ],
   );

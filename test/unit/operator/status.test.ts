@@ -215,6 +215,21 @@ describe('computeStatus', () => {
     assert.equal(cond(odd, 'Ready').reason, 'NotReady');
   });
 
+  test('leaseHolder is the pod name detail.lease.holder reports; absent without one, on a failed probe, or when malformed', () => {
+    const lease = (holder: unknown) => body({ detail: { lease: { enabled: true, held: true, holder } } });
+    assert.equal(
+      run(forwarder(), { probe: lease('forwarder-7d9c-abcde') }).leaseHolder,
+      'forwarder-7d9c-abcde',
+    );
+    const previous = run(forwarder(), { probe: lease('forwarder-7d9c-abcde') });
+    const af = { ...forwarder(), status: previous };
+    assert.equal(run(af, { probe: body({}) }).leaseHolder, undefined);
+    assert.equal(run(af, { probe: { kind: 'failed', error: 'connection refused' } }).leaseHolder, undefined);
+    assert.equal(run(af, { probe: lease(null) }).leaseHolder, undefined);
+    assert.equal(run(af, { probe: lease('Not A Pod Name: secret=xyz') }).leaseHolder, undefined);
+    assert.equal(run(af, { probe: body({ detail: { lease: 'held' } }) }).leaseHolder, undefined);
+  });
+
   test('an invalid rendered config is Stalled InvalidSpec', () => {
     const s = run(forwarder(), { configError: 'streamUrl: Invalid URL' });
     assert.equal(cond(s, 'Stalled').reason, 'InvalidSpec');
