@@ -9,6 +9,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { ReadinessBody } from '../../contracts/readiness.ts';
 import { systemClock } from '../../lib/time/clock.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
+import { SUBSCRIPTION_INCOMPLETE } from '../alpaca/market-data-stream.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import { type Env, readEnv } from '../config/env.ts';
 import { loadConfig } from '../config/load.ts';
@@ -19,6 +20,7 @@ import type { ForwarderConfig } from '../config/types.ts';
 import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
 import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
+import { createSubscriptionMetrics } from '../health/subscription-metrics.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
 import { setupConnectionLease } from '../lease/setup.ts';
@@ -36,6 +38,7 @@ import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
 import { allTopics, sinkConfigFor } from './sink-config.ts';
 import { createStreams } from './streams.ts';
+import { createSubscriptionReports } from './subscription-reports.ts';
 
 export interface RunOptions {
   env: Env;
@@ -159,13 +162,18 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   });
   overflowDetail = () => ({ ...overflowReporter.detail() });
   sink.onHealthChange((h) => overflowReporter.onHealth(h));
+  const subscriptionReports = createSubscriptionReports(createSubscriptionMetrics(metrics.registry));
+  readinessWiring.setSubscriptions(() => subscriptionReports.detail());
   const onState = (state: StreamState): void => {
     readinessWiring.setState(state);
     metrics.streamState(state.stream, state.status);
     if (state.status === 'reconnect' || state.status === 'error') {
       metrics.reconnect(state.stream, state.reason ?? 'unknown');
     }
-    publishStatus(state);
+    // The check is reported before the stream degrades: the event names what is missing.
+    const missing =
+      state.reason === SUBSCRIPTION_INCOMPLETE.reason ? subscriptionReports.eventFields() : null;
+    publishStatus(state, undefined, missing ?? undefined);
     metrics.statusEventsPublished(state.stream);
     readiness();
   };
@@ -209,7 +217,15 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onDecodeIssue,
     onHeartbeat: (stream) => metrics.heartbeat(stream),
     onMarketEvents: (events) => lagMonitor.observe(events),
-    onReplaced: () => readinessWiring.resetStates(),
+    onSubscriptionCheck: (check) => {
+      subscriptionReports.check(check);
+      readiness();
+    },
+    onResubscribe: (set) => subscriptionReports.resubscribed(set),
+    onReplaced: () => {
+      readinessWiring.resetStates();
+      subscriptionReports.reset();
+    },
     isStopping: () => stopping,
   });
 
@@ -236,6 +252,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   // answered, else the static list.
   let liveConfig = config;
   let remoteSymbols: string[] | null = null;
+  // The live symbol count reaches the operator's status through /readyz.
+  readinessWiring.setSymbolCount(() => (remoteSymbols ?? liveConfig.symbols).length);
   const applySubscriptions = (): void => {
     streams.updateSubscriptions(
       subscriptionsFor({ symbols: remoteSymbols ?? liveConfig.symbols, channels: liveConfig.channels }),
