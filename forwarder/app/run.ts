@@ -20,7 +20,7 @@ import type { ForwarderConfig } from '../config/types.ts';
 import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
 import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
-import { createSubscriptionMetrics } from '../health/subscription-metrics.ts';
+import { createSubscriptionMetrics, createSymbolsSourceMetrics } from '../health/subscription-metrics.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
 import { setupConnectionLease } from '../lease/setup.ts';
@@ -163,7 +163,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   overflowDetail = () => ({ ...overflowReporter.detail() });
   sink.onHealthChange((h) => overflowReporter.onHealth(h));
   const subscriptionReports = createSubscriptionReports(createSubscriptionMetrics(metrics.registry));
-  readinessWiring.setSubscriptions(() => subscriptionReports.detail());
+  readinessWiring.addDetail('subscriptions', () => subscriptionReports.detail());
   const onState = (state: StreamState): void => {
     readinessWiring.setState(state);
     metrics.streamState(state.stream, state.status);
@@ -272,11 +272,16 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       onResult: (result) => metrics.configReloads(result),
     });
   }
+  const symbolsMetrics = createSymbolsSourceMetrics(metrics.registry);
   const symbolsPoller = config.symbolsFrom
     ? createSymbolsPoller({
         url: config.symbolsFrom.url,
         intervalMs: config.symbolsFrom.pollIntervalSeconds * 1000,
         logger,
+        onResult: (r) => {
+          symbolsMetrics.fetched(r.ok ? 'ok' : r.reason);
+          if (r.ok) symbolsMetrics.succeeded(r.symbols, r.atMs);
+        },
         onSymbols: (symbols) => {
           const allowlist = liveConfig.symbolsAllowlist;
           const allowed = allowlist ? allowedSymbols(symbols, allowlist) : symbols;
@@ -294,6 +299,14 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         },
       })
     : null;
+
+  if (symbolsPoller) {
+    readinessWiring.addDetail('symbols_source', () => {
+      const s = symbolsPoller.status();
+      const age = s.last_success_at === null ? null : Date.now() - Date.parse(s.last_success_at);
+      return { ...s, last_success_age_ms: age };
+    });
+  }
 
   let stopped: Promise<number> | null = null;
   const stop = (signal = 'stop'): Promise<number> => {

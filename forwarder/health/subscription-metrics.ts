@@ -61,6 +61,7 @@ export const SYMBOLS_FETCH_RESULTS = [
   'not_a_symbol_list',
   'invalid_symbol',
   'empty_result',
+  'headers_unreadable',
 ] as const;
 
 export function createSymbolsSourceMetrics(

@@ -585,7 +585,7 @@ export interface AlpacaForwarderStatus {
    */
   keyIdHash?: string;
   /**
-   * Symbols the forwarder subscribes to (spec.symbols or the last symbolsFrom answer).
+   * Symbols the forwarder wants now, as its readiness endpoint reports them (symbolsFrom's last good answer, else spec.symbols); the length of spec.symbols until the forwarder reports.
    */
   symbolCount?: number;
   /**
