@@ -12,6 +12,7 @@ import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import { SUBSCRIPTION_INCOMPLETE } from '../alpaca/market-data-stream.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import { type Env, readEnv } from '../config/env.ts';
+import { readHeaderDir } from '../config/header-files.ts';
 import { loadConfig } from '../config/load.ts';
 import { allowedSymbols, ConfigError, type Resolved } from '../config/resolve.ts';
 import { subscriptionsFor } from '../config/subscriptions.ts';
@@ -278,6 +279,14 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         url: config.symbolsFrom.url,
         intervalMs: config.symbolsFrom.pollIntervalSeconds * 1000,
         logger,
+        ...(config.symbolsFrom.headersDir
+          ? {
+              headers: (
+                (dir: string) => () =>
+                  readHeaderDir(dir)
+              )(config.symbolsFrom.headersDir),
+            }
+          : {}),
         onResult: (r) => {
           symbolsMetrics.fetched(r.ok ? 'ok' : r.reason);
           if (r.ok) symbolsMetrics.succeeded(r.symbols, r.atMs);

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
+import { readHeaderDir } from '../../../forwarder/config/header-files.ts';
 import {
   createSymbolsPoller,
   type PollResult,
@@ -149,4 +153,57 @@ test('poller: status counts consecutive failures and keeps the last success time
   assert.equal(status.consecutive_failures, 2);
   assert.equal(status.last_success_at, new Date(1_001_000).toISOString());
   assert.equal(status.symbols, 1);
+});
+
+test('poller sends the headers of a mounted Secret directory, re-read for every poll; a bad file keeps the list', async () => {
+  // The layout of a Kubernetes Secret volume: ..data → a timestamped directory, one symlink per key.
+  const dir = await mkdtemp(join(tmpdir(), 'symbols-headers-'));
+  const data = join(dir, '..2026_12_03_17_00_00.000000001');
+  await mkdir(data);
+  await writeFile(join(data, 'Authorization'), 'Bearer tok-0001\n');
+  await writeFile(join(data, 'X-Tenant'), 'core');
+  await symlink(data, join(dir, '..data'));
+  await symlink(join('..data', 'Authorization'), join(dir, 'Authorization'));
+  await symlink(join('..data', 'X-Tenant'), join(dir, 'X-Tenant'));
+  assert.deepEqual(await readHeaderDir(dir), { Authorization: 'Bearer tok-0001', 'X-Tenant': 'core' });
+
+  const srv = await scripted([
+    [200, '["AAPL"]'],
+    [200, '["MSFT"]'],
+    [200, '["TSLA"]'],
+  ]);
+  const got: string[][] = [];
+  const results: PollResult[] = [];
+  const waiters: [number, () => void][] = [];
+  const reached = (n: number) => new Promise<void>((r) => waiters.push([n, r]));
+  const poller = createSymbolsPoller({
+    url: srv.url,
+    intervalMs: 1,
+    logger: pino({ level: 'silent' }),
+    headers: () => readHeaderDir(dir),
+    onSymbols: (s) => got.push(s),
+    onResult: (r) => {
+      results.push(r);
+      for (const [n, wake] of waiters) if (results.length === n) wake();
+    },
+  });
+  const second = reached(2);
+  await poller.start();
+  assert.equal(srv.requests[0]?.authorization, 'Bearer tok-0001');
+  assert.equal(srv.requests[0]?.['x-tenant'], 'core');
+  // A rotated Secret: the next poll sends the new value.
+  await writeFile(join(data, 'Authorization'), 'Bearer tok-0002\n');
+  await second;
+  assert.equal(srv.requests[1]?.authorization, 'Bearer tok-0002');
+  // A value with a line break (header injection) is refused before any request is made.
+  const third = reached(3);
+  await writeFile(join(data, 'Authorization'), 'Bearer x\r\nX-Evil: 1');
+  await third;
+  poller.stop();
+  await srv.close();
+  await rm(dir, { recursive: true });
+  const last = results[2];
+  assert.ok(last && !last.ok && last.reason === 'headers_unreadable');
+  assert.equal(srv.requests.length, 2);
+  assert.deepEqual(got, [['AAPL'], ['MSFT']]);
 });
