@@ -73,7 +73,18 @@ export const configFileSchema = z.strictObject({
    * `symbols` or `symbolsFrom` (others are left out and logged). Not in the CRD.
    */
   symbolsAllowlist: symbolListSchema.optional(),
-  symbolsFrom: z.strictObject({ url, pollIntervalSeconds: positiveInt.optional() }).optional(),
+  symbolsFrom: z
+    .strictObject({
+      url,
+      pollIntervalSeconds: positiveInt.optional(),
+      /**
+       * Directory of header files sent with every poll (file name = header name, content =
+       * value; dot-entries skipped): the operator mounts spec.symbolsFrom.headersFrom's Secret
+       * keys there. Only the path is in the file, never a value.
+       */
+      headersDir: z.string().startsWith('/', 'must be an absolute path').optional(),
+    })
+    .optional(),
   channels: z
     .strictObject({
       trades: z.boolean().optional(),

@@ -11,6 +11,8 @@ export const ERROR_CLASSES = [
   'kafka_auth',
   'kafka_metadata',
   'kafka_produce',
+  /** Alpaca's acks leave wanted symbols out (resubscribed, bounded); the rest streams. */
+  'subscription_incomplete',
   'unknown',
 ] as const;
 
@@ -36,6 +38,11 @@ export const readinessBodySchema = z.object({
   /** RFC3339: when the current readiness state (ready + error_class + reason) began. */
   since: z.iso.datetime({ offset: true }),
   detail: z.record(z.string(), z.unknown()),
+  /**
+   * Symbols the forwarder wants right now (symbolsFrom's last good answer, else the static list;
+   * after the allowlist). Optional: bodies without it still parse.
+   */
+  symbol_count: z.number().int().min(0).optional(),
 });
 
 export type ReadinessBody = z.infer<typeof readinessBodySchema>;

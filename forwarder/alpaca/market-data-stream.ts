@@ -22,12 +22,17 @@ import { decodeMessage } from './message-decode.ts';
 import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
 import { type SocketFactory, wsSocketFactory } from './socket.ts';
 import {
+  ackChannels,
+  countEntries,
   diffSubscriptions,
   EMPTY_SUBSCRIPTIONS,
   isEmptySubscription,
+  missingFromAck,
   normaliseSubscriptions,
+  type SubscriptionChannel,
   subscriptionFromAck,
   subscriptionMessages,
+  unionSubscriptions,
 } from './subscriptions.ts';
 import type { AlpacaEvent, StreamGap, StreamState, SubscriptionSet } from './types.ts';
 
@@ -53,7 +58,41 @@ export interface MarketDataStreamConfig {
   maxSymbolsPerMessage?: number;
   /** Forward daily bars (`d`) on the bars channel instead of only counting them. */
   forwardDailyBars?: boolean;
+  /** Resubscribing symbols an ack left out: bounded attempts with a doubling delay. */
+  resubscribe?: Partial<ResubscribeConfig>;
 }
+
+export interface ResubscribeConfig {
+  /** Delay before the first resubscribe of missing symbols; doubles per attempt. */
+  baseMs: number;
+  maxMs: number;
+  /** Attempts per missing set; after them the set stays reported until a reconnect or a subscription change. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RESUBSCRIBE: ResubscribeConfig = { baseMs: 1_000, maxMs: 30_000, maxAttempts: 5 };
+
+/**
+ * The outcome of comparing the acks of one round of subscribe/unsubscribe messages (all of them
+ * answered) with what the forwarder asked for.
+ */
+export interface SubscriptionCheck {
+  /** Wanted symbols no ack of the round listed, per channel (empty lists when complete). */
+  missing: SubscriptionSet;
+  missingCount: number;
+  /** Resubscribe attempts made for missing symbols since the last complete check. */
+  resubscribeAttempts: number;
+  /** False once the attempts are spent (or an error answered the round): no further resubscribe. */
+  retrying: boolean;
+  atMs: number;
+}
+
+/** Readiness class of a stream whose acks left wanted symbols out. */
+export const SUBSCRIPTION_INCOMPLETE = {
+  errorClass: 'subscription_incomplete',
+  reason: 'alpaca_subscription_incomplete',
+  retry: 'degrade',
+} as const;
 
 export interface MarketDataStreamDeps {
   logger: Logger;
@@ -65,6 +104,10 @@ export interface MarketDataStreamDeps {
   onDecodeIssue?: DecodeIssueSink;
   /** The set the server confirmed after each subscription change. */
   onSubscriptionConfirmed?(set: SubscriptionSet): void;
+  /** Each comparison of a round's acks with the wanted set (complete or not). */
+  onSubscriptionCheck?(check: SubscriptionCheck): void;
+  /** A resubscribe of `symbols` missing symbol entries was sent. */
+  onResubscribe?(symbols: SubscriptionSet): void;
   clock?: Clock;
   random?: () => number;
   socketFactory?: SocketFactory;
@@ -95,6 +138,7 @@ export function createMarketDataStream(
   const clock = deps.clock ?? systemClock;
   const encoding: WireEncoding = config.encoding ?? 'msgpack';
   const maxPerMessage = config.maxSymbolsPerMessage ?? 1000;
+  const resubscribe: ResubscribeConfig = { ...DEFAULT_RESUBSCRIBE, ...config.resubscribe };
   const baseStaleAfterMs = config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   /** Consecutive stale reconnects without data in between. */
   let staleStreak = 0;
@@ -112,6 +156,8 @@ export function createMarketDataStream(
 
   let desired = normaliseSubscriptions(config.subscriptions);
   let confirmed: SubscriptionSet | null = null;
+  /** Channels the server's acks list (the test stream's acks have only trades, quotes, bars). */
+  const ackedChannels = new Set<SubscriptionChannel>();
   /** The live session, while one is authenticated. */
   let live: LiveSession | null = null;
   let lastDataAtMs: number | null = null;
@@ -122,10 +168,34 @@ export function createMarketDataStream(
     link: SessionLink;
     phase: Phase;
     sent: SubscriptionSet;
+    /** Subscribe/unsubscribe messages not yet answered (by an ack or an error). */
+    pending: number;
+    /** Union of the acks of the current round (each ack holds the full set; split lists are covered). */
+    roundAck: SubscriptionSet;
+    /** Channels any ack of the round listed. */
+    roundChannels: Set<SubscriptionChannel>;
+    /** An error answered a message of this round (405 …): reported by its own reason. */
+    roundErrored: boolean;
+    resubscribeAttempts: number;
+    resubscribeTimer: TimerHandle | null;
+    /** The missing set last reported as degraded (no repeated degraded events for the same set). */
+    reportedMissing: string;
   }
 
   function encodeMessage(msg: Record<string, unknown>): string | Uint8Array {
     return encoding === 'msgpack' ? encode(msg) : JSON.stringify(msg);
+  }
+
+  /** Sends one round of subscription messages; each is answered by one ack or error. */
+  function sendRound(session: LiveSession, msgs: readonly Record<string, unknown>[]): void {
+    if (msgs.length === 0) return;
+    if (session.pending === 0) {
+      session.roundAck = EMPTY_SUBSCRIPTIONS;
+      session.roundChannels = new Set();
+      session.roundErrored = false;
+    }
+    session.pending += msgs.length;
+    for (const m of msgs) session.link.send(encodeMessage(m));
   }
 
   function createSession(link: SessionLink) {
@@ -133,7 +203,18 @@ export function createMarketDataStream(
     let staleTimer: TimerHandle | null = null;
     /** Silence is measured from here: last data, going live, or the last check that expected none. */
     let silenceFromMs = 0;
-    const session: LiveSession = { link, phase: 'welcome', sent: EMPTY_SUBSCRIPTIONS };
+    const session: LiveSession = {
+      link,
+      phase: 'welcome',
+      sent: EMPTY_SUBSCRIPTIONS,
+      pending: 0,
+      roundAck: EMPTY_SUBSCRIPTIONS,
+      roundChannels: new Set(),
+      roundErrored: false,
+      resubscribeAttempts: 0,
+      resubscribeTimer: null,
+      reportedMissing: '',
+    };
 
     const send = (msg: Record<string, unknown>): void => link.send(encodeMessage(msg));
 
@@ -201,7 +282,82 @@ export function createMarketDataStream(
       }
       // Live at the first ack: data for the first part may already be flowing.
       session.phase = 'subscribe';
-      for (const m of msgs) send(m);
+      sendRound(session, msgs);
+    }
+
+    /** Every wanted symbol acked: back to healthy (after a degrade) and the resubscribes stop. */
+    function checkRound(): void {
+      const missing = missingFromAck(session.sent, session.roundAck, session.roundChannels);
+      const errored = session.roundErrored;
+      session.roundAck = EMPTY_SUBSCRIPTIONS;
+      session.roundChannels = new Set();
+      session.roundErrored = false;
+      const missingCount = countEntries(missing);
+      if (missingCount === 0) {
+        // Reported with the attempts it took, then the budget starts afresh.
+        report({ missing, missingCount, retrying: false });
+        session.resubscribeAttempts = 0;
+        session.resubscribeTimer?.cancel();
+        session.resubscribeTimer = null;
+        session.reportedMissing = '';
+        link.recover();
+        return;
+      }
+      const retrying = !errored && session.resubscribeAttempts < resubscribe.maxAttempts;
+      report({ missing, missingCount, retrying });
+      // A round answered by an error (405 symbol limit …) keeps that error's degraded reason:
+      // resubscribing would meet the same error.
+      if (errored) return;
+      const key = JSON.stringify(missing);
+      if (key !== session.reportedMissing) {
+        session.reportedMissing = key;
+        logger.warn(
+          { missing: boundedMissing(missing, 20), missingCount, attempts: session.resubscribeAttempts },
+          'subscription ack left wanted symbols out; resubscribing them',
+        );
+        link.degrade(SUBSCRIPTION_INCOMPLETE);
+      }
+      if (!retrying) {
+        logger.warn(
+          { missingCount, attempts: session.resubscribeAttempts },
+          'wanted symbols still missing after the resubscribe attempts; reported until a reconnect or a subscription change',
+        );
+        return;
+      }
+      const delay = Math.min(resubscribe.maxMs, resubscribe.baseMs * 2 ** session.resubscribeAttempts);
+      session.resubscribeTimer?.cancel();
+      session.resubscribeTimer = clock.setTimeout(() => {
+        session.resubscribeTimer = null;
+        if (live !== session || session.pending > 0) return;
+        // Only what is still wanted and missing (the wanted set may have changed meanwhile).
+        const still = missingFromAck(session.sent, confirmed ?? EMPTY_SUBSCRIPTIONS, ackedChannels);
+        if (countEntries(still) === 0) return;
+        session.resubscribeAttempts += 1;
+        try {
+          deps.onResubscribe?.(still);
+        } catch (err) {
+          logger.error({ err }, 'onResubscribe handler threw');
+        }
+        sendRound(session, subscriptionMessages('subscribe', still, maxPerMessage));
+      }, delay);
+    }
+
+    function report(r: Omit<SubscriptionCheck, 'resubscribeAttempts' | 'atMs'>): void {
+      try {
+        deps.onSubscriptionCheck?.({
+          ...r,
+          resubscribeAttempts: session.resubscribeAttempts,
+          atMs: clock.now(),
+        });
+      } catch (err) {
+        logger.error({ err }, 'onSubscriptionCheck handler threw');
+      }
+    }
+
+    /** A reply (ack or error) to one of the round's messages; the last one closes the round. */
+    function answered(): void {
+      if (session.pending > 0) session.pending -= 1;
+      if (session.pending === 0) checkRound();
     }
 
     function onControl(control: ReturnType<typeof decodeMessage> & { kind: 'control' }): void {
@@ -226,19 +382,26 @@ export function createMarketDataStream(
         if (cls.retry === 'degrade' && (session.phase === 'subscribe' || session.phase === 'live')) {
           if (session.phase === 'subscribe') becomeLive();
           link.degrade(cls);
+          session.roundErrored = true;
+          answered();
           return;
         }
         link.fail(cls);
         return;
       }
       confirmed = subscriptionFromAck(c.body);
+      session.roundAck = unionSubscriptions(session.roundAck, confirmed);
+      for (const ch of ackChannels(c.body)) {
+        session.roundChannels.add(ch);
+        ackedChannels.add(ch);
+      }
       try {
         deps.onSubscriptionConfirmed?.(confirmed);
       } catch (err) {
         logger.error({ err }, 'onSubscriptionConfirmed handler threw');
       }
       if (session.phase === 'subscribe') becomeLive();
-      else if (session.phase === 'live') link.recover();
+      if (session.phase === 'live') answered();
     }
 
     return {
@@ -321,6 +484,8 @@ export function createMarketDataStream(
       onEnd() {
         staleTimer?.cancel();
         staleTimer = null;
+        session.resubscribeTimer?.cancel();
+        session.resubscribeTimer = null;
         if (live === session) live = null;
         // Data was flowing on this connection: everything after the last message (or after the
         // resubscribe, if nothing came) until the next resubscribe is a gap.
@@ -375,12 +540,13 @@ export function createMarketDataStream(
       const base = session.phase === 'live' && confirmed !== null ? confirmed : session.sent;
       const { subscribe, unsubscribe } = diffSubscriptions(base, target);
       session.sent = target;
-      for (const m of subscriptionMessages('unsubscribe', unsubscribe, maxPerMessage)) {
-        session.link.send(encodeMessage(m));
-      }
-      for (const m of subscriptionMessages('subscribe', subscribe, maxPerMessage)) {
-        session.link.send(encodeMessage(m));
-      }
+      // A new wanted set: the resubscribe budget starts afresh.
+      session.resubscribeAttempts = 0;
+      session.reportedMissing = '';
+      sendRound(session, [
+        ...subscriptionMessages('unsubscribe', unsubscribe, maxPerMessage),
+        ...subscriptionMessages('subscribe', subscribe, maxPerMessage),
+      ]);
       logger.info(
         {
           added: isEmptySubscription(subscribe) ? 0 : subscribe,
@@ -392,4 +558,16 @@ export function createMarketDataStream(
     subscriptions: () => ({ desired, confirmed }),
     state: () => supervisor.lastState(),
   };
+}
+
+/** At most `max` symbols per channel (for logs and readiness detail). */
+export function boundedMissing(
+  missing: SubscriptionSet,
+  max: number,
+): Partial<Record<keyof SubscriptionSet, string[]>> {
+  const out: Partial<Record<keyof SubscriptionSet, string[]>> = {};
+  for (const [c, list] of Object.entries(missing) as [keyof SubscriptionSet, readonly string[]][]) {
+    if (list.length > 0) out[c] = list.slice(0, max);
+  }
+  return out;
 }

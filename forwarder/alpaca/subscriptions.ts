@@ -129,3 +129,46 @@ export function subscriptionFromAck(msg: Record<string, unknown>): SubscriptionS
     statuses: pick('statuses'),
   });
 }
+
+/** Every channel's symbols of `a` and `b` together (each ack holds the full set; the union covers split lists). */
+export function unionSubscriptions(a: SubscriptionSet, b: SubscriptionSet): SubscriptionSet {
+  const out = { ...EMPTY_SUBSCRIPTIONS };
+  for (const c of SUBSCRIPTION_CHANNELS) out[c] = [...new Set([...a[c], ...b[c]])].sort();
+  return out;
+}
+
+/**
+ * What of `wanted` the server did not confirm in `acked`, per channel (pure). A `*` in the ack
+ * covers every symbol of that channel; a wanted `*` needs a `*` in the ack. Both sides are
+ * upper-cased first (Alpaca acknowledges symbols upper-cased). Channels outside `reported` (no
+ * key in any ack) count as complete.
+ */
+export function missingFromAck(
+  wanted: SubscriptionSet,
+  acked: SubscriptionSet,
+  reported: ReadonlySet<SubscriptionChannel> = new Set(SUBSCRIPTION_CHANNELS),
+): SubscriptionSet {
+  const w = normaliseSubscriptions(wanted);
+  const a = normaliseSubscriptions(acked);
+  const out = { ...EMPTY_SUBSCRIPTIONS };
+  for (const c of SUBSCRIPTION_CHANNELS) {
+    // A channel the ack does not list at all (the test stream lists only trades, quotes, bars)
+    // cannot be checked.
+    if (!reported.has(c)) continue;
+    const have = new Set(a[c]);
+    out[c] = have.has('*') ? [] : w[c].filter((s) => !have.has(s));
+  }
+  return out;
+}
+
+/** Symbol entries over all channels. */
+export function countEntries(set: SubscriptionSet): number {
+  let n = 0;
+  for (const c of SUBSCRIPTION_CHANNELS) n += set[c].length;
+  return n;
+}
+
+/** The channels a `subscription` message lists (as keys, empty lists included). */
+export function ackChannels(msg: Record<string, unknown>): SubscriptionChannel[] {
+  return SUBSCRIPTION_CHANNELS.filter((c) => Array.isArray(msg[c]));
+}

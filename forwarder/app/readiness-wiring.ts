@@ -31,6 +31,10 @@ export interface ReadinessWiring {
   setLease(lease: LeaseSetup): void;
   /** Where the market-data lag comes from (shown in detail; never a gate). */
   setLag(lag: () => { lagMs: number | null; lagging: boolean; thresholdMs: number }): void;
+  /** A `detail.<key>` section (e.g. `subscriptions`, `symbols_source`); null leaves it out. */
+  addDetail(key: string, source: () => Record<string, unknown> | null): void;
+  /** Where `symbol_count` (the live symbol count) comes from. */
+  setSymbolCount(source: () => number): void;
   /** Evaluates readiness now: updates the metrics, logs a change, returns the /readyz body. */
   readiness(): ReadinessBody;
 }
@@ -45,6 +49,8 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
   let leaseSetup: LeaseSetup | null = null;
   let lag: (() => { lagMs: number | null; lagging: boolean; thresholdMs: number }) | null = null;
   let lastReadyLog = '';
+  const details = new Map<string, () => Record<string, unknown> | null>();
+  let symbolCount: (() => number) | null = null;
   const readinessState = () =>
     applyLease(
       evaluateReadiness({
@@ -70,12 +76,23 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
     setLag(source) {
       lag = source;
     },
+    addDetail(key, source) {
+      details.set(key, source);
+    },
+    setSymbolCount(source) {
+      symbolCount = source;
+    },
     readiness() {
       const state = readinessState();
       const overflow = deps.kafkaOverflow?.() ?? null;
       if (overflow !== null) state.detail = { ...state.detail, kafka_overflow: overflow };
+      for (const [key, source] of details) {
+        const value = source();
+        if (value !== null) state.detail = { ...state.detail, [key]: value };
+      }
       metrics.readiness(state);
       const body = tracker.body(state);
+      if (symbolCount !== null) body.symbol_count = symbolCount();
       const key = `${body.ready}|${body.error_class}|${body.reason}`;
       if (key !== lastReadyLog) {
         lastReadyLog = key;

@@ -9,8 +9,10 @@ import type { DestinationStream, Logger } from 'pino';
 import type { ReadinessBody } from '../../contracts/readiness.ts';
 import { systemClock } from '../../lib/time/clock.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
+import { SUBSCRIPTION_INCOMPLETE } from '../alpaca/market-data-stream.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import { type Env, readEnv } from '../config/env.ts';
+import { readHeaderDir } from '../config/header-files.ts';
 import { loadConfig } from '../config/load.ts';
 import { allowedSymbols, ConfigError, type Resolved } from '../config/resolve.ts';
 import { subscriptionsFor } from '../config/subscriptions.ts';
@@ -19,6 +21,7 @@ import type { ForwarderConfig } from '../config/types.ts';
 import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
 import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
+import { createSubscriptionMetrics, createSymbolsSourceMetrics } from '../health/subscription-metrics.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
 import { setupConnectionLease } from '../lease/setup.ts';
@@ -36,6 +39,7 @@ import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
 import { allTopics, sinkConfigFor } from './sink-config.ts';
 import { createStreams } from './streams.ts';
+import { createSubscriptionReports } from './subscription-reports.ts';
 
 export interface RunOptions {
   env: Env;
@@ -159,13 +163,18 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   });
   overflowDetail = () => ({ ...overflowReporter.detail() });
   sink.onHealthChange((h) => overflowReporter.onHealth(h));
+  const subscriptionReports = createSubscriptionReports(createSubscriptionMetrics(metrics.registry));
+  readinessWiring.addDetail('subscriptions', () => subscriptionReports.detail());
   const onState = (state: StreamState): void => {
     readinessWiring.setState(state);
     metrics.streamState(state.stream, state.status);
     if (state.status === 'reconnect' || state.status === 'error') {
       metrics.reconnect(state.stream, state.reason ?? 'unknown');
     }
-    publishStatus(state);
+    // The check is reported before the stream degrades: the event names what is missing.
+    const missing =
+      state.reason === SUBSCRIPTION_INCOMPLETE.reason ? subscriptionReports.eventFields() : null;
+    publishStatus(state, undefined, missing ?? undefined);
     metrics.statusEventsPublished(state.stream);
     readiness();
   };
@@ -209,7 +218,15 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onDecodeIssue,
     onHeartbeat: (stream) => metrics.heartbeat(stream),
     onMarketEvents: (events) => lagMonitor.observe(events),
-    onReplaced: () => readinessWiring.resetStates(),
+    onSubscriptionCheck: (check) => {
+      subscriptionReports.check(check);
+      readiness();
+    },
+    onResubscribe: (set) => subscriptionReports.resubscribed(set),
+    onReplaced: () => {
+      readinessWiring.resetStates();
+      subscriptionReports.reset();
+    },
     isStopping: () => stopping,
   });
 
@@ -236,6 +253,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   // answered, else the static list.
   let liveConfig = config;
   let remoteSymbols: string[] | null = null;
+  // The live symbol count reaches the operator's status through /readyz.
+  readinessWiring.setSymbolCount(() => (remoteSymbols ?? liveConfig.symbols).length);
   const applySubscriptions = (): void => {
     streams.updateSubscriptions(
       subscriptionsFor({ symbols: remoteSymbols ?? liveConfig.symbols, channels: liveConfig.channels }),
@@ -254,11 +273,24 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       onResult: (result) => metrics.configReloads(result),
     });
   }
+  const symbolsMetrics = createSymbolsSourceMetrics(metrics.registry);
   const symbolsPoller = config.symbolsFrom
     ? createSymbolsPoller({
         url: config.symbolsFrom.url,
         intervalMs: config.symbolsFrom.pollIntervalSeconds * 1000,
         logger,
+        ...(config.symbolsFrom.headersDir
+          ? {
+              headers: (
+                (dir: string) => () =>
+                  readHeaderDir(dir)
+              )(config.symbolsFrom.headersDir),
+            }
+          : {}),
+        onResult: (r) => {
+          symbolsMetrics.fetched(r.ok ? 'ok' : r.reason);
+          if (r.ok) symbolsMetrics.succeeded(r.symbols, r.atMs);
+        },
         onSymbols: (symbols) => {
           const allowlist = liveConfig.symbolsAllowlist;
           const allowed = allowlist ? allowedSymbols(symbols, allowlist) : symbols;
@@ -276,6 +308,14 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
         },
       })
     : null;
+
+  if (symbolsPoller) {
+    readinessWiring.addDetail('symbols_source', () => {
+      const s = symbolsPoller.status();
+      const age = s.last_success_at === null ? null : Date.now() - Date.parse(s.last_success_at);
+      return { ...s, last_success_age_ms: age };
+    });
+  }
 
   let stopped: Promise<number> | null = null;
   const stop = (signal = 'stop'): Promise<number> => {

@@ -7,7 +7,11 @@
 import type { Logger } from 'pino';
 import { createGapFiller, runStartupBackfill } from '../alpaca/backfill.ts';
 import type { DecodeIssue } from '../alpaca/decode-issues.ts';
-import { createMarketDataStream, type MarketDataStream } from '../alpaca/market-data-stream.ts';
+import {
+  createMarketDataStream,
+  type MarketDataStream,
+  type SubscriptionCheck,
+} from '../alpaca/market-data-stream.ts';
 import { createRestClient } from '../alpaca/rest-client.ts';
 import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
 import type { AlpacaEvent, StreamState, SubscriptionSet } from '../alpaca/types.ts';
@@ -28,6 +32,10 @@ export interface StreamsDeps {
   onHeartbeat?(stream: 'trade_updates'): void;
   /** Market-data WS events, after the pipeline handled them (lag measurement). */
   onMarketEvents?(events: readonly AlpacaEvent[]): void;
+  /** Each comparison of Alpaca's subscription acks with the wanted set. */
+  onSubscriptionCheck?(check: SubscriptionCheck): void;
+  /** Symbols an ack left out were subscribed again. */
+  onResubscribe?(symbols: SubscriptionSet): void;
   /** Fresh streams replace the old ones (after a lost Lease): their old states no longer apply. */
   onReplaced(): void;
   /** True once shutdown began (late backfill results are not forwarded). */
@@ -86,6 +94,8 @@ export function createStreams(deps: StreamsDeps): Streams {
         onState,
         onGap: gapFiller ? (gap) => gapFiller.fill(gap) : undefined,
         onDecodeIssue,
+        onSubscriptionCheck: deps.onSubscriptionCheck,
+        onResubscribe: deps.onResubscribe,
       },
     );
   const tradeStreamUrl = config.tradeUpdates.enabled ? config.tradeUpdates.streamUrl : null;

@@ -85,6 +85,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['SYMBOLS_ALLOWLIST', 'symbolsAllowlist', list],
   ['JANGAR_SYMBOLS_URL', 'symbolsFrom.url', str],
   ['SYMBOLS_POLL_INTERVAL_MS', 'symbolsFrom.pollIntervalSeconds', msToSeconds],
+  ['SYMBOLS_FROM_HEADERS_DIR', 'symbolsFrom.headersDir', str],
   ['ENABLE_TRADE_UPDATES', 'tradeUpdates.enabled', bool],
   ['ALPACA_TRADE_STREAM_URL', 'tradeUpdates.streamUrl', str],
   ['ENABLE_BARS_BACKFILL', 'backfill.bars.enabled', bool],

@@ -118,6 +118,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
     ? {
         url: merged.symbolsFrom.url,
         pollIntervalSeconds: merged.symbolsFrom.pollIntervalSeconds ?? d.symbolsPollIntervalSeconds,
+        headersDir: merged.symbolsFrom.headersDir ?? null,
       }
     : null;
   if (symbols.length === 0 && !symbolsFrom)

@@ -1,21 +1,29 @@
 /**
  * `symbolsFrom` (design §3.1): polls an HTTP endpoint for the desired symbol list; the static
- * `symbols` list is the fallback until the first good answer. A failed, empty or invalid answer
- * keeps the last good list (logged), so an endpoint outage never unsubscribes anything.
+ * `symbols` list is the fallback until the first good answer. A failed, empty, oversized or
+ * invalid answer keeps the last good list (logged, counted, in /readyz detail), so an endpoint
+ * outage or a bad answer never unsubscribes anything and never reaches Alpaca (no 400/405 from a
+ * bad list). Headers (e.g. Authorization, from a Secret) are read afresh for every poll.
  */
 import type { Logger } from 'pino';
 import { symbolListSchema } from '../../contracts/config-file.ts';
 
+/** Largest answer read, in bytes; a larger one is refused (`too_large`) unread past the cap. */
+export const MAX_SYMBOLS_RESPONSE_BYTES = 1024 * 1024;
+/** Most symbols taken from one answer (Alpaca's plans cap subscriptions far below it). */
+export const MAX_SOURCE_SYMBOLS = 10_000;
+
+export type ParseResult = { ok: true; symbols: string[] } | { ok: false; reason: string };
+
 /** Accepts `["AAPL", ...]`, `[{symbol: "AAPL"}, ...]` or `{symbols|hot_symbols: [...]}`. Pure. */
-export function parseSymbolsResponse(
-  body: unknown,
-): { ok: true; symbols: string[] } | { ok: false; reason: string } {
+export function parseSymbolsResponse(body: unknown, maxSymbols = MAX_SOURCE_SYMBOLS): ParseResult {
   let list: unknown = body;
   if (list !== null && typeof list === 'object' && !Array.isArray(list)) {
     const o = list as Record<string, unknown>;
     list = o.symbols ?? o.hot_symbols;
   }
   if (!Array.isArray(list)) return { ok: false, reason: 'not_a_symbol_list' };
+  if (list.length > maxSymbols) return { ok: false, reason: 'too_many_symbols' };
   const raw = list.map((e) =>
     typeof e === 'string'
       ? e
@@ -29,51 +37,144 @@ export function parseSymbolsResponse(
   return { ok: true, symbols: parsed.data };
 }
 
+export type PollResult =
+  | { ok: true; symbols: number; changed: boolean; atMs: number }
+  | { ok: false; reason: string; atMs: number };
+
 export interface SymbolsPollerDeps {
   url: string;
   intervalMs: number;
   logger: Logger;
   onSymbols(symbols: string[]): void;
+  /** Every poll's outcome (metrics). */
+  onResult?(result: PollResult): void;
+  /** Request headers for each poll (e.g. Authorization from a mounted Secret); never logged. */
+  headers?(): Promise<Record<string, string>>;
   fetch?: typeof fetch;
   requestTimeoutMs?: number;
+  maxBytes?: number;
+  maxSymbols?: number;
+  now?: () => number;
+}
+
+export interface SymbolsSourceStatus {
+  /** `ok` or the last failure's stable reason; null before the first poll. */
+  last_result: string | null;
+  last_success_at: string | null;
+  consecutive_failures: number;
+  /** Symbols in the last good answer (null before one). */
+  symbols: number | null;
 }
 
 export interface SymbolsPoller {
   /** Polls once now (resolves after the answer was handled) and then every interval. */
   start(): Promise<void>;
   stop(): void;
+  /** For /readyz detail.symbols_source. */
+  status(): SymbolsSourceStatus;
+}
+
+class TooLarge extends Error {}
+
+/** The body as text, refusing (without reading on) anything over `max` bytes. */
+async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel();
+    throw new TooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new TooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function createSymbolsPoller(deps: SymbolsPollerDeps): SymbolsPoller {
   const doFetch = deps.fetch ?? fetch;
+  const now = deps.now ?? Date.now;
+  const maxBytes = deps.maxBytes ?? MAX_SYMBOLS_RESPONSE_BYTES;
+  const maxSymbols = deps.maxSymbols ?? MAX_SOURCE_SYMBOLS;
   const logger = deps.logger.child({ component: 'symbols-source' });
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let last: string | null = null;
+  const status: SymbolsSourceStatus = {
+    last_result: null,
+    last_success_at: null,
+    consecutive_failures: 0,
+    symbols: null,
+  };
+
+  function result(r: PollResult): void {
+    status.last_result = r.ok ? 'ok' : r.reason;
+    if (r.ok) {
+      status.consecutive_failures = 0;
+      status.last_success_at = new Date(r.atMs).toISOString();
+      status.symbols = r.symbols;
+    } else status.consecutive_failures += 1;
+    try {
+      deps.onResult?.(r);
+    } catch (err) {
+      logger.error({ err }, 'symbolsFrom onResult handler threw');
+    }
+  }
+
+  async function fetchOnce(): Promise<ParseResult> {
+    try {
+      const headers = deps.headers ? await deps.headers() : {};
+      const res = await doFetch(deps.url, {
+        headers: { accept: 'application/json', ...headers },
+        signal: AbortSignal.timeout(deps.requestTimeoutMs ?? 10_000),
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return { ok: false, reason: `http_${res.status}` };
+      }
+      const text = await readCapped(res, maxBytes);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return { ok: false, reason: 'not_json' };
+      }
+      return parseSymbolsResponse(body, maxSymbols);
+    } catch (err) {
+      if (err instanceof TooLarge) return { ok: false, reason: 'too_large' };
+      if (err instanceof HeadersError) return { ok: false, reason: 'headers_unreadable' };
+      return { ok: false, reason: (err as Error).name === 'TimeoutError' ? 'timeout' : 'fetch_error' };
+    }
+  }
 
   async function pollOnce(): Promise<void> {
-    let reason: string;
-    try {
-      const res = await doFetch(deps.url, { signal: AbortSignal.timeout(deps.requestTimeoutMs ?? 10_000) });
-      if (!res.ok) {
-        reason = `http_${res.status}`;
-      } else {
-        const r = parseSymbolsResponse(await res.json());
-        if (r.ok) {
-          const key = r.symbols.join(',');
-          if (key !== last) {
-            last = key;
-            logger.info({ symbols: r.symbols.length }, 'desired symbols updated from symbolsFrom');
-            deps.onSymbols(r.symbols);
-          }
-          return;
-        }
-        reason = r.reason;
+    const r = await fetchOnce();
+    const atMs = now();
+    if (r.ok) {
+      const key = r.symbols.join(',');
+      const changed = key !== last;
+      result({ ok: true, symbols: r.symbols.length, changed, atMs });
+      if (changed) {
+        last = key;
+        logger.info({ symbols: r.symbols.length }, 'desired symbols updated from symbolsFrom');
+        deps.onSymbols(r.symbols);
       }
-    } catch (err) {
-      reason = (err as Error).name === 'TimeoutError' ? 'timeout' : 'fetch_error';
+      return;
     }
-    logger.warn({ reason }, 'symbolsFrom poll failed; keeping the last known symbols');
+    result({ ok: false, reason: r.reason, atMs });
+    logger.warn(
+      { reason: r.reason, consecutive_failures: status.consecutive_failures },
+      'symbolsFrom poll failed; keeping the last known symbols',
+    );
   }
 
   function schedule(): void {
@@ -93,5 +194,9 @@ export function createSymbolsPoller(deps: SymbolsPollerDeps): SymbolsPoller {
       stopped = true;
       clearTimeout(timer);
     },
+    status: () => ({ ...status }),
   };
 }
+
+/** Thrown by a `headers` source that cannot read its headers (e.g. a missing mounted file). */
+export class HeadersError extends Error {}

@@ -41,7 +41,8 @@ export interface ForwarderConfig {
   symbols: string[];
   /** Only these symbols are subscribed (static and remote lists); null = no allowlist. */
   symbolsAllowlist: string[] | null;
-  symbolsFrom: { url: string; pollIntervalSeconds: number } | null;
+  /** `headersDir`: files whose names/contents are request headers (null: none). */
+  symbolsFrom: { url: string; pollIntervalSeconds: number; headersDir: string | null } | null;
   channels: ChannelSwitches;
   tradeUpdates: { enabled: boolean; streamUrl: string | null };
   backfill: {

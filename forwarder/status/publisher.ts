@@ -22,7 +22,8 @@ export interface StatusPublisherDeps {
 }
 
 export interface StatusPublisher {
-  (state: StreamState, lagMs?: number): void;
+  /** `extra`: fields the state's event carries beside the state (e.g. the missing symbols). */
+  (state: StreamState, lagMs?: number, extra?: Partial<StatusEvent>): void;
   /** Publishes any status event (e.g. the Kafka overflow report), keyed by its stream; false when the sink refused it. */
   event(event: StatusEvent): boolean;
 }
@@ -32,8 +33,8 @@ export function createStatusPublisher(deps: StatusPublisherDeps): StatusPublishe
     const envelope = statusEnvelope(event, deps.seq.next('status', event.stream), deps.nowMicros());
     return deps.sink.send({ topic: deps.topic, key: event.stream, value: JSON.stringify(envelope) });
   };
-  const publish = (state: StreamState, lagMs?: number): void => {
-    send(statusEvent(state, state.stream === 'trade_updates' ? 'alpaca' : deps.feed, lagMs));
+  const publish = (state: StreamState, lagMs?: number, extra?: Partial<StatusEvent>): void => {
+    send({ ...statusEvent(state, state.stream === 'trade_updates' ? 'alpaca' : deps.feed, lagMs), ...extra });
     const level = state.status === 'error' ? 'warn' : 'info';
     deps.logger[level](
       {

@@ -22,6 +22,9 @@ export interface StatusEvent {
   /** Bounds of a stream gap (RFC3339) that could not be filled or recovered. */
   gap_from?: string;
   gap_to?: string;
+  /** Wanted symbols Alpaca's acks left out (reason alpaca_subscription_incomplete), and a bounded list per channel. */
+  missing_count?: number;
+  missing_symbols?: Record<string, string[]>;
   ts: string;
   feed: string;
 }

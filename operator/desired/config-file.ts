@@ -43,6 +43,8 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
           symbolsFrom: {
             url: spec.symbolsFrom.url,
             pollIntervalSeconds: spec.symbolsFrom.pollIntervalSeconds,
+            // The directory only: the values are mounted from their Secrets (deployment.ts).
+            ...(spec.symbolsFrom.headersFrom?.length ? { headersDir: FORWARDER_POD.symbolsHeadersDir } : {}),
           },
         }
       : {}),

@@ -76,6 +76,24 @@ function volumes(af: AlpacaForwarder): { volumes: V1Volume[]; mounts: V1VolumeMo
     });
     mounts.push({ name: 'kafka-ca', mountPath: FORWARDER_POD.kafkaCaDir, readOnly: true });
   }
+  const headers = af.spec.symbolsFrom?.headersFrom ?? [];
+  if (headers.length > 0) {
+    // One file per header, named after it, from as many Secrets as the headers name (in order).
+    const bySecret = new Map<string, { key: string; path: string }[]>();
+    for (const h of headers) {
+      const items = bySecret.get(h.secretKeyRef.name) ?? [];
+      items.push({ key: h.secretKeyRef.key, path: h.name });
+      bySecret.set(h.secretKeyRef.name, items);
+    }
+    volumes.push({
+      name: 'symbols-headers',
+      projected: {
+        defaultMode: 0o440,
+        sources: [...bySecret].map(([name, items]) => ({ secret: { name, items, optional: false } })),
+      },
+    });
+    mounts.push({ name: 'symbols-headers', mountPath: FORWARDER_POD.symbolsHeadersDir, readOnly: true });
+  }
   return { volumes, mounts };
 }
 

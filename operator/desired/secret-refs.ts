@@ -9,7 +9,8 @@ export type SecretPurpose =
   | 'alpacaSecretKey'
   | 'kafkaSaslUsername'
   | 'kafkaSaslPassword'
-  | 'kafkaCa';
+  | 'kafkaCa'
+  | 'symbolsFromHeader';
 
 export interface SecretKeyRef {
   secret: string;
@@ -43,5 +44,8 @@ export function referencedSecretKeys(spec: AlpacaForwarderSpec): SecretKeyRef[] 
   }
   const ca = spec.kafka.tls?.caSecretRef;
   if (ca) refs.push({ secret: ca.name, key: ca.key, purpose: 'kafkaCa' });
+  // Checked to exist and hashed like the others: a missing key is a condition, a change rolls the pod.
+  for (const h of spec.symbolsFrom?.headersFrom ?? [])
+    refs.push({ secret: h.secretKeyRef.name, key: h.secretKeyRef.key, purpose: 'symbolsFromHeader' });
   return refs;
 }

@@ -32,6 +32,8 @@ export const FORWARDER_POD = {
   configFileName: 'config.json',
   kafkaCaDir: '/etc/alpaca-forwarder/kafka-ca',
   kafkaCaFileName: 'ca.crt',
+  /** spec.symbolsFrom.headersFrom's Secret keys, one file per header (the file name is the header). */
+  symbolsHeadersDir: '/etc/alpaca-forwarder/symbols-headers',
   /**
    * The forwarder's own shutdown budget: close the WebSocket(s) with a close frame (so Alpaca
    * frees the connection slot at once instead of lingering ~90 s) and flush Kafka.

@@ -88,6 +88,12 @@ export function errorClassMessage(af: AlpacaForwarder, errorClass: string, reaso
       return `Kafka metadata is unavailable${why}: check spec.kafka.bootstrapServers and that the topics exist.`;
     case 'kafka_produce':
       return `Producing to Kafka fails${why}; records wait in the bounded buffer.`;
+    case 'subscription_incomplete':
+      return (
+        `Alpaca's subscription acknowledgements leave wanted symbols out${why}; the forwarder ` +
+        `resubscribes them (bounded) and streams the others. The missing symbols are in the forwarder's ` +
+        `/readyz detail.subscriptions and its status topic; check they exist on the feed and fit the plan.`
+      );
     default:
       return `The forwarder is not ready: ${errorClass}${why}.`;
   }
@@ -208,6 +214,17 @@ function conditionsFor(input: StatusInput): Conditions {
   return probeConditions(input);
 }
 
+/**
+ * The symbols the forwarder streams: its /readyz `symbol_count` (symbolsFrom's live list), else,
+ * with symbolsFrom, the last count seen (the list is remote: spec.symbols is only its fallback),
+ * else spec.symbols.
+ */
+function symbolCount(af: AlpacaForwarder, probe: ProbeResult, previous: number | undefined): number {
+  if (probe.kind === 'body' && probe.body.symbol_count !== undefined) return probe.body.symbol_count;
+  if (af.spec.symbolsFrom && previous !== undefined) return previous;
+  return af.spec.symbols?.length ?? 0;
+}
+
 export function computeStatus(input: StatusInput): AlpacaForwarderStatus {
   const { af, now, probe, restart } = input;
   const previous = af.status;
@@ -240,7 +257,7 @@ export function computeStatus(input: StatusInput): AlpacaForwarderStatus {
     ...(configHash ? { configHash } : {}),
     ...(secretHash ? { secretHash } : {}),
     ...(keyIdHash ? { keyIdHash } : {}),
-    symbolCount: af.spec.symbols?.length ?? 0,
+    symbolCount: symbolCount(af, probe, previous?.symbolCount),
     suspended: af.spec.suspend,
   };
 }

@@ -58,9 +58,33 @@ export interface AlpacaForwarderSpec {
    */
   symbolsFrom?: {
     /**
-     * http(s) URL answering GET with a JSON array of symbols. Must not carry credentials (no user:password@, no token in the query string).
+     * http(s) URL answering GET with a JSON array of symbols. Must not carry credentials (no user:password@, no token in the query string): send them as headers from a Secret with headersFrom.
      */
     url: string;
+    /**
+     * Request headers sent with every poll of url, each value taken from a Secret key (e.g. Authorization: Bearer ...). The operator mounts the keys into the pod as files; values never appear in the ConfigMap, the status, Events or logs. A change of the Secret rolls the pod.
+     *
+     * Items: One header: its name and the Secret key holding its value.
+     */
+    headersFrom?: {
+      /**
+       * HTTP header name (an RFC 9110 token, e.g. Authorization or X-Api-Key).
+       */
+      name: string;
+      /**
+       * The Secret key holding the header's value (in the resource's namespace).
+       */
+      secretKeyRef: {
+        /**
+         * Name of the Secret.
+         */
+        name: string;
+        /**
+         * Key in the Secret whose value is the header value (a trailing newline is dropped).
+         */
+        key: string;
+      };
+    }[];
     /**
      * Seconds between two polls of url.
      */
@@ -585,7 +609,7 @@ export interface AlpacaForwarderStatus {
    */
   keyIdHash?: string;
   /**
-   * Symbols the forwarder subscribes to (spec.symbols or the last symbolsFrom answer).
+   * Symbols the forwarder wants now, as its readiness endpoint reports them (symbolsFrom's last good answer, else spec.symbols); the length of spec.symbols until the forwarder reports.
    */
   symbolCount?: number;
   /**

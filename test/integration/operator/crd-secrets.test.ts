@@ -47,7 +47,27 @@ describe('CRD validation keeps secrets out of its answers', () => {
     [
       'symbolsFrom.url with ?token=',
       { symbolsFrom: { url: `https://jangar.example/symbols?universe=core&token=${PASSWORD}` } },
+      /spec\.symbolsFrom\.url must not carry credentials in its query string.*spec\.symbolsFrom\.headersFrom/,
+    ],
+    [
+      'symbolsFrom.url with ?token= and no path (once a pattern failure that echoed the value)',
+      { symbolsFrom: { url: `https://jangar.example?token=${PASSWORD}` } },
       /spec\.symbolsFrom\.url must not carry credentials in its query string/,
+    ],
+    [
+      'symbolsFrom.url with ?x-api-key=',
+      { symbolsFrom: { url: `https://jangar.example/symbols?x-api-key=${PASSWORD}` } },
+      /spec\.symbolsFrom\.url must not carry credentials in its query string/,
+    ],
+    [
+      'symbolsFrom.url with an upper-case scheme and user:password@',
+      { symbolsFrom: { url: `HTTPS://svc:${PASSWORD}@jangar.example/symbols` } },
+      /spec\.symbolsFrom\.url must not contain user information.*spec\.symbolsFrom\.headersFrom/,
+    ],
+    [
+      'streamUrl with another scheme and user:password@ (once a pattern failure that echoed the value)',
+      { streamUrl: `ftp://svc:${PASSWORD}@stream.example` },
+      /spec\.streamUrl must be a ws:\/\/ or wss:\/\/ URL/,
     ],
   ];
   for (const [what, extra, message] of cases) {
@@ -63,6 +83,41 @@ describe('CRD validation keeps secrets out of its answers', () => {
       });
     });
   }
+
+  test('headersFrom naming Host is refused by its rule', async () => {
+    await assert.rejects(
+      applyForwarder(
+        kc,
+        ns,
+        'host-header',
+        forwarderSpec('creds', {
+          symbolsFrom: {
+            url: 'https://jangar.example/symbols',
+            headersFrom: [{ name: 'Host', secretKeyRef: { name: 'jangar', key: 'host' } }],
+          },
+        }),
+      ),
+      (err: unknown) => {
+        assert.ok(err instanceof ApiException && err.code === 422, String(err));
+        assert.match(JSON.stringify(err.body), /headersFrom\[\]\.name may not be Host/);
+        return true;
+      },
+    );
+  });
+
+  test('a URL with headersFrom (credentials from a Secret) is accepted', async () => {
+    await applyForwarder(
+      kc,
+      ns,
+      'with-headers',
+      forwarderSpec('creds', {
+        symbolsFrom: {
+          url: 'https://jangar.example/symbols?universe=core',
+          headersFrom: [{ name: 'Authorization', secretKeyRef: { name: 'jangar', key: 'bearer' } }],
+        },
+      }),
+    );
+  });
 
   test('a URL without credentials is accepted', async () => {
     await applyForwarder(

@@ -60,6 +60,27 @@ describe('alpaca sim: fault switches', () => {
     }
   });
 
+  test('withholdFromAcks: a subscribe leaves the symbol out of the set and the ack until stopWithholding', async () => {
+    sim.withholdFromAcks(['MSFT']);
+    try {
+      const { client, id } = await connectTo(sim, sim.streamUrl('iex'));
+      assert.deepEqual(await client.login(), AUTHED);
+      client.send({ action: 'subscribe', trades: ['AAPL', 'MSFT'], quotes: ['MSFT'] });
+      const [ack] = (await client.next()) as Record<string, unknown>[];
+      assert.deepEqual(ack?.trades, ['AAPL']);
+      assert.deepEqual(ack?.quotes, []);
+      assert.deepEqual(sim.log.subscriptionsOf(id)?.trades, ['AAPL']);
+      sim.stopWithholding();
+      client.send({ action: 'subscribe', quotes: ['MSFT'] });
+      const [again] = (await client.next()) as Record<string, unknown>[];
+      assert.deepEqual(again?.quotes, ['MSFT']);
+      assert.deepEqual(again?.trades, ['AAPL']);
+      await client.close();
+    } finally {
+      sim.stopWithholding();
+    }
+  });
+
   test('mute stops data but pings are still answered; unmute resumes', async () => {
     const { client, id } = await subscribedClient();
     sim.mute(id);

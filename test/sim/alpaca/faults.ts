@@ -16,6 +16,11 @@ export class Faults {
   /** Minimum interval between upgrades on one path; faster ones get 429 (null = off). */
   upgradeMinIntervalMs: number | null = null;
   private readonly lastUpgradeAt = new Map<string, number>();
+  /**
+   * Symbols a subscribe leaves out of the set and the ack (the request is otherwise accepted), as
+   * Alpaca may do with a symbol it does not take (every connection).
+   */
+  readonly withheld = new Set<string>();
   /** Responses for the next REST requests, in order (sim.overrideNextRest). */
   readonly restOverrides: { status?: number; body: string | Buffer; contentType?: string }[] = [];
 

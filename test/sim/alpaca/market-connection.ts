@@ -29,6 +29,14 @@ import {
   subscriptionMessage,
 } from './subscriptions.ts';
 
+/** The request without the withheld symbols (every channel list). */
+function withhold(request: Record<string, unknown>, withheld: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(request))
+    out[k] = Array.isArray(v) ? v.filter((s) => !(typeof s === 'string' && withheld.has(s))) : v;
+  return out;
+}
+
 export type HeaderAuth = { state: 'absent' } | { state: 'invalid' } | { state: 'ok'; account: Account };
 
 export class MarketConnection extends SimConnection {
@@ -232,7 +240,9 @@ export class MarketConnection extends SimConnection {
         return;
       }
     }
-    const result = applySubscriptionRequest(this.subs, action, request, this.account.symbolLimit);
+    const withheld = this.ctx.faults.withheld;
+    const taken = action === 'subscribe' && withheld.size > 0 ? withhold(request, withheld) : request;
+    const result = applySubscriptionRequest(this.subs, action, taken, this.account.symbolLimit);
     if (!result.ok) {
       this.sendError(result.error);
       return;

@@ -254,6 +254,20 @@ export class AlpacaSim {
     this.ctx.faults.upgradeMinIntervalMs = ms;
   }
 
+  /**
+   * Subscribes leave these symbols out (of the set and the `subscription` ack), every channel,
+   * every connection, until `stopWithholding`; the rest of each request is applied as usual.
+   */
+  withholdFromAcks(symbols: readonly string[]): void {
+    for (const s of symbols) this.ctx.faults.withheld.add(s);
+  }
+
+  /** Subscribes take every symbol again (already withheld ones need a new subscribe, as on Alpaca). */
+  stopWithholding(symbols?: readonly string[]): void {
+    if (symbols === undefined) this.ctx.faults.withheld.clear();
+    else for (const s of symbols) this.ctx.faults.withheld.delete(s);
+  }
+
   /** The next `count` auths (or the given connection's next auth) get 406 whatever the table says. */
   force406(opts: { count?: number; connectionId?: number } = {}): void {
     this.ctx.faults.force406(opts.count ?? 1, opts.connectionId ?? null);

@@ -229,10 +229,7 @@ describe('market-data stream against a loopback server', () => {
   test('405 on a subscription change → degraded, connection kept; a later ack → healthy', async () => {
     let reject = false;
     const srv = await server({
-      onSubscribe: (_c, msg) =>
-        reject
-          ? { T: 'error', code: 405, msg: 'symbol limit exceeded' }
-          : { T: 'subscription', trades: msg.trades ?? [], bars: msg.bars ?? [] },
+      reject: () => (reject ? { T: 'error', code: 405, msg: 'symbol limit exceeded' } : null),
     });
     const h = createHarness({ streamUrl: srv.url });
     h.stream.start();
@@ -247,6 +244,84 @@ describe('market-data stream against a loopback server', () => {
     h.stream.updateSubscriptions(normaliseSubscriptions({ trades: ['AAPL'], bars: ['AAPL'] }));
     await h.states.waitFor((s) => s.status === 'healthy', 2);
     assert.equal(srv.connections.all.length, 1);
+    await h.stream.stop();
+  });
+
+  test('an ack without a wanted symbol → degraded subscription_incomplete, bounded resubscribes, healthy once acked', async () => {
+    let withheld: string[] = ['MSFT'];
+    const srv = await server({ withhold: () => withheld });
+    const h = createHarness({
+      streamUrl: srv.url,
+      resubscribe: { baseMs: 1_000, maxMs: 4_000, maxAttempts: 3 },
+    });
+    h.stream.start();
+    const conn = await srv.connections.waitFor(() => true);
+    const d = await h.states.waitFor((s) => s.status === 'degraded');
+    assert.equal(d.reason, 'alpaca_subscription_incomplete');
+    assert.equal(d.errorClass, 'subscription_incomplete');
+    const check = await h.checks.waitFor((c) => c.missingCount > 0);
+    assert.deepEqual(check.missing.bars, ['MSFT']);
+    assert.equal(check.missingCount, 1);
+    assert.equal(check.retrying, true);
+    // First resubscribe after baseMs, with only the missing symbol.
+    h.clock.advance(999);
+    assert.equal(h.resubscribes.all.length, 0);
+    const before = conn.messages.all.length;
+    h.clock.advance(1);
+    const re1 = await conn.messages.waitFor((m) => m.action === 'subscribe', before);
+    assert.deepEqual(re1, { action: 'subscribe', bars: ['MSFT'] });
+    await h.checks.waitFor((c) => c.resubscribeAttempts === 1);
+    // Still withheld: no second degraded event for the same set.
+    assert.equal(h.states.all.filter((s) => s.status === 'degraded').length, 1);
+    withheld = [];
+    const before2 = conn.messages.all.length;
+    h.clock.advance(2_000);
+    await conn.messages.waitFor((m) => m.action === 'subscribe', before2);
+    const ok = await h.checks.waitFor((c) => c.missingCount === 0);
+    assert.equal(ok.resubscribeAttempts, 2);
+    await h.states.waitFor((s) => s.status === 'healthy', h.states.all.indexOf(d));
+    assert.equal(srv.connections.all.length, 1);
+    await h.stream.stop();
+  });
+
+  test('resubscribes stop after maxAttempts; the missing set stays reported', async () => {
+    const srv = await server({ withhold: () => ['AAPL'] });
+    const h = createHarness({ streamUrl: srv.url, resubscribe: { baseMs: 100, maxMs: 100, maxAttempts: 2 } });
+    h.stream.start();
+    const conn = await srv.connections.waitFor(() => true);
+    await h.checks.waitFor((c) => c.missingCount === 2);
+    h.clock.advance(100);
+    await h.checks.waitFor((c) => c.resubscribeAttempts === 1);
+    h.clock.advance(100);
+    const last = await h.checks.waitFor((c) => c.resubscribeAttempts === 2);
+    assert.equal(last.retrying, false);
+    assert.deepEqual(last.missing.trades, ['AAPL']);
+    assert.deepEqual(last.missing.bars, ['AAPL']);
+    // Well past every further delay (and short of the ping interval): no third resubscribe.
+    h.clock.advance(5_000);
+    assert.equal(conn.messages.all.filter((m) => m.action === 'subscribe').length, 3);
+    assert.equal(h.stream.state()?.status, 'degraded');
+    await h.stream.stop();
+  });
+
+  test('a list split over several subscribe messages is checked against the union of its acks', async () => {
+    const srv = await server();
+    const h = createHarness({
+      streamUrl: srv.url,
+      maxSymbolsPerMessage: 1,
+      subscriptions: normaliseSubscriptions({ trades: ['AAPL', 'MSFT'], quotes: ['TSLA'] }),
+    });
+    h.stream.start();
+    const conn = await srv.connections.waitFor(() => true);
+    await conn.messages.waitFor((m) => m.action === 'subscribe', 3);
+    const check = await h.checks.waitFor(() => true);
+    assert.equal(check.missingCount, 0);
+    assert.equal(h.confirmed.all.length, 3);
+    assert.equal(h.checks.all.length, 1);
+    assert.deepEqual(
+      h.states.all.map((s) => s.status),
+      ['connecting', 'healthy'],
+    );
     await h.stream.stop();
   });
 

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  ackChannels,
   diffSubscriptions,
   EMPTY_SUBSCRIPTIONS,
+  missingFromAck,
   normaliseSubscriptions,
   sameSubscriptions,
   subscriptionFromAck,
   subscriptionMessage,
   subscriptionMessages,
+  unionSubscriptions,
 } from '../../../forwarder/alpaca/subscriptions.ts';
 
 test('normalise upper-cases, trims, dedups and sorts', () => {
@@ -72,4 +75,35 @@ test('large sets are split into messages of at most N symbol entries, in channel
     { action: 'unsubscribe', trades: ['A', 'B', 'C'], quotes: ['D', 'E'], bars: ['F'] },
   ]);
   assert.deepEqual(subscriptionMessages('subscribe', EMPTY_SUBSCRIPTIONS, 5), []);
+});
+
+test('missingFromAck: per channel, upper-cased, `*` in the ack covers the channel, unlisted channels unchecked', () => {
+  const wanted = normaliseSubscriptions({ trades: ['aapl', 'MSFT'], quotes: ['AAPL'], bars: ['*'] });
+  assert.deepEqual(
+    missingFromAck(wanted, normaliseSubscriptions({ trades: ['AAPL'], quotes: ['*'], bars: ['*'] })),
+    { ...EMPTY_SUBSCRIPTIONS, trades: ['MSFT'] },
+  );
+  // A wanted `*` needs a `*` in the ack; concrete symbols do not stand in for it.
+  assert.deepEqual(
+    missingFromAck(
+      wanted,
+      normaliseSubscriptions({ trades: ['AAPL', 'MSFT'], quotes: ['AAPL'], bars: ['AAPL'] }),
+    ),
+    { ...EMPTY_SUBSCRIPTIONS, bars: ['*'] },
+  );
+  // The acks of a split list, together, cover the wanted set.
+  const union = unionSubscriptions(
+    normaliseSubscriptions({ trades: ['AAPL'] }),
+    normaliseSubscriptions({ trades: ['MSFT'], quotes: ['AAPL'], bars: ['*'] }),
+  );
+  assert.deepEqual(missingFromAck(wanted, union), EMPTY_SUBSCRIPTIONS);
+  // A channel no ack lists (the test stream's acks have only trades, quotes, bars) is not checked.
+  assert.deepEqual(
+    missingFromAck(normaliseSubscriptions({ statuses: ['AAPL'] }), EMPTY_SUBSCRIPTIONS, new Set(['trades'])),
+    EMPTY_SUBSCRIPTIONS,
+  );
+  assert.deepEqual(ackChannels({ T: 'subscription', trades: [], bars: ['X'], lulds: [] }), [
+    'trades',
+    'bars',
+  ]);
 });

@@ -47,6 +47,30 @@ describe('HttpReadinessProbe', () => {
     assert.equal(out.kind === 'reported' && out.body.ready, true);
   });
 
+  test('the live symbol_count is carried through; a negative one fails the contract', async () => {
+    answer = { status: 200, body: JSON.stringify({ ...ready, symbol_count: 417 }) };
+    const out = await probe().probe(target);
+    assert.ok(out.kind === 'reported');
+    assert.equal(out.body.symbol_count, 417);
+    answer = { status: 200, body: JSON.stringify({ ...ready, symbol_count: -1 }) };
+    const bad = await probe().probe(target);
+    assert.ok(bad.kind === 'unknown' && bad.detail.includes('symbol_count'));
+  });
+
+  test('subscription_incomplete is a contract error class', async () => {
+    const body = {
+      ...ready,
+      ready: false,
+      error_class: 'subscription_incomplete',
+      reason: 'alpaca_subscription_incomplete',
+      gates: { alpaca_ws: false, kafka: true, trade_updates: null },
+    };
+    answer = { status: 503, body: JSON.stringify(body) };
+    const out = await probe().probe(target);
+    assert.ok(out.kind === 'reported');
+    assert.equal(out.body.error_class, 'subscription_incomplete');
+  });
+
   test('503 with an error class is reported with it', async () => {
     const body = {
       ...ready,

@@ -256,10 +256,23 @@ test('operator/api/generated/alpacaforwarder.ts is up to date with the CRD', asy
   );
 });
 
-test('URL fields refuse userinfo and query-string credentials by CEL rules whose messages name the field, never the value', () => {
-  // A pattern failure makes the API server echo the value; a CEL rule reports only its message.
-  const urlFields = allNodes().filter(
-    ([n]) => typeof n.pattern === 'string' && /^\^(wss|https)\?:/.test(n.pattern),
+test('URL fields are checked by CEL rules only, whose messages name the field, never the value', () => {
+  // A pattern failure makes the API server echo the value (a URL may hold a password or token); a
+  // CEL rule reports only its message. So URL fields have no `pattern`: a format rule instead.
+  // CEL's matches() is RE2; these expressions mean the same in JavaScript once the CEL string
+  // escapes are undone and a leading (?i) becomes the i flag (Node 24 has (?i:)).
+  const celRegex = (rule: string): RegExp => {
+    const body = (/self\.matches\('(.*)'\)/.exec(rule)?.[1] ?? '^$').replaceAll('\\\\', '\\');
+    return body.startsWith('(?i)') ? new RegExp(body.slice(4), 'i') : new RegExp(body);
+  };
+  const rulesOf = (n: Node) =>
+    ((n['x-kubernetes-validations'] as Node[] | undefined) ?? []).map((v) => ({
+      rule: String(v.rule),
+      regex: celRegex(String(v.rule)),
+      message: String(v.message),
+    }));
+  const urlFields = allNodes().filter(([n]) =>
+    rulesOf(n).some((r) => /^self\.matches\('\^(wss|https)\?:/.test(r.rule)),
   );
   assert.deepEqual(urlFields.map(([, p]) => p).sort(), [
     '.spec.dataUrl',
@@ -267,20 +280,22 @@ test('URL fields refuse userinfo and query-string credentials by CEL rules whose
     '.spec.symbolsFrom.url',
     '.spec.tradeUpdates.streamUrl',
   ]);
-  // CEL's matches() is RE2; these expressions mean the same in JavaScript (Node 24 has (?i:)).
-  const celRegex = (rule: string) => new RegExp(/self\.matches\('(.*)'\)/.exec(rule)?.[1] ?? '^$');
   for (const [n, p] of urlFields) {
-    const scheme = (n.pattern as string).startsWith('^wss') ? 'wss' : 'https';
-    const pattern = new RegExp(n.pattern as string);
-    const rules = ((n['x-kubernetes-validations'] as Node[] | undefined) ?? []).map((v) => ({
-      regex: celRegex(String(v.rule)),
-      message: String(v.message),
-    }));
-    const refused = (url: string) => !pattern.test(url) || rules.some((r) => r.regex.test(url));
-    const refusedByCel = (url: string) => pattern.test(url) && rules.some((r) => r.regex.test(url));
+    assert.equal(n.pattern, undefined, `${p} has a pattern (its failure echoes the value)`);
+    const rules = rulesOf(n);
+    const format = rules.filter((r) => !r.rule.startsWith('!'));
+    const forbidden = rules.filter((r) => r.rule.startsWith('!'));
+    const scheme = format[0]?.rule.includes('wss') ? 'wss' : 'https';
+    const refused = (url: string) =>
+      format.some((r) => !r.regex.test(url)) || forbidden.some((r) => r.regex.test(url));
     assert.ok(!refused(`${scheme}://host.example:8443/v2`), `${p} accepts a plain URL`);
-    for (const bad of [`${scheme}://user:hunter2@host.example/v2`, `${scheme}://tok3n@host.example`]) {
-      assert.ok(refusedByCel(bad), `${p} refuses ${bad} by a CEL rule (not the pattern, which echoes)`);
+    for (const bad of [
+      `${scheme}://user:hunter2@host.example/v2`,
+      `${scheme}://tok3n@host.example`,
+      `${scheme.toUpperCase()}://user:hunter2@host.example/v2`,
+      'ftp://user:hunter2@host.example',
+    ]) {
+      assert.ok(refused(bad), `${p} refuses ${bad}`);
     }
     for (const r of rules) {
       assert.ok(r.message.startsWith(p.slice(1)), `${p}: the message names the field: ${r.message}`);
@@ -288,22 +303,31 @@ test('URL fields refuse userinfo and query-string credentials by CEL rules whose
     }
   }
   const symbolsFrom = urlFields.find(([, p]) => p === '.spec.symbolsFrom.url')?.[0] as Node;
-  const rules = (symbolsFrom['x-kubernetes-validations'] as Node[]).map((v) => celRegex(String(v.rule)));
-  const refused = (url: string) => rules.some((r) => r.test(url));
+  const rules = rulesOf(symbolsFrom);
+  const refused = (url: string) =>
+    rules.some((r) => (r.rule.startsWith('!') ? r.regex.test(url) : !r.regex.test(url)));
   for (const bad of [
     'https://jangar.example/symbols?token=abc',
+    'https://jangar.example?token=abc',
     'https://jangar.example/symbols?universe=x&API_KEY=abc',
     'https://jangar.example/symbols?access_token=abc',
     'https://jangar.example/symbols?Password=abc',
+    'https://jangar.example/symbols?x-api-key=abc',
+    'https://jangar.example/symbols?X-Amz-Signature=abc',
+    'https://jangar.example/symbols?client_secret=abc',
   ]) {
     assert.ok(refused(bad), bad);
   }
   for (const ok of [
     'https://jangar.example/symbols?universe=core&tokens_only=1',
     'https://jangar.example/keys/list',
+    'https://jangar.example/symbols?monkey=1',
+    'https://jangar.example?universe=core',
   ]) {
     assert.ok(!refused(ok), ok);
   }
+  for (const r of rules.filter((x) => x.rule.startsWith('!')))
+    assert.match(r.message, /spec\.symbolsFrom\.headersFrom/, 'points to the Secret-based header');
 });
 
 test('every spec and status field has a description (kubectl explain prints no <no description>)', () => {

@@ -450,6 +450,68 @@ describe('config file', () => {
     );
   });
 
+  test('symbolsFrom.headersFrom: Secret keys mounted as one file per header; the config file names only the directory', () => {
+    const af = forwarder({
+      spec: {
+        symbolsFrom: {
+          url: 'https://jangar.example/symbols',
+          headersFrom: [
+            { name: 'Authorization', secretKeyRef: { name: 'jangar-token', key: 'bearer' } },
+            { name: 'X-Api-Key', secretKeyRef: { name: 'jangar-key', key: 'key' } },
+            { name: 'X-Tenant', secretKeyRef: { name: 'jangar-token', key: 'tenant' } },
+          ],
+        },
+      },
+    });
+    const children = buildChildren(af, SETTINGS, inputs()).apply;
+    const pod = deployment(children).spec?.template.spec;
+    const vol = pod?.volumes?.find((v) => v.name === 'symbols-headers');
+    assert.deepEqual(vol?.projected?.sources, [
+      {
+        secret: {
+          name: 'jangar-token',
+          items: [
+            { key: 'bearer', path: 'Authorization' },
+            { key: 'tenant', path: 'X-Tenant' },
+          ],
+          optional: false,
+        },
+      },
+      { secret: { name: 'jangar-key', items: [{ key: 'key', path: 'X-Api-Key' }], optional: false } },
+    ]);
+    const [c] = pod?.containers ?? [];
+    assert.deepEqual(
+      c?.volumeMounts?.find((m) => m.name === 'symbols-headers'),
+      { name: 'symbols-headers', mountPath: '/etc/alpaca-forwarder/symbols-headers', readOnly: true },
+    );
+    assert.ok(!(c?.env ?? []).some((e) => /HEADER/.test(e.name)), 'header values never go into env literals');
+    const file = configFileSchema.parse(renderConfigFile(af, SETTINGS));
+    assert.deepEqual(file.symbolsFrom, {
+      url: 'https://jangar.example/symbols',
+      pollIntervalSeconds: 60,
+      headersDir: '/etc/alpaca-forwarder/symbols-headers',
+    });
+    const configMap = JSON.stringify(kindOf(children, 'ConfigMap'));
+    assert.ok(
+      !configMap.includes('jangar-token') && !configMap.includes('bearer'),
+      'no Secret reference in the ConfigMap',
+    );
+    assert.deepEqual(
+      referencedSecretKeys(af.spec)
+        .filter((r) => r.purpose === 'symbolsFromHeader')
+        .map((r) => `${r.secret}/${r.key}`),
+      ['jangar-token/bearer', 'jangar-key/key', 'jangar-token/tenant'],
+    );
+    // Without headersFrom: no volume, no headersDir (the config hash of existing resources stays).
+    const plain = forwarder({ spec: { symbolsFrom: { url: 'https://jangar.example/symbols' } } });
+    assert.equal(renderConfigFile(plain, SETTINGS).symbolsFrom?.headersDir, undefined);
+    assert.ok(
+      !deployment(buildChildren(plain, SETTINGS, inputs()).apply).spec?.template.spec?.volumes?.some(
+        (v) => v.name === 'symbols-headers',
+      ),
+    );
+  });
+
   test('referencedSecretKeys lists every Secret key the pod consumes', () => {
     assert.deepEqual(
       referencedSecretKeys(forwarder({ spec: SASL_SPEC }).spec).map(

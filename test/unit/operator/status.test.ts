@@ -54,6 +54,22 @@ function cond(status: AlpacaForwarderStatus, type: string): Condition {
 }
 
 describe('computeStatus', () => {
+  test('symbolCount: the live count from /readyz symbol_count (symbolsFrom), kept while the probe fails', () => {
+    const af = forwarder({ spec: { symbols: ['AAPL'], symbolsFrom: { url: 'https://lists.example/hot' } } });
+    const live = run(af, { probe: body({ symbol_count: 42 }) });
+    assert.equal(live.symbolCount, 42);
+    const unreachable: ProbeResult = { kind: 'failed', error: 'timeout' };
+    // No count seen yet: the static fallback list.
+    assert.equal(run(af, { probe: unreachable }).symbolCount, 1);
+    const withPrevious = forwarder({
+      spec: { symbols: ['AAPL'], symbolsFrom: { url: 'https://lists.example/hot' } },
+      status: live,
+    });
+    assert.equal(run(withPrevious, { probe: unreachable }).symbolCount, 42);
+    // A forwarder without symbol_count (older body): spec.symbols, as before.
+    assert.equal(run(forwarder()).symbolCount, 2);
+  });
+
   test('probe 200 → Ready=True, Degraded=False, all four conditions with observedGeneration', () => {
     const s = run(forwarder({ generation: 7 }));
     assert.deepEqual(

@@ -25,6 +25,10 @@ export interface FakeAlpacaOptions {
   onAuth?: (conn: FakeConnection, msg: Record<string, unknown>) => Record<string, unknown>;
   /** Reply to subscribe/unsubscribe; default: subscription ack of the running set. */
   onSubscribe?: (conn: FakeConnection, msg: Record<string, unknown>) => Record<string, unknown> | null;
+  /** Answer a subscribe/unsubscribe with this instead of acting on it (e.g. a 405); null = act on it. */
+  reject?: (msg: Record<string, unknown>) => Record<string, unknown> | null;
+  /** Symbols a subscribe leaves out of the set and the ack (as Alpaca does with symbols it does not take). */
+  withhold?: () => readonly string[];
   autoPong?: boolean;
   /** Do not send the welcome (a server that accepts the upgrade and then says nothing). */
   silent?: boolean;
@@ -91,10 +95,17 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
           if (reply !== null) conn.send([reply]);
           return;
         }
+        const rejected = options.reject?.(msg) ?? null;
+        if (rejected !== null) {
+          conn.send([rejected]);
+          return;
+        }
+        const withheld = new Set(options.withhold?.() ?? []);
         for (const c of CHANNELS) {
           const list = msg[c];
           if (!Array.isArray(list)) continue;
           for (const s of list) {
+            if (msg.action === 'subscribe' && withheld.has(String(s))) continue;
             if (msg.action === 'subscribe') subs[c]?.add(String(s));
             else subs[c]?.delete(String(s));
           }

@@ -5,6 +5,7 @@ import {
   createMarketDataStream,
   type MarketDataStream,
   type MarketDataStreamConfig,
+  type SubscriptionCheck,
 } from '../../../../forwarder/alpaca/market-data-stream.ts';
 import { normaliseSubscriptions } from '../../../../forwarder/alpaca/subscriptions.ts';
 import type {
@@ -27,6 +28,8 @@ export interface Harness {
   gaps: Recorder<StreamGap>;
   issues: Recorder<DecodeIssue>;
   confirmed: Recorder<SubscriptionSet>;
+  checks: Recorder<SubscriptionCheck>;
+  resubscribes: Recorder<SubscriptionSet>;
 }
 
 export function createHarness(
@@ -40,6 +43,8 @@ export function createHarness(
   const gaps = createRecorder<StreamGap>();
   const issues = createRecorder<DecodeIssue>();
   const confirmed = createRecorder<SubscriptionSet>();
+  const checks = createRecorder<SubscriptionCheck>();
+  const resubscribes = createRecorder<SubscriptionSet>();
   const stream = createMarketDataStream(
     {
       feed: 'iex',
@@ -60,9 +65,11 @@ export function createHarness(
       onGap: (g) => gaps.push(g),
       onDecodeIssue: (i) => issues.push(i),
       onSubscriptionConfirmed: (s) => confirmed.push(s),
+      onSubscriptionCheck: (c) => checks.push(c),
+      onResubscribe: (s) => resubscribes.push(s),
       isDataExpected: () =>
         typeof extra.dataExpected === 'function' ? extra.dataExpected() : (extra.dataExpected ?? false),
     },
   );
-  return { stream, clock, states, events, batches, gaps, issues, confirmed };
+  return { stream, clock, states, events, batches, gaps, issues, confirmed, checks, resubscribes };
 }
