@@ -30,6 +30,7 @@ import { systemMicros } from '../pipeline/time.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
 import { lagEvent } from '../status/status-event.ts';
+import { createBackfillPace } from './backfill-pace.ts';
 import { createGapReports } from './gap-reports.ts';
 import { createLagMonitor } from './lag-monitor.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
@@ -211,6 +212,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onMarketEvents: (events) => lagMonitor.observe(events),
     onReplaced: () => readinessWiring.resetStates(),
     isStopping: () => stopping,
+    backfillPace: createBackfillPace(sink, config.kafka.maxBufferBytes),
   });
 
   // Connect only while holding the Lease named after the key id; a lost Lease closes the sockets
