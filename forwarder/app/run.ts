@@ -112,6 +112,10 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     return null;
   }
 
+  metrics.backlogFrom(() => {
+    const h = sink.health();
+    return { events: h.bufferedRecords, bytes: h.bufferedBytes };
+  });
   let overflowDetail: (() => Record<string, unknown>) | null = null;
   const readinessWiring = createReadinessWiring({
     config,
