@@ -9,6 +9,8 @@ export interface ProcStats {
   cpuMs: number;
   /** Peak resident set size (VmHWM). */
   peakRssBytes: number;
+  /** Resident set size now (VmRSS). */
+  rssBytes: number;
 }
 
 export function readProcStats(pid: number): ProcStats {
@@ -19,9 +21,14 @@ export function readProcStats(pid: number): ProcStats {
   const stime = Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
-  if (hwm === null || !Number.isFinite(utime) || !Number.isFinite(stime))
+  const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  if (hwm === null || rss === null || !Number.isFinite(utime) || !Number.isFinite(stime))
     throw new Error(`cannot read CPU/memory of pid ${pid} from /proc`);
-  return { cpuMs: ((utime + stime) * 1000) / ticksPerSecond, peakRssBytes: Number(hwm[1]) * 1024 };
+  return {
+    cpuMs: ((utime + stime) * 1000) / ticksPerSecond,
+    peakRssBytes: Number(hwm[1]) * 1024,
+    rssBytes: Number(rss[1]) * 1024,
+  };
 }
 
 /** The machine's 1-minute load average and core count, for the report. */

@@ -12,6 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -43,6 +44,10 @@ const { values: a } = parseArgs({
     'frame-max': { type: 'string', default: '200' },
     'lag-bound-ms': { type: 'string', default: '2000' },
     ref: { type: 'string', default: DEFAULT_REF },
+    /** NODE_OPTIONS for the Node variants (b, c), e.g. V8 heap flags to compare. */
+    'node-options': { type: 'string', default: '' },
+    /** Print each run's RSS over time (MB, one sample per --rss-every offered events). */
+    'rss-every': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -56,6 +61,13 @@ const symbols = Array.from({ length: num('symbols') }, (_, i) => `V${String(i).p
 const ADMITTED = new Set(['t', 'q', 'b', 'u']);
 const HERE = import.meta.dirname;
 const NOW_MAIN = fileURLToPath(new URL('../../forwarder/main.ts', import.meta.url));
+/** The V8 heap flags of the forwarder image (Dockerfile.forwarder ENTRYPOINT): b runs as the pod does. */
+const IMAGE_V8_FLAGS = (() => {
+  const dockerfile = readFileSync(new URL('../../Dockerfile.forwarder', import.meta.url), 'utf8');
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (entry === undefined) throw new Error('Dockerfile.forwarder has no ENTRYPOINT [...] line');
+  return (JSON.parse(entry) as string[]).filter((f) => /^--max-(semi|old)-space-size=/.test(f));
+})();
 
 interface Topics {
   trades: string;
@@ -88,7 +100,11 @@ const forwarderEnv = (t: Topics, sim: AlpacaSim, bootstrap: string) => ({
   LEASE_ENABLED: 'false',
   LOG_LEVEL: 'warn',
   ALPACA_WS_ENCODING: 'msgpack',
+  ...nodeOptions(),
 });
+function nodeOptions(): Record<string, string> {
+  return a['node-options'] ? { NODE_OPTIONS: a['node-options'] } : {};
+}
 const scriptEnv = (t: Topics, stream: string, bootstrap: string) => ({
   PATH: process.env.PATH ?? '',
   STREAM_URL: `${stream}/v2/sip`,
@@ -99,6 +115,10 @@ const scriptEnv = (t: Topics, stream: string, bootstrap: string) => ({
   TOPIC_TRADES: t.trades,
   TOPIC_QUOTES: t.quotes,
   TOPIC_BARS: t.bars,
+});
+const nodeScriptEnv = (t: Topics, stream: string, bootstrap: string) => ({
+  ...scriptEnv(t, stream, bootstrap),
+  ...nodeOptions(),
 });
 
 let sim!: AlpacaSim;
@@ -120,14 +140,17 @@ const allSubjects = (): Subject[] => {
       key: 'b',
       name: 'b forwarder now',
       spawn: (t, _s, b, x) =>
-        spawn(process.execPath, [NOW_MAIN], { env: { ...forwarderEnv(t, sim, b), ...x }, stdio }),
+        spawn(process.execPath, [...IMAGE_V8_FLAGS, NOW_MAIN], {
+          env: { ...forwarderEnv(t, sim, b), ...x },
+          stdio,
+        }),
     });
   if (wanted.has('c'))
     out.push({
       key: 'c',
       name: 'c limit script',
       spawn: (t, s, b) =>
-        spawn(process.execPath, [`${HERE}/limit-child.ts`], { env: scriptEnv(t, s, b), stdio }),
+        spawn(process.execPath, [`${HERE}/limit-child.ts`], { env: nodeScriptEnv(t, s, b), stdio }),
     });
   if (wanted.has('d')) {
     const py = peerPython();
@@ -158,6 +181,8 @@ interface Result {
   p50: number;
   p99: number;
   peakRssMb: number;
+  /** [offered events, RSS MB] every --rss-every offered events, then after the drain. */
+  rssSeries: [number, number][];
   drained: boolean;
 }
 
@@ -213,7 +238,7 @@ async function runOne(
     const allOffered = new Promise<void>((r) => {
       finished = r;
     });
-    const samples: { offered: number; cpuMs: number }[] = [];
+    const samples: { offered: number; cpuMs: number; rssMb: number }[] = [];
     const push = sim.push.bind(sim);
     sim.push = (messages, opts) => {
       const take = messages
@@ -221,7 +246,8 @@ async function runOne(
         .slice(0, events - offered);
       offered += take.length;
       if (take.length > 0) push(take, { ...opts, batchSize: num('frame-max') });
-      samples.push({ offered, cpuMs: readProcStats(pid).cpuMs });
+      const ps = readProcStats(pid);
+      samples.push({ offered, cpuMs: ps.cpuMs, rssMb: ps.rssBytes / 1048576 });
       if (offered >= events) finished();
     };
     const cpu0 = readProcStats(pid).cpuMs;
@@ -251,6 +277,17 @@ async function runOne(
       return ((s1.cpuMs - s0.cpuMs) * 1000) / (s1.offered - s0.offered);
     };
     const unique = back.records - back.duplicates;
+    const every = Number(a['rss-every']);
+    const rssSeries: [number, number][] = [];
+    if (every > 0) {
+      let next = 0;
+      for (const s of samples)
+        if (s.offered >= next) {
+          rssSeries.push([s.offered, Math.round(s.rssMb)]);
+          next = s.offered + every;
+        }
+      rssSeries.push([offered, Math.round(proc.rssBytes / 1048576)]);
+    }
     return {
       mode,
       subject: subject.name,
@@ -266,6 +303,7 @@ async function runOne(
       p50: percentile(back.kafkaLagMs, 50),
       p99: percentile(back.kafkaLagMs, 99),
       peakRssMb: proc.peakRssBytes / 1024 / 1024,
+      rssSeries,
       drained: inKafka >= offered,
     };
   } finally {
@@ -315,6 +353,11 @@ function printTable(title: string, rs: Result[]): void {
           .map((x) => String(x).padStart(11))
           .join(''),
     );
+  for (const r of rs)
+    if (r.rssSeries.length > 0)
+      console.log(
+        `${r.subject} RSS MB over offered events: ${r.rssSeries.map(([n, mb]) => `${n}:${mb}`).join(' ')}`,
+      );
 }
 function ratios(rs: Result[]): void {
   const by = (k: string) => rs.find((r) => r.subject.startsWith(`${k} `));
@@ -331,7 +374,9 @@ function ratios(rs: Result[]): void {
 
 let broker: KafkaBroker | null = null;
 const modes = new Set((a.modes ?? '').split(','));
-console.log(`load before: ${JSON.stringify(machineLoad())}, Node ${process.version}`);
+console.log(
+  `load before: ${JSON.stringify(machineLoad())}, Node ${process.version}; b runs with ${IMAGE_V8_FLAGS.join(' ') || 'no V8 heap flags'} (Dockerfile.forwarder)`,
+);
 try {
   await prepareKafka();
   broker = await startPrivateKafka({ heap: { min: '512m', max: '1g' } });

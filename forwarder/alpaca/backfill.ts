@@ -1,14 +1,39 @@
 /**
- * Backfill at start and gap-fill after a WebSocket gap, over REST. Both return events; the
- * pipeline deduplicates them against what the WebSocket already delivered.
+ * Backfill at start and gap-fill after a WebSocket gap, over REST. The pipeline deduplicates the
+ * events against what the WebSocket already delivered.
+ *
+ * Paced (issue 10.4): the runners hand each REST page to the pipeline as soon as it is read, in
+ * slices of PACED_SLICE_EVENTS, awaiting `pace()` before each slice (the forwarder waits there
+ * while the Kafka buffer is above its high-water mark) and fetching the next page only after the
+ * last slice went in. So a backfill larger than the buffer never overflows it, and live events
+ * keep the room above the mark.
  */
 import type { Logger } from 'pino';
 import type { ErrorClass } from '../../contracts/readiness.ts';
-import type { RestClient } from './rest-client.ts';
+import type { PageOptions, RestClient } from './rest-client.ts';
 import { AlpacaRestError } from './rest-client.ts';
 import type { AlpacaEvent, StreamGap, SubscriptionSet } from './types.ts';
 
 const MINUTE_MS = 60_000;
+
+/** Events handed to the pipeline between two pace() waits: small against any buffer (~100 records). */
+export const PACED_SLICE_EVENTS = 100;
+
+/** Delivers a page: whole without a pacer; with one, slice by slice, each after pace() resolved. */
+async function deliverPage(
+  events: AlpacaEvent[],
+  deliver: (batch: AlpacaEvent[]) => void,
+  pace: (() => Promise<void>) | undefined,
+): Promise<void> {
+  if (pace === undefined) {
+    deliver(events);
+    return;
+  }
+  for (let i = 0; i < events.length; i += PACED_SLICE_EVENTS) {
+    await pace();
+    deliver(events.slice(i, i + PACED_SLICE_EVENTS));
+  }
+}
 
 /** Symbols REST can be asked for (the wildcard cannot). */
 function concrete(symbols: readonly string[]): string[] {
@@ -34,10 +59,11 @@ export async function backfillBars(
   subscriptions: SubscriptionSet,
   nowMs: number,
   lookbackMinutes: number,
+  options: PageOptions = {},
 ): Promise<AlpacaEvent[]> {
   const symbols = concrete(subscriptions.bars);
   if (symbols.length === 0 || lookbackMinutes <= 0) return [];
-  return rest.getBars({ symbols, ...backfillWindow(nowMs, lookbackMinutes) });
+  return rest.getBars({ symbols, ...backfillWindow(nowMs, lookbackMinutes) }, options);
 }
 
 export interface StartupBackfillDeps {
@@ -47,37 +73,43 @@ export interface StartupBackfillDeps {
   nowMs: number;
   lookbackMinutes: number;
   onEvents(batch: AlpacaEvent[]): void;
+  /** Awaited before each slice of a page is handed over (see the module comment). */
+  pace?(): Promise<void>;
 }
 
 /**
- * The start-up bars backfill: delivers what REST returned; on a failure it still delivers the
- * events fetched before it (`AlpacaRestError.partialEvents`), like gap fill, and logs the rest as
- * missing. Never rejects.
+ * The start-up bars backfill: hands over each page as it is read (paced); on a failure the pages
+ * read before it are already delivered, and the rest is logged as missing. Never rejects.
  */
 export async function runStartupBackfill(deps: StartupBackfillDeps): Promise<void> {
   const logger = deps.logger.child({ component: 'alpaca-backfill' });
-  let events: AlpacaEvent[];
+  let delivered = 0;
+  const deliver = (batch: AlpacaEvent[]): void => {
+    delivered += batch.length;
+    try {
+      deps.onEvents(batch);
+    } catch (err) {
+      logger.error({ err, events: batch.length }, 'onEvents handler threw on backfill events');
+    }
+  };
+  const onPage = (page: AlpacaEvent[]) => deliverPage(page, deliver, deps.pace);
   try {
-    events = await backfillBars(deps.rest, deps.subscriptions, deps.nowMs, deps.lookbackMinutes);
-    logger.info({ events: events.length }, 'bars backfill done');
+    await backfillBars(deps.rest, deps.subscriptions, deps.nowMs, deps.lookbackMinutes, { onPage });
+    logger.info({ events: delivered }, 'bars backfill done');
   } catch (err) {
     const rest = err instanceof AlpacaRestError ? err : null;
-    events = rest?.partialEvents ?? [];
+    // With onPage nothing is held back; partialEvents is empty unless a client ignores onPage.
+    const partial = rest?.partialEvents ?? [];
+    if (partial.length > 0) await onPage(partial);
     logger.error(
       {
         errorClass: rest?.errorClass ?? 'unknown',
         reason: rest?.reason ?? 'alpaca_backfill_failed',
         err: (err as Error).message,
-        deliveredEvents: events.length,
+        deliveredEvents: delivered,
       },
       'bars backfill failed; the events fetched before the failure are delivered',
     );
-  }
-  if (events.length === 0) return;
-  try {
-    deps.onEvents(events);
-  } catch (err) {
-    logger.error({ err, events: events.length }, 'onEvents handler threw on backfill events');
   }
 }
 
@@ -105,10 +137,15 @@ export function gapRequests(subscriptions: SubscriptionSet, options: GapKinds): 
   return out;
 }
 
-function fetchGap(rest: RestClient, request: GapRequest, gap: StreamGap): Promise<AlpacaEvent[]> {
+function fetchGap(
+  rest: RestClient,
+  request: GapRequest,
+  gap: StreamGap,
+  options: PageOptions = {},
+): Promise<AlpacaEvent[]> {
   const query = { symbols: request.symbols, ...gapWindow(gap) };
-  if (request.kind === 'bars') return rest.getBars(query);
-  return request.kind === 'trades' ? rest.getTrades(query) : rest.getQuotes(query);
+  if (request.kind === 'bars') return rest.getBars(query, options);
+  return request.kind === 'trades' ? rest.getTrades(query, options) : rest.getQuotes(query, options);
 }
 
 export async function fillGap(
@@ -135,6 +172,8 @@ export interface GapFillerDeps {
   trades?: boolean;
   /** Also fetch the gap's quotes (off by default: quote volume is large). */
   quotes?: boolean;
+  /** Awaited before each slice of a page is handed over (see the module comment). */
+  pace?(): Promise<void>;
 }
 
 export interface GapFiller {
@@ -162,27 +201,31 @@ export function createGapFiller(deps: GapFillerDeps): GapFiller {
       chain = chain.then(async () => {
         const kinds = { trades: deps.trades ?? false, quotes: deps.quotes ?? false };
         for (const request of gapRequests(deps.subscriptions(), kinds)) {
+          let delivered = 0;
+          const onPage = (page: AlpacaEvent[]) => {
+            delivered += page.length;
+            return deliverPage(page, deliver, deps.pace);
+          };
           try {
-            const events = await fetchGap(deps.rest, request, gap);
-            logger.info({ gap, kind: request.kind, events: events.length }, 'gap filled over REST');
-            if (events.length > 0) deliver(events);
+            await fetchGap(deps.rest, request, gap, { onPage });
+            logger.info({ gap, kind: request.kind, events: delivered }, 'gap filled over REST');
           } catch (err) {
             const rest = err instanceof AlpacaRestError ? err : null;
             const cls: { errorClass: ErrorClass; reason: string } = rest
               ? { errorClass: rest.errorClass, reason: rest.reason }
               : { errorClass: 'unknown', reason: 'alpaca_gap_fill_failed' };
             const partial = rest?.partialEvents ?? [];
+            if (partial.length > 0) await onPage(partial);
             logger.error(
               {
                 gap,
                 kind: request.kind,
                 ...cls,
                 err: (err as Error).message,
-                deliveredEvents: partial.length,
+                deliveredEvents: delivered,
               },
               'gap fill failed; the events fetched before the failure are delivered',
             );
-            if (partial.length > 0) deliver(partial);
             deps.onFailure?.(gap, cls);
           }
         }

@@ -69,17 +69,31 @@ export interface RangeQuery {
   end: string;
 }
 
+/**
+ * Receives each page's events as soon as the page is read; the next page is requested only once
+ * the returned promise resolves (the caller paces the fetch, e.g. on the Kafka buffer).
+ */
+export type PageHandler = (events: AlpacaEvent[]) => Promise<void>;
+
+export interface PageOptions {
+  /** When set, pages go here one by one and the call resolves to [] (nothing is accumulated). */
+  onPage?: PageHandler;
+}
+
 export interface RestClient {
-  getBars(query: RangeQuery): Promise<AlpacaEvent[]>;
-  getTrades(query: RangeQuery): Promise<AlpacaEvent[]>;
-  getQuotes(query: RangeQuery): Promise<AlpacaEvent[]>;
+  getBars(query: RangeQuery, options?: PageOptions): Promise<AlpacaEvent[]>;
+  getTrades(query: RangeQuery, options?: PageOptions): Promise<AlpacaEvent[]>;
+  getQuotes(query: RangeQuery, options?: PageOptions): Promise<AlpacaEvent[]>;
 }
 
 export class AlpacaRestError extends Error {
   readonly status: number;
   readonly errorClass: ErrorClass;
   readonly reason: string;
-  /** Events of the requests (symbol groups, pages) that succeeded before this failure. */
+  /**
+   * Events of the requests (symbol groups, pages) that succeeded before this failure and were not
+   * handed to an onPage handler already (with onPage, every page read was delivered: empty).
+   */
   partialEvents: AlpacaEvent[] = [];
   constructor(status: number, errorClass: ErrorClass, reason: string, message: string) {
     super(message);
@@ -250,6 +264,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
     kind: Kind,
     query: RangeQuery,
     extra: Record<string, string>,
+    onPage: PageHandler | undefined,
   ): Promise<AlpacaEvent[]> {
     const symbols = [
       ...new Set(query.symbols.map((s) => s.trim().toUpperCase()).filter((s) => s !== '' && s !== '*')),
@@ -257,7 +272,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
     const events: AlpacaEvent[] = [];
     try {
       for (let i = 0; i < symbols.length; i += symbolsPerRequest) {
-        await getRange(kind, symbols.slice(i, i + symbolsPerRequest), query, extra, events);
+        await getRange(kind, symbols.slice(i, i + symbolsPerRequest), query, extra, events, onPage);
       }
     } catch (err) {
       // What was fetched is not thrown away: the caller may still deliver it.
@@ -267,17 +282,18 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
     return events;
   }
 
-  /** One symbol group, every page, appended to `events`. */
+  /** One symbol group, every page, appended to `events` (or handed to onPage page by page). */
   async function getRange(
     kind: Kind,
     symbols: string[],
     query: RangeQuery,
     extra: Record<string, string>,
     events: AlpacaEvent[],
+    onPage: PageHandler | undefined,
   ): Promise<void> {
     let pageToken: string | null = null;
     let pages = 0;
-    const before = events.length;
+    let count = 0;
     do {
       const params = new URLSearchParams({
         symbols: symbols.join(','),
@@ -298,6 +314,8 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
       } catch (err) {
         throw new AlpacaRestError(200, 'unknown', 'alpaca_rest_unexpected_shape', (err as Error).message);
       }
+      const page: AlpacaEvent[] = onPage ? [] : events;
+      const pageStart = page.length;
       for (const { symbol, item } of items) {
         const payload = restPayload(kind, symbol, item);
         // The checks a WebSocket message gets: field sizes first (the map key is the symbol),
@@ -313,7 +331,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
           });
           continue;
         }
-        events.push({
+        page.push({
           channel: CHANNEL_OF[kind],
           symbol: symbol.toUpperCase(),
           payload,
@@ -322,6 +340,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
           source: 'rest',
         });
       }
+      count += page.length - pageStart;
       const next = (body as Record<string, unknown>).next_page_token;
       if (typeof next === 'string' && next.length > MAX_PAGE_TOKEN_CHARS)
         throw new AlpacaRestError(
@@ -331,17 +350,15 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
           'next_page_token is too long',
         );
       pageToken = typeof next === 'string' && next !== '' ? next : null;
+      if (onPage && page.length > 0) await onPage(page);
     } while (pageToken !== null);
-    logger.debug(
-      { kind, symbols: symbols.length, pages, events: events.length - before },
-      'REST range fetched',
-    );
+    logger.debug({ kind, symbols: symbols.length, pages, events: count }, 'REST range fetched');
   }
 
   return {
-    getBars: (query) => getAll('bars', query, { timeframe: '1Min', adjustment: 'raw' }),
-    getTrades: (query) => getAll('trades', query, {}),
-    getQuotes: (query) => getAll('quotes', query, {}),
+    getBars: (query, o) => getAll('bars', query, { timeframe: '1Min', adjustment: 'raw' }, o?.onPage),
+    getTrades: (query, o) => getAll('trades', query, {}, o?.onPage),
+    getQuotes: (query, o) => getAll('quotes', query, {}, o?.onPage),
   };
 }
 

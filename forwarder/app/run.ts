@@ -33,6 +33,7 @@ import { systemMicros } from '../pipeline/time.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
 import { lagEvent } from '../status/status-event.ts';
+import { createBackfillPace } from './backfill-pace.ts';
 import { createGapReports } from './gap-reports.ts';
 import { createLagMonitor } from './lag-monitor.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
@@ -115,6 +116,10 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     return null;
   }
 
+  metrics.backlogFrom(() => {
+    const h = sink.health();
+    return { events: h.bufferedRecords, bytes: h.bufferedBytes };
+  });
   let overflowDetail: (() => Record<string, unknown>) | null = null;
   const readinessWiring = createReadinessWiring({
     config,
@@ -228,6 +233,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       subscriptionReports.reset();
     },
     isStopping: () => stopping,
+    backfillPace: createBackfillPace(sink, config.kafka.maxBufferBytes),
   });
 
   // Connect only while holding the Lease named after the key id; a lost Lease closes the sockets

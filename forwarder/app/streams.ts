@@ -40,6 +40,11 @@ export interface StreamsDeps {
   onReplaced(): void;
   /** True once shutdown began (late backfill results are not forwarded). */
   isStopping(): boolean;
+  /**
+   * Awaited before each slice of a REST page (start-up backfill, gap fill) goes to the pipeline:
+   * resolves while the Kafka buffer is at or below its high-water mark (see backfill-pace.ts).
+   */
+  backfillPace?(): Promise<void>;
 }
 
 export interface Streams {
@@ -72,6 +77,7 @@ export function createStreams(deps: StreamsDeps): Streams {
         onFailure: (gap, cls) => gapReports.fillFailed(gap, cls),
         trades: config.backfill.gapFill.trades,
         quotes: config.backfill.gapFill.quotes,
+        ...(deps.backfillPace ? { pace: deps.backfillPace } : {}),
       })
     : null;
   const createMarket = (subscriptions: SubscriptionSet): MarketDataStream =>
@@ -149,6 +155,7 @@ export function createStreams(deps: StreamsDeps): Streams {
           onEvents: (events) => {
             if (!deps.isStopping()) pipeline.handle(events);
           },
+          ...(deps.backfillPace ? { pace: deps.backfillPace } : {}),
         });
       }
     },

@@ -28,6 +28,11 @@ export interface ForwarderMetrics {
   heartbeat(stream: string): void;
   /** Current market-data lag (now − event time of the newest WS event handled), seconds. */
   wsLagNow(seconds: number): void;
+  /**
+   * Where the backlog gauges read at each scrape: records accepted by the Kafka sink and not yet
+   * acked (buffered, in flight, awaiting retry). Read on scrape only: no cost per event.
+   */
+  backlogFrom(read: () => { events: number; bytes: number }): void;
 }
 
 /** A metric child per channel, made on first use and kept. */
@@ -187,6 +192,23 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     help: 'Market-data lag now: now minus the Alpaca event time of the newest WebSocket event handled (0 once caught up)',
     registers,
   });
+  let backlog: () => { events: number; bytes: number } = () => ({ events: 0, bytes: 0 });
+  new Gauge({
+    name: `${P}backlog_events`,
+    help: 'Records accepted by the Kafka sink and not yet acked by Kafka (buffered, in flight, awaiting retry)',
+    registers,
+    collect() {
+      this.set(backlog().events);
+    },
+  });
+  new Gauge({
+    name: `${P}backlog_bytes`,
+    help: 'Bytes of the records accepted by the Kafka sink and not yet acked by Kafka',
+    registers,
+    collect() {
+      this.set(backlog().bytes);
+    },
+  });
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
   // Hot-path children: the label set is resolved once per channel, not on every update.
   const receivedBy = byChannel((channel) => received.labels({ channel }));
@@ -234,5 +256,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     kafkaOverflowing: (on) => overflowing.set(on ? 1 : 0),
     heartbeat: (stream) => heartbeats.inc({ stream }),
     wsLagNow: (s) => lagNow.set(s),
+    backlogFrom: (read) => {
+      backlog = read;
+    },
   };
 }

@@ -46,6 +46,11 @@ interface FlushWaiter {
   resolve: () => void;
 }
 
+interface BelowWaiter {
+  bytes: number;
+  resolve: () => void;
+}
+
 export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps: BatchingDeps): EventSink {
   const log = deps.logger;
   const metrics = deps.metrics ?? {};
@@ -83,6 +88,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   /** Set after a producer sequence error: the next connect starts a new producer session. */
   let needsNewSession = false;
   let waiters: FlushWaiter[] = [];
+  let belowWaiters: BelowWaiter[] = [];
 
   const sum = (f: (b: Batch) => number) => isolated.reduce((n, b) => n + f(b), 0);
   const bufferedBytes = () => buffer.bytes + (inFlight?.bytes ?? 0) + sum((b) => b.bytes);
@@ -254,6 +260,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   }
 
   function resolveWaiters(): void {
+    resolveBelowWaiters();
     if (waiters.length === 0) return;
     const still: FlushWaiter[] = [];
     for (const w of waiters) {
@@ -261,6 +268,17 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       else still.push(w);
     }
     waiters = still;
+  }
+
+  function resolveBelowWaiters(): void {
+    if (belowWaiters.length === 0) return;
+    const now = halted ? Number.NEGATIVE_INFINITY : bufferedBytes();
+    const still: BelowWaiter[] = [];
+    for (const w of belowWaiters) {
+      if (now <= w.bytes) w.resolve();
+      else still.push(w);
+    }
+    belowWaiters = still;
   }
 
   // Log fields: `recordKey`, not `key`, which the forwarder's logger redacts as a secret name.
@@ -389,6 +407,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
         timers.clearTimeout(graceTimer);
       }
       health.markClosed();
+      resolveBelowWaiters();
       try {
         await client.disconnect();
       } catch (err) {
@@ -399,6 +418,15 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
 
     health(): SinkHealth {
       return health.snapshot();
+    },
+
+    bufferedBytes,
+
+    whenBelow(bytes) {
+      if (halted || bufferedBytes() <= bytes) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        belowWaiters.push({ bytes, resolve });
+      });
     },
 
     onHealthChange(listener) {

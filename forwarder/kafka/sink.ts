@@ -55,6 +55,14 @@ export interface EventSink {
   /** Flush then disconnect. */
   close(timeoutMs?: number): Promise<void>;
   health(): SinkHealth;
+  /** Bytes of records accepted and not yet acked (buffered, in flight, or isolated for retry). */
+  bufferedBytes(): number;
+  /**
+   * Resolves once bufferedBytes() is at or below `bytes` (at once when it already is), or the sink
+   * is closed. Producers that can wait (the REST backfill) pace themselves with it so they never
+   * fill the buffer that live events need.
+   */
+  whenBelow(bytes: number): Promise<void>;
   onHealthChange(listener: (h: SinkHealth) => void): () => void;
 }
 

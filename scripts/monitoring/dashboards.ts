@@ -171,6 +171,17 @@ export const FORWARDER_DASHBOARD: Dashboard = {
       ],
     },
     {
+      title: 'Backlog: records accepted, not yet acked by Kafka',
+      type: 'timeseries',
+      unit: 'short',
+      targets: [
+        {
+          expr: `max by (alpacaforwarder) (alpaca_forwarder_backlog_events${F})`,
+          legend: '{{alpacaforwarder}}',
+        },
+      ],
+    },
+    {
       title: 'Kafka buffer overflow and send failures',
       type: 'timeseries',
       unit: 'ops',

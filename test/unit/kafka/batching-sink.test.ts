@@ -414,3 +414,52 @@ test('a client retrying a send itself: each failed attempt counts in health whil
   assert.deepEqual(metrics.forwarded, [['t', 1]]);
   assert.ok(healths.some((x) => !x.ok) && healths.at(-1)?.ok);
 });
+
+test('bufferedBytes and whenBelow: a waiter resolves only once acks bring the buffer to its mark, at once when already there', async () => {
+  // each record: key 1 + value 2 + 16 = 19 bytes; batchBytes 40 holds 2 records
+  const { client, sink } = setup({ batchBytes: 40 });
+  await sink.start();
+  assert.equal(sink.bufferedBytes(), 0);
+  let immediate = false;
+  await sink.whenBelow(0).then(() => {
+    immediate = true;
+  });
+  assert.equal(immediate, true, 'an empty buffer is at any mark');
+  for (let i = 1; i <= 6; i++) sink.send(rec('A', i));
+  assert.equal(sink.bufferedBytes(), 6 * 19);
+  let below = false;
+  const waiting = sink.whenBelow(2 * 19).then(() => {
+    below = true;
+  });
+  await settle();
+  client.next().resolve(); // records 1-2 acked: 4 left
+  await settle();
+  assert.equal(sink.bufferedBytes(), 4 * 19);
+  assert.equal(below, false, 'still above the mark');
+  client.next().resolve(); // records 3-4 acked: 2 left
+  await waiting;
+  assert.equal(sink.bufferedBytes(), 2 * 19);
+  assert.equal(sink.health().bufferedBytes, sink.bufferedBytes());
+});
+
+test('whenBelow resolves when the sink closes with records still unacked (nobody waits forever)', async () => {
+  const { client, timers, sink } = setup({ lingerMs: 60_000 });
+  await sink.start();
+  sink.send(rec('A', 1));
+  let resolved = false;
+  const waiting = sink.whenBelow(0).then(() => {
+    resolved = true;
+  });
+  const closing = sink.close(10);
+  await settle();
+  assert.equal(client.sends.length, 1, 'the flush sent the record; its ack never comes');
+  timers.advance(10); // the flush times out
+  await settle();
+  assert.equal(resolved, false);
+  timers.advance(2_000); // the grace for the send still running
+  await closing;
+  await waiting;
+  assert.equal(resolved, true);
+  assert.equal(sink.bufferedBytes(), 19, 'the record is still unacked');
+  assert.equal(sink.health().reason, 'kafka_sink_closed');
+});

@@ -31,7 +31,13 @@ function finalStage(all: Instruction[]): Instruction[] {
 }
 
 const images = [
-  { dockerfile: 'Dockerfile.forwarder', entry: 'dist/forwarder/main.js', bin: 'alpaca-forwarder', v8: [] },
+  {
+    dockerfile: 'Dockerfile.forwarder',
+    entry: 'dist/forwarder/main.js',
+    bin: 'alpaca-forwarder',
+    // Measured heap bounds (bench/README.md "Memory").
+    v8: ['--max-semi-space-size=16', '--max-old-space-size=256'],
+  },
   {
     dockerfile: 'Dockerfile.operator',
     entry: 'dist/operator/main.js',

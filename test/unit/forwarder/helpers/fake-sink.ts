@@ -29,6 +29,10 @@ export class MemorySink implements EventSink {
   health(): SinkHealth {
     return this.#health;
   }
+  bufferedBytes(): number {
+    return this.#health.bufferedBytes;
+  }
+  async whenBelow(): Promise<void> {}
   setHealth(patch: Partial<SinkHealth>): void {
     this.#health = { ...this.#health, ...patch };
     for (const l of this.#listeners) l(this.#health);

@@ -1,0 +1,34 @@
+/**
+ * Loaded into a process under test with `node --import bench/memory/sampler.ts ...`: every
+ * MEM_SAMPLE_MS (default 500) it appends one JSON line to MEM_SAMPLE_FILE (default
+ * <tmpdir>/mem-sample-<pid>.jsonl) with the process's
+ * memory split (RSS, V8 heap used/committed per space, external and ArrayBuffer bytes), so a
+ * benchmark can show where the resident memory goes without touching the code under test.
+ */
+import { appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
+
+const file = process.env.MEM_SAMPLE_FILE || join(tmpdir(), `mem-sample-${process.pid}.jsonl`);
+{
+  const every = Number(process.env.MEM_SAMPLE_MS ?? 500);
+  const t0 = Date.now();
+  const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    const spaces: Record<string, number> = {};
+    for (const s of getHeapSpaceStatistics()) spaces[s.space_name.replace(/_space$/, '')] = mb(s.space_size);
+    const line = {
+      t: Date.now() - t0,
+      rss: mb(m.rss),
+      heapUsed: mb(m.heapUsed),
+      heapTotal: mb(m.heapTotal),
+      external: mb(m.external),
+      arrayBuffers: mb(m.arrayBuffers),
+      spaces,
+    };
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
+  }, every);
+  timer.unref();
+}
