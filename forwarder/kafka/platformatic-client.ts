@@ -61,13 +61,19 @@ export function platformaticBaseOptions(config: KafkaSinkConfig, o: Platformatic
   };
 }
 
+/** A missing-topics error: classified kafka_topic_missing, naming the topics (classify.ts). */
+export function missingTopicsError(topics: readonly string[]): Error {
+  return Object.assign(new Error(`topic(s) ${topics.join(', ')} do not exist`), {
+    type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    missingTopics: [...topics],
+  });
+}
+
 function partitionsOf(md: ClusterMetadata, topic: string): PartitionInfo[] {
   const t = md.topics.get(topic);
   const partitions = (t?.partitions ?? []).map((p, partitionId) => ({ partitionId, leader: p.leader }));
   if (partitions.length === 0) {
-    throw Object.assign(new Error(`topic ${topic} has no partitions`), {
-      type: 'UNKNOWN_TOPIC_OR_PARTITION',
-    });
+    throw missingTopicsError([topic]);
   }
   return partitions;
 }
@@ -128,15 +134,13 @@ export function createPlatformaticClient(
     },
     async checkTopics(topics) {
       // The library reports a missing topic as a UserError with the name only in its text, so
-      // the names are listed first and a missing one gets a protocol error type of its own.
+      // the names are listed first and the missing ones (all of them, named in `missingTopics`
+      // for /readyz) get a protocol error type of their own.
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length > 0) throw missingTopicsError(missing);
       const found = new Map<string, PartitionInfo[]>();
       for (const topic of topics) {
         try {
-          if (!existing.has(topic)) {
-            throw Object.assign(new Error(`topic ${topic} does not exist`), {
-              type: 'UNKNOWN_TOPIC_OR_PARTITION',
-            });
-          }
           found.set(topic, (await fetchPartitions([topic])).get(topic) ?? []);
         } catch (err) {
           throw new Error(`metadata check of topic "${topic}" failed`, { cause: err });

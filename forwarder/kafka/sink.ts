@@ -30,6 +30,8 @@ export interface SinkHealth {
   bufferedBytes: number;
   bufferedRecords: number;
   overflowedRecords: number;
+  /** With reason kafka_topic_missing: the topics found missing (sorted), when known. */
+  missingTopics?: string[];
 }
 
 /** Optional hooks the forwarder wires to prom-client. */
