@@ -30,6 +30,9 @@ export interface PlatformaticClientOptions {
   requestTimeoutMs?: number;
   /** PEM of the CA that signs the brokers' certificates (from config.tlsCaFile); system CAs otherwise. */
   caPem?: string;
+  /** Mutual TLS: PEM client certificate and its key (from config.tlsCertFile / tlsKeyFile). */
+  clientCertPem?: string;
+  clientKeyPem?: string;
   /** Backoff of the producer's own retries: initial, doubling up to max (the sink's defaults). */
   retryInitialMs?: number;
   retryMaxMs?: number;
@@ -37,7 +40,10 @@ export interface PlatformaticClientOptions {
 
 type Base = ConstructorParameters<typeof Admin>[0];
 
-export function platformaticBaseOptions(config: KafkaSinkConfig, o: PlatformaticClientOptions = {}): Base {
+export function platformaticBaseOptions(
+  config: Pick<KafkaSinkConfig, 'clientId' | 'brokers' | 'securityProtocol' | 'sasl'>,
+  o: PlatformaticClientOptions = {},
+): Base {
   const tls = config.securityProtocol === 'SSL' || config.securityProtocol === 'SASL_SSL';
   const useSasl = config.securityProtocol === 'SASL_PLAINTEXT' || config.securityProtocol === 'SASL_SSL';
   return {
@@ -47,7 +53,13 @@ export function platformaticBaseOptions(config: KafkaSinkConfig, o: Platformatic
     timeout: o.requestTimeoutMs ?? 30_000,
     autocreateTopics: false,
     ...(tls
-      ? { tls: o.caPem ? { ca: [o.caPem], rejectUnauthorized: true } : { rejectUnauthorized: true } }
+      ? {
+          tls: {
+            rejectUnauthorized: true,
+            ...(o.caPem ? { ca: [o.caPem] } : {}),
+            ...(o.clientCertPem && o.clientKeyPem ? { cert: o.clientCertPem, key: o.clientKeyPem } : {}),
+          },
+        }
       : {}),
     ...(useSasl && config.sasl
       ? {

@@ -42,6 +42,8 @@ export function referencedSecrets(af: Pick<AlpacaForwarder, 'spec'>): string[] {
   if (s?.credentialsSecretRef?.name) names.add(s.credentialsSecretRef.name);
   if (s?.kafka?.sasl?.secretRef?.name) names.add(s.kafka.sasl.secretRef.name);
   if (s?.kafka?.tls?.caSecretRef?.name) names.add(s.kafka.tls.caSecretRef.name);
+  // Mode ensure's admin credentials: a change starts a new topic pass (not a pod roll).
+  if (s?.kafka?.topics?.adminSecretRef?.name) names.add(s.kafka.topics.adminSecretRef.name);
   return [...names].sort();
 }
 

@@ -34,6 +34,8 @@ import { decideRestart, type RestartDecision } from '../policy/restart.ts';
 import { computeStatus, type SecretProblem } from '../status/compute.ts';
 import { deploymentState } from '../status/deployment-state.ts';
 import type { ProbeResult } from '../status/probe.ts';
+import { topicsCondition } from '../status/topics-condition.ts';
+import type { TopicsEnsurer } from '../topics/ensurer.ts';
 import { applyNeeded, stampApplied } from './apply-needed.ts';
 import { reconcileErrorNote } from './error-note.ts';
 import { resolveSecretInputs, type SecretInputsMemo } from './inputs.ts';
@@ -79,9 +81,13 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** Whether the cluster serves PodMonitors (operator/kube/discovery.ts); none rendered when absent. */
   podMonitors?: () => Promise<boolean>;
+  /** Mode ensure of spec.kafka.topics (operator/topics/ensurer.ts); without it the mode is not acted on. */
+  topics?: TopicsEnsurerLike;
   /** Told after every reconcile, with the resourceVersion of the resource it read (tests, diagnostics). */
   onReconciled?: (e: ReconcileReport) => void;
 }
+
+export type TopicsEnsurerLike = Pick<TopicsEnsurer, 'ensure' | 'forget'>;
 
 export interface ReconcileReport {
   key: string;
@@ -212,6 +218,7 @@ async function reconcileOne(
   if (!af || af.metadata.deletionTimestamp) {
     deps.probes.untrack(key);
     deps.secretInputs?.forget(key);
+    deps.topics?.forget(key);
     log.debug('resource gone or being deleted; garbage collection removes the children');
     return undefined;
   }
@@ -243,6 +250,11 @@ async function reconcileOne(
   const credentials: CredentialsDecision = af.spec.suspend
     ? { inUse: false }
     : decideCredentialsInUse(holder(af, keyIdHash), others);
+
+  // Topics (mode ensure): created through the Kafka Admin API; mismatches reported, never changed.
+  const topics =
+    af.spec.kafka.topics.mode === 'ensure' && deps.topics ? await deps.topics.ensure(key, af) : undefined;
+  if (af.spec.kafka.topics.mode !== 'ensure') deps.topics?.forget(key);
 
   // Desired children.
   const restartedAt = previous?.restarts?.restartedAt;
@@ -340,6 +352,7 @@ async function reconcileOne(
     ...(configError ? { configError } : {}),
     ...(children ? { configHash: children.configHash } : {}),
     ...(inputs.ok ? { secretHash: inputs.secretHash, keyIdHash: inputs.keyIdHash } : {}),
+    ...(topics ? { topics: topicsCondition(af, topics.state) } : {}),
   });
 
   // Status first: it records restartedAt before the Deployment carries it (see the module comment).
@@ -380,10 +393,13 @@ async function reconcileOne(
 
   // Probe results and watch events bring the next reconcile; only the restart policy's clock needs
   // one (at least every not-ready probe interval while it waits: few resources are ever in this state).
+  // The topic ensure's next pass (a retry, or the periodic re-check) needs one too.
+  const waits: number[] = [];
   if (restart.action === 'wait' || restart.action === 'stalled') {
-    return { requeueAfterMs: Math.min(deps.probeIntervalNotReadyMs, Math.max(restart.requeueAfterMs, 1)) };
+    waits.push(Math.min(deps.probeIntervalNotReadyMs, Math.max(restart.requeueAfterMs, 1)));
   }
-  return undefined;
+  if (topics) waits.push(Math.max(topics.nextCheckMs, 1));
+  return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
 }
 
 /** The answers a request about an object deleted meanwhile gets: 404, or 409 (precondition). */

@@ -20,6 +20,9 @@ import { operatorLeaseStore } from '../kube/lease-store.ts';
 import { POD_MONITOR } from '../kube/resources.ts';
 import { asClock, realTimers, type Timers } from '../kube/timers.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
+import type { TopicAdminFactory } from '../topics/admin.ts';
+import { TopicsEnsurer } from '../topics/ensurer.ts';
+import { createPlatformaticTopicAdmin } from '../topics/platformatic-admin.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { startHttpServer } from './http-server.ts';
@@ -43,6 +46,8 @@ export interface StartOptions {
   watchBackoffBaseMs?: number;
   watchBackoffMaxMs?: number;
   onReconciled?: (e: ReconcileReport) => void;
+  /** The Kafka Admin client of mode ensure (tests); @platformatic/kafka's otherwise. */
+  topicAdmin?: TopicAdminFactory;
 }
 
 export interface RunningOperator {
@@ -130,6 +135,13 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     logger,
     onReconciled: opts.onReconciled,
     podMonitors: () => podMonitors.served(),
+    topics: new TopicsEnsurer({
+      admin: opts.topicAdmin ?? createPlatformaticTopicAdmin,
+      readSecret: (ns, name, keys) => client.readSecretKeys(ns, name, keys),
+      secretVersion: (ns, name) => controller?.secretVersion(ns, name),
+      now: () => timers.now(),
+      logger,
+    }),
   });
   const ctl = new Controller({
     client,
