@@ -66,6 +66,9 @@ export interface KafkaSinkConfig {
   securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
   sasl?: { mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN'; username: string; password: string };
   tlsCaFile?: string;
+  /** Mutual TLS: PEM client certificate and key files (both or neither; SSL or SASL_SSL). */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
   acks: -1 | 1 | 0;
   /** Record batch compression (KAFKA_COMPRESSION); default lz4. */
   compression?: 'lz4' | 'none';
@@ -83,6 +86,24 @@ export { KafkaSinkConfigError } from './sink-config.ts';
  * The production sink: @platformatic/kafka (idempotent when acks=-1, LZ4) behind the batching engine.
  * Throws KafkaSinkConfigError for a bad config; never throws for Kafka trouble afterwards.
  */
+/** A PEM file's text; a KafkaSinkConfigError naming the field when unreadable or not PEM. */
+function readPem(field: string, file: string | undefined, marker: string): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new KafkaSinkConfigError([
+      `${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
+  if (!text.includes(marker))
+    throw new KafkaSinkConfigError([
+      `${field}: ${file} holds no PEM ${marker.includes('KEY') ? 'key' : 'certificate'}`,
+    ]);
+  return text;
+}
+
 export function createKafkaSink(
   config: KafkaSinkConfig,
   deps: { logger: Logger; metrics?: SinkMetrics; now?: () => number },
@@ -104,7 +125,12 @@ export function createKafkaSink(
       throw new KafkaSinkConfigError([`tlsCaFile: ${config.tlsCaFile} holds no PEM certificate`]);
     }
   }
-  const client = createPlatformaticClient(config, caPem ? { caPem } : {});
+  const clientCertPem = readPem('tlsCertFile', config.tlsCertFile, '-----BEGIN CERTIFICATE-----');
+  const clientKeyPem = readPem('tlsKeyFile', config.tlsKeyFile, 'PRIVATE KEY-----');
+  const client = createPlatformaticClient(config, {
+    ...(caPem ? { caPem } : {}),
+    ...(clientCertPem && clientKeyPem ? { clientCertPem, clientKeyPem } : {}),
+  });
   return createBatchingSink(
     client,
     {
