@@ -34,7 +34,7 @@ import { decideRestart, type RestartDecision } from '../policy/restart.ts';
 import { computeStatus, type SecretProblem } from '../status/compute.ts';
 import { deploymentState } from '../status/deployment-state.ts';
 import type { ProbeResult } from '../status/probe.ts';
-import { topicsCondition } from '../status/topics-condition.ts';
+import { strimziCondition, topicsCondition } from '../status/topics-condition.ts';
 import type { TopicsEnsurer } from '../topics/ensurer.ts';
 import { applyNeeded, stampApplied } from './apply-needed.ts';
 import { reconcileErrorNote } from './error-note.ts';
@@ -81,6 +81,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** Whether the cluster serves PodMonitors (operator/kube/discovery.ts); none rendered when absent. */
   podMonitors?: () => Promise<boolean>;
+  /** Whether the cluster serves Strimzi's KafkaTopic and KafkaUser (mode strimzi); none rendered when absent. */
+  strimzi?: () => Promise<boolean>;
   /** Mode ensure of spec.kafka.topics (operator/topics/ensurer.ts); without it the mode is not acted on. */
   topics?: TopicsEnsurerLike;
   /** Told after every reconcile, with the resourceVersion of the resource it read (tests, diagnostics). */
@@ -237,8 +239,9 @@ async function reconcileOne(
           af.spec,
           (ns, n) => cache.secretVersion(ns, n),
           readSecret,
+          name,
         )
-      : await resolveSecretInputs(namespace, af.spec, readSecret);
+      : await resolveSecretInputs(namespace, af.spec, readSecret, name);
   const secretProblem: SecretProblem | undefined = inputs.ok ? undefined : inputs.missing[0];
   const keyIdHash = inputs.ok ? inputs.keyIdHash : undefined;
 
@@ -262,6 +265,7 @@ async function reconcileOne(
   let configError: string | undefined;
   let children: ReturnType<typeof buildChildren> | undefined;
   const podMonitor = (await deps.podMonitors?.()) ?? false;
+  const strimzi = af.spec.kafka.topics.mode === 'strimzi' ? ((await deps.strimzi?.()) ?? false) : undefined;
   try {
     children = buildChildren(af, deps.settings, {
       secretHash,
@@ -270,6 +274,7 @@ async function reconcileOne(
       // Scopes the forwarder Role's get/update/patch to its own Lease once the key id is known.
       ...(inputs.ok ? { leaseName: inputs.leaseName } : {}),
       podMonitor,
+      ...(strimzi ? { strimzi } : {}),
     });
   } catch (err) {
     if (!(err instanceof InvalidConfigFileError)) throw err;
@@ -353,6 +358,7 @@ async function reconcileOne(
     ...(children ? { configHash: children.configHash } : {}),
     ...(inputs.ok ? { secretHash: inputs.secretHash, keyIdHash: inputs.keyIdHash } : {}),
     ...(topics ? { topics: topicsCondition(af, topics.state) } : {}),
+    ...(strimzi !== undefined ? { topics: strimziCondition(af, strimzi) } : {}),
   });
 
   // Status first: it records restartedAt before the Deployment carries it (see the module comment).

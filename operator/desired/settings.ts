@@ -32,6 +32,8 @@ export const FORWARDER_POD = {
   configFileName: 'config.json',
   kafkaCaDir: '/etc/alpaca-forwarder/kafka-ca',
   kafkaCaFileName: 'ca.crt',
+  /** Mutual TLS client certificate and key (a Strimzi KafkaUser with tls authentication). */
+  kafkaClientDir: '/etc/alpaca-forwarder/kafka-client',
   /**
    * The forwarder's own shutdown budget: close the WebSocket(s) with a close frame (so Alpaca
    * frees the connection slot at once instead of lingering ~90 s) and flush Kafka.

@@ -11,6 +11,23 @@ import type { ConditionValue } from './conditions.ts';
 
 export const TOPICS_CONDITION = 'Topics';
 
+/** Mode strimzi: whether the KafkaTopics and the KafkaUser could be rendered. */
+export function strimziCondition(af: AlpacaForwarder, served: boolean): ConditionValue {
+  const cluster = af.spec.kafka.topics.strimzi?.cluster ?? '';
+  return served
+    ? {
+        status: 'True',
+        reason: 'StrimziResourcesApplied',
+        message: `KafkaTopics and KafkaUser ${af.metadata.name}-forwarder (cluster ${cluster}) are applied; Strimzi's Topic and User Operators create the topics and the user's Secret.`,
+      }
+    : {
+        status: 'False',
+        reason: 'StrimziNotInstalled',
+        message:
+          'spec.kafka.topics.mode is strimzi but the cluster serves no kafka.strimzi.io/v1beta2 KafkaTopic and KafkaUser; install Strimzi or use mode none or ensure.',
+      };
+}
+
 export function topicsCondition(af: AlpacaForwarder, s: TopicsState): ConditionValue {
   const ns = af.metadata.namespace;
   switch (s.kind) {

@@ -233,6 +233,19 @@ export interface AlpacaForwarderSpec {
        */
       replicationFactor: number;
       /**
+       * mode strimzi: the Strimzi Kafka cluster the KafkaTopic and KafkaUser resources belong to, and how the forwarder's KafkaUser authenticates. The resources are made in the AlpacaForwarder's namespace: Strimzi's Topic and User Operators must watch it.
+       */
+      strimzi?: {
+        /**
+         * Name of the Strimzi Kafka resource (the strimzi.io/cluster label of the KafkaTopics and the KafkaUser).
+         */
+        cluster: string;
+        /**
+         * KafkaUser authentication: scram-sha-512 (the forwarder uses SASL SCRAM-SHA-512 with the password from the User Operator's Secret) or tls (mutual TLS with its user.crt and user.key).
+         */
+        authentication: 'scram-sha-512' | 'tls';
+      };
+      /**
        * mode ensure: Secret (in the resource's namespace) with the credentials the operator's Admin client uses, over the same bootstrapServers, securityProtocol, sasl.mechanism and tls CA as the forwarder. With SASL it holds usernameKey and passwordKey; with SSL or SASL_SSL it may hold a client certificate and key (user.crt, user.key) for mutual TLS. Not needed with PLAINTEXT and no mutual TLS.
        */
       adminSecretRef?: {

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import kafkajs from 'kafkajs';
 import type { Condition } from '../../../operator/api/types.ts';
-import { uniqueTopic, withAdmin } from '../../infra/kafka/clients.ts';
+import { createTopics, uniqueTopic, withAdmin } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { controlPlaneFromEnv } from '../../infra/kube/index.ts';
 import { type OperatorInNamespace, ReadyzStub, startOperatorInNamespace } from './harness.ts';
@@ -139,6 +139,13 @@ test('ensure: missing topics created with the spec’s settings; a differing exi
   );
   assert.ok(!condition.message.includes(kafka.user.password), 'no secret in the condition');
 
+  for (const t of [topics.bars, topics.quotes, topics.trades])
+    assert.match(condition.message, new RegExp(`Created: .*${t.replace(/\./g, '\\.')}`));
+  // Existing topics count as created here; this only waits until the broker serves their partitions.
+  await createTopics(
+    kafka,
+    [topics.trades, topics.quotes, topics.bars].map((topic) => ({ topic, numPartitions: 2 })),
+  );
   const got = await describe(Object.values(topics));
   const expectRetention = { trades: 7 * DAY, quotes: 7 * DAY, bars: 30 * DAY };
   for (const [kind, retention] of Object.entries(expectRetention)) {

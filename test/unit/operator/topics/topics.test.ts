@@ -6,13 +6,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pino from 'pino';
-import { topicsCondition } from '../../../../operator/status/topics-condition.ts';
+import { referencedSecrets } from '../../../../operator/controller/mapping.ts';
+import { buildChildren } from '../../../../operator/desired/children.ts';
+import { referencedSecretKeys } from '../../../../operator/desired/secret-refs.ts';
+import { strimziCondition, topicsCondition } from '../../../../operator/status/topics-condition.ts';
 import type { AdminConnection, TopicAdmin } from '../../../../operator/topics/admin.ts';
 import { adminConnection } from '../../../../operator/topics/connection.ts';
 import { type DesiredTopic, desiredTopics } from '../../../../operator/topics/desired.ts';
 import { RECHECK_MS, RETRY_MS, TopicsEnsurer } from '../../../../operator/topics/ensurer.ts';
 import { type ExistingTopic, planTopics } from '../../../../operator/topics/plan.ts';
-import { forwarder } from '../fixtures.ts';
+import { forwarder, SETTINGS } from '../fixtures.ts';
 
 const DAY = 86_400_000;
 
@@ -291,5 +294,47 @@ describe('admin connection', () => {
     const r = adminConnection(ensureSpec(), new Map());
     assert.ok(r.ok);
     assert.equal(r.connection.sasl, undefined);
+  });
+});
+
+describe('mode strimzi rendering', () => {
+  const strimziSpec = (authentication: 'scram-sha-512' | 'tls') =>
+    forwarder({
+      name: 'eq',
+      spec: {
+        kafka: {
+          bootstrapServers: ['kafka:9093'],
+          securityProtocol: authentication === 'tls' ? 'SSL' : 'SASL_SSL',
+          topics: { mode: 'strimzi', strimzi: { cluster: 'prod', authentication } },
+        },
+      },
+    });
+
+  test('KafkaTopics and the KafkaUser only when the cluster serves them', () => {
+    const af = strimziSpec('scram-sha-512');
+    const kinds = (strimzi: boolean) =>
+      buildChildren(af, SETTINGS, { secretHash: 'h', strimzi }).apply.map((o) => o.kind);
+    assert.deepEqual(
+      kinds(true).filter((k) => k === 'KafkaTopic' || k === 'KafkaUser'),
+      ['KafkaTopic', 'KafkaTopic', 'KafkaTopic', 'KafkaTopic', 'KafkaUser'],
+    );
+    assert.equal(kinds(false).includes('KafkaUser'), false);
+    assert.equal(strimziCondition(af, false).reason, 'StrimziNotInstalled');
+  });
+
+  test('the KafkaUser’s Secret is referenced (hashed: rotation rolls the pod) and mapped to the resource', () => {
+    const scram = strimziSpec('scram-sha-512');
+    assert.deepEqual(
+      referencedSecretKeys(scram.spec, 'eq').filter((r) => r.secret === 'eq-forwarder'),
+      [{ secret: 'eq-forwarder', key: 'password', purpose: 'kafkaSaslPassword' }],
+    );
+    const tls = strimziSpec('tls');
+    assert.deepEqual(
+      referencedSecretKeys(tls.spec, 'eq')
+        .filter((r) => r.secret === 'eq-forwarder')
+        .map((r) => r.key),
+      ['user.crt', 'user.key'],
+    );
+    assert.ok(referencedSecrets(tls).includes('eq-forwarder'));
   });
 });
