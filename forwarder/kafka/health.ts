@@ -4,7 +4,7 @@
  * episode starts. Not ok before the first successful connect, after 3 consecutive failures, and
  * after close.
  */
-import type { ClassifiedError } from './classify.ts';
+import type { ClassifiedError } from '../../lib/kafka/classify.ts';
 import type { SinkErrorClass, SinkHealth } from './sink.ts';
 
 export const FAILURES_BEFORE_UNHEALTHY = 3;

@@ -19,59 +19,18 @@
  */
 
 import { Admin, type ClusterMetadata, Producer, stringSerializers } from '@platformatic/kafka';
+import {
+  type PlatformaticClientOptions,
+  platformaticBaseOptions,
+} from '../../lib/kafka/platformatic-options.ts';
 import { exponentialDelayMs } from '../../lib/time/backoff.ts';
 import type { OutBatch, SinkClient } from './client.ts';
 import { partitionForKey } from './murmur2.ts';
 import { createPartitionedSender, type PartitionInfo } from './partitioned-sender.ts';
 import type { KafkaSinkConfig } from './sink.ts';
 
-export interface PlatformaticClientOptions {
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  /** PEM of the CA that signs the brokers' certificates (from config.tlsCaFile); system CAs otherwise. */
-  caPem?: string;
-  /** Mutual TLS: PEM client certificate and its key (from config.tlsCertFile / tlsKeyFile). */
-  clientCertPem?: string;
-  clientKeyPem?: string;
-  /** Backoff of the producer's own retries: initial, doubling up to max (the sink's defaults). */
-  retryInitialMs?: number;
-  retryMaxMs?: number;
-}
-
-type Base = ConstructorParameters<typeof Admin>[0];
-
-export function platformaticBaseOptions(
-  config: Pick<KafkaSinkConfig, 'clientId' | 'brokers' | 'securityProtocol' | 'sasl'>,
-  o: PlatformaticClientOptions = {},
-): Base {
-  const tls = config.securityProtocol === 'SSL' || config.securityProtocol === 'SASL_SSL';
-  const useSasl = config.securityProtocol === 'SASL_PLAINTEXT' || config.securityProtocol === 'SASL_SSL';
-  return {
-    clientId: config.clientId,
-    bootstrapBrokers: config.brokers,
-    connectTimeout: o.connectionTimeoutMs ?? 5_000,
-    timeout: o.requestTimeoutMs ?? 30_000,
-    autocreateTopics: false,
-    ...(tls
-      ? {
-          tls: {
-            rejectUnauthorized: true,
-            ...(o.caPem ? { ca: [o.caPem] } : {}),
-            ...(o.clientCertPem && o.clientKeyPem ? { cert: o.clientCertPem, key: o.clientKeyPem } : {}),
-          },
-        }
-      : {}),
-    ...(useSasl && config.sasl
-      ? {
-          sasl: {
-            mechanism: config.sasl.mechanism,
-            username: config.sasl.username,
-            password: config.sasl.password,
-          },
-        }
-      : {}),
-  };
-}
+export type { PlatformaticClientOptions };
+export { platformaticBaseOptions };
 
 /** A missing-topics error: classified kafka_topic_missing, naming the topics (classify.ts). */
 export function missingTopicsError(topics: readonly string[]): Error {

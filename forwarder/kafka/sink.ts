@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { SinkErrorClass } from '../../lib/kafka/classify.ts';
 import { createBatchingSink } from './batching-sink.ts';
 import { createPlatformaticClient } from './platformatic-client.ts';
 import { secretScrubber } from './secret-scrubber.ts';
@@ -20,7 +21,7 @@ export interface ProducedRecord {
   headers?: Record<string, string>;
 }
 
-export type SinkErrorClass = 'kafka_auth' | 'kafka_metadata' | 'kafka_produce';
+export type { SinkErrorClass };
 
 export interface SinkHealth {
   ok: boolean;

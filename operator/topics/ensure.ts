@@ -4,7 +4,7 @@
  * stable reason codes), never as raw text: an error message may carry broker details a status
  * must not show.
  */
-import { classifyKafkaError } from '../../forwarder/kafka/classify.ts';
+import { classifyKafkaError } from '../../lib/kafka/classify.ts';
 import type { TopicAdmin } from './admin.ts';
 import type { DesiredTopic } from './desired.ts';
 import { planTopics, type TopicMismatch } from './plan.ts';

@@ -5,7 +5,7 @@
  * automatic topic creation.
  */
 import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
-import { platformaticBaseOptions } from '../../forwarder/kafka/platformatic-client.ts';
+import { platformaticBaseOptions } from '../../lib/kafka/platformatic-options.ts';
 import type { AdminConnection, TopicAdmin } from './admin.ts';
 import { type DesiredTopic, MANAGED_CONFIGS, type ManagedConfig } from './desired.ts';
 import type { ExistingTopic } from './plan.ts';

@@ -9,8 +9,8 @@ import {
   ResponseError,
   TimeoutError,
 } from '@platformatic/kafka';
-import { classifyKafkaError } from '../../../forwarder/kafka/classify.ts';
 import { missingTopicsError } from '../../../forwarder/kafka/platformatic-client.ts';
+import { classifyKafkaError } from '../../../lib/kafka/classify.ts';
 import { kafkaError } from './fakes.ts';
 
 const cases: [string, unknown, 'connect' | 'produce', string, string][] = [

@@ -4,11 +4,11 @@
  * names, protocol error types and socket/TLS codes along the cause chain, never at message text
  * (raw text is only for the warn log). Understands @platformatic/kafka's errors (the production
  * client: `code` PLT_KFK_*, protocol error names in `apiId`, `cause` and AggregateError `errors`
- * chains) and kafkajs's (`name` KafkaJS*, `type`), which bench/kafka still drives.
+ * chains) and kafkajs's (`name` KafkaJS*, `type`), which bench/kafka still drives. Shared by the
+ * forwarder's sink and the operator's topic ensure (operator/topics/).
  */
-import type { SinkErrorClass } from './sink.ts';
-
-export type { SinkErrorClass };
+/** The readiness contract's Kafka error classes. */
+export type SinkErrorClass = 'kafka_auth' | 'kafka_metadata' | 'kafka_produce';
 
 /** Where the error happened: connecting/metadata check, or sending records. */
 export type KafkaPhase = 'connect' | 'produce';
