@@ -129,7 +129,14 @@ export const configFileSchema = z.strictObject({
         })
         .optional(),
       /** Path of a mounted PEM CA bundle (the operator mounts tls.caSecretRef there). */
-      tls: z.strictObject({ caFile: z.string().min(1).optional() }).optional(),
+      tls: z
+        .strictObject({
+          caFile: z.string().min(1).optional(),
+          /** Mutual TLS: PEM client certificate and key files (e.g. a Strimzi KafkaUser's user.crt, user.key). */
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+        })
+        .optional(),
       producer: z
         .strictObject({
           lingerMs: z.number().int().min(0).max(1000).optional(),

@@ -20,6 +20,8 @@ export function sinkConfigFor(config: ForwarderConfig): KafkaSinkConfig {
     securityProtocol: config.kafka.securityProtocol,
     sasl: config.kafka.sasl ?? undefined,
     tlsCaFile: config.kafka.tlsCaFile ?? undefined,
+    tlsCertFile: config.kafka.tlsCertFile ?? undefined,
+    tlsKeyFile: config.kafka.tlsKeyFile ?? undefined,
     acks: config.kafka.acks,
     compression: config.kafka.compression,
     lingerMs: config.kafka.lingerMs,

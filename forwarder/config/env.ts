@@ -105,6 +105,8 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['KAFKA_SASL_MECH', 'kafka.sasl.mechanism', upper],
   ['KAFKA_SASL_USER', 'kafka.sasl.username', str],
   ['KAFKA_TLS_CA_FILE', 'kafka.tls.caFile', str],
+  ['KAFKA_TLS_CERT_FILE', 'kafka.tls.certFile', str],
+  ['KAFKA_TLS_KEY_FILE', 'kafka.tls.keyFile', str],
   ['KAFKA_LINGER_MS', 'kafka.producer.lingerMs', int],
   ['KAFKA_BATCH_SIZE', 'kafka.producer.batchBytes', int],
   ['KAFKA_BUFFER_MEMORY_BYTES', 'kafka.producer.maxBufferBytes', int],

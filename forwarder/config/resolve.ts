@@ -161,6 +161,12 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
     };
   }
 
+  if ((k.tls?.certFile === undefined) !== (k.tls?.keyFile === undefined)) {
+    issues.push(
+      `${where('kafka.tls.certFile')}: a client certificate needs its key and the other way round (KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE)`,
+    );
+  }
+
   const health = { ...d.health, ...merged.health };
   const leaseEnabled = merged.lease?.enabled ?? env.podNamespace !== undefined;
   const leaseNamespace = merged.lease?.namespace ?? env.podNamespace ?? null;
@@ -195,6 +201,8 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
       securityProtocol,
       sasl,
       tlsCaFile: k.tls?.caFile ?? null,
+      tlsCertFile: k.tls?.certFile ?? null,
+      tlsKeyFile: k.tls?.keyFile ?? null,
       acks: k.producer?.acks ?? d.kafka.acks,
       lingerMs: k.producer?.lingerMs ?? d.kafka.lingerMs,
       batchBytes: k.producer?.batchBytes ?? d.kafka.batchBytes,

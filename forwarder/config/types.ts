@@ -56,6 +56,9 @@ export interface ForwarderConfig {
     securityProtocol: (typeof SECURITY_PROTOCOLS)[number];
     sasl: { mechanism: (typeof SASL_MECHANISMS)[number]; username: string; password: string } | null;
     tlsCaFile: string | null;
+    /** Mutual TLS client certificate and key (PEM files); both or neither. */
+    tlsCertFile: string | null;
+    tlsKeyFile: string | null;
     acks: -1 | 1 | 0;
     lingerMs: number;
     batchBytes: number;

@@ -98,6 +98,10 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessState {
         buffered_records: inputs.kafka.bufferedRecords,
         buffered_bytes: inputs.kafka.bufferedBytes,
         overflowed_records: inputs.kafka.overflowedRecords,
+        // kafka_topic_missing: which topics (valid topic names only, never an upstream message).
+        ...(!inputs.kafka.ok && inputs.kafka.missingTopics?.length
+          ? { missing_topics: inputs.kafka.missingTopics }
+          : {}),
       },
     },
   };

@@ -6,8 +6,8 @@
  */
 
 import type { Logger } from 'pino';
+import { type ClassifiedError, classifyKafkaError, type KafkaPhase } from '../../lib/kafka/classify.ts';
 import { exponentialDelayMs } from '../../lib/time/backoff.ts';
-import { type ClassifiedError, classifyKafkaError, type KafkaPhase } from './classify.ts';
 import type { SinkClient } from './client.ts';
 import { HealthTracker } from './health.ts';
 import { type Batch, type BufferedRecord, RecordBuffer, recordBytes, toOutBatch } from './record-buffer.ts';

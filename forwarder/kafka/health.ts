@@ -4,7 +4,7 @@
  * episode starts. Not ok before the first successful connect, after 3 consecutive failures, and
  * after close.
  */
-import type { ClassifiedError } from './classify.ts';
+import type { ClassifiedError } from '../../lib/kafka/classify.ts';
 import type { SinkErrorClass, SinkHealth } from './sink.ts';
 
 export const FAILURES_BEFORE_UNHEALTHY = 3;
@@ -19,7 +19,7 @@ export class HealthTracker {
   private connectedOnce = false;
   private closed = false;
   private failures = 0;
-  private last: { errorClass: SinkErrorClass; reason: string } | null = null;
+  private last: { errorClass: SinkErrorClass; reason: string; missingTopics?: string[] } | null = null;
   private listeners = new Set<(h: SinkHealth) => void>();
   private lastKey = '';
   private readonly figures: () => BufferFigures;
@@ -39,12 +39,20 @@ export class HealthTracker {
     const ok = this.connectedOnce && !this.closed && this.failures < FAILURES_BEFORE_UNHEALTHY;
     let errorClass: SinkErrorClass | null = null;
     let reason: string | null = null;
+    let missingTopics: string[] | undefined;
     if (!ok) {
       if (this.closed) reason = 'kafka_sink_closed';
-      else if (this.last) ({ errorClass, reason } = this.last);
+      else if (this.last) ({ errorClass, reason, missingTopics } = this.last);
       else reason = 'kafka_not_connected';
     }
-    return { ok, errorClass, reason, consecutiveFailures: this.failures, ...this.figures() };
+    return {
+      ok,
+      errorClass,
+      reason,
+      consecutiveFailures: this.failures,
+      ...this.figures(),
+      ...(missingTopics ? { missingTopics } : {}),
+    };
   }
 
   succeeded(): void {
@@ -62,7 +70,11 @@ export class HealthTracker {
 
   failed(c: ClassifiedError): void {
     this.failures++;
-    this.last = { errorClass: c.errorClass, reason: c.reason };
+    this.last = {
+      errorClass: c.errorClass,
+      reason: c.reason,
+      ...(c.missingTopics ? { missingTopics: c.missingTopics } : {}),
+    };
     this.publishIfChanged();
   }
 
@@ -84,7 +96,7 @@ export class HealthTracker {
   }
 
   private key(h: SinkHealth): string {
-    return `${h.ok}|${h.errorClass}|${h.reason}`;
+    return `${h.ok}|${h.errorClass}|${h.reason}|${h.missingTopics?.join(',') ?? ''}`;
   }
 
   private publishIfChanged(): void {

@@ -19,55 +19,32 @@
  */
 
 import { Admin, type ClusterMetadata, Producer, stringSerializers } from '@platformatic/kafka';
+import {
+  type PlatformaticClientOptions,
+  platformaticBaseOptions,
+} from '../../lib/kafka/platformatic-options.ts';
 import { exponentialDelayMs } from '../../lib/time/backoff.ts';
 import type { OutBatch, SinkClient } from './client.ts';
 import { partitionForKey } from './murmur2.ts';
 import { createPartitionedSender, type PartitionInfo } from './partitioned-sender.ts';
 import type { KafkaSinkConfig } from './sink.ts';
 
-export interface PlatformaticClientOptions {
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  /** PEM of the CA that signs the brokers' certificates (from config.tlsCaFile); system CAs otherwise. */
-  caPem?: string;
-  /** Backoff of the producer's own retries: initial, doubling up to max (the sink's defaults). */
-  retryInitialMs?: number;
-  retryMaxMs?: number;
-}
+export type { PlatformaticClientOptions };
+export { platformaticBaseOptions };
 
-type Base = ConstructorParameters<typeof Admin>[0];
-
-export function platformaticBaseOptions(config: KafkaSinkConfig, o: PlatformaticClientOptions = {}): Base {
-  const tls = config.securityProtocol === 'SSL' || config.securityProtocol === 'SASL_SSL';
-  const useSasl = config.securityProtocol === 'SASL_PLAINTEXT' || config.securityProtocol === 'SASL_SSL';
-  return {
-    clientId: config.clientId,
-    bootstrapBrokers: config.brokers,
-    connectTimeout: o.connectionTimeoutMs ?? 5_000,
-    timeout: o.requestTimeoutMs ?? 30_000,
-    autocreateTopics: false,
-    ...(tls
-      ? { tls: o.caPem ? { ca: [o.caPem], rejectUnauthorized: true } : { rejectUnauthorized: true } }
-      : {}),
-    ...(useSasl && config.sasl
-      ? {
-          sasl: {
-            mechanism: config.sasl.mechanism,
-            username: config.sasl.username,
-            password: config.sasl.password,
-          },
-        }
-      : {}),
-  };
+/** A missing-topics error: classified kafka_topic_missing, naming the topics (classify.ts). */
+export function missingTopicsError(topics: readonly string[]): Error {
+  return Object.assign(new Error(`topic(s) ${topics.join(', ')} do not exist`), {
+    type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    missingTopics: [...topics],
+  });
 }
 
 function partitionsOf(md: ClusterMetadata, topic: string): PartitionInfo[] {
   const t = md.topics.get(topic);
   const partitions = (t?.partitions ?? []).map((p, partitionId) => ({ partitionId, leader: p.leader }));
   if (partitions.length === 0) {
-    throw Object.assign(new Error(`topic ${topic} has no partitions`), {
-      type: 'UNKNOWN_TOPIC_OR_PARTITION',
-    });
+    throw missingTopicsError([topic]);
   }
   return partitions;
 }
@@ -128,15 +105,13 @@ export function createPlatformaticClient(
     },
     async checkTopics(topics) {
       // The library reports a missing topic as a UserError with the name only in its text, so
-      // the names are listed first and a missing one gets a protocol error type of its own.
+      // the names are listed first and the missing ones (all of them, named in `missingTopics`
+      // for /readyz) get a protocol error type of their own.
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length > 0) throw missingTopicsError(missing);
       const found = new Map<string, PartitionInfo[]>();
       for (const topic of topics) {
         try {
-          if (!existing.has(topic)) {
-            throw Object.assign(new Error(`topic ${topic} does not exist`), {
-              type: 'UNKNOWN_TOPIC_OR_PARTITION',
-            });
-          }
           found.set(topic, (await fetchPartitions([topic])).get(topic) ?? []);
         } catch (err) {
           throw new Error(`metadata check of topic "${topic}" failed`, { cause: err });

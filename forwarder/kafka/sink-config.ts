@@ -44,6 +44,12 @@ export function validateSinkConfig(c: KafkaSinkConfig): void {
   if (c.tlsCaFile !== undefined && c.securityProtocol !== 'SSL' && c.securityProtocol !== 'SASL_SSL') {
     p.push(`tlsCaFile: given but securityProtocol ${c.securityProtocol} does not use TLS`);
   }
+  if ((c.tlsCertFile === undefined) !== (c.tlsKeyFile === undefined)) {
+    p.push('tlsCertFile/tlsKeyFile: a client certificate needs its key and the other way round');
+  }
+  if (c.tlsCertFile !== undefined && c.securityProtocol !== 'SSL' && c.securityProtocol !== 'SASL_SSL') {
+    p.push(`tlsCertFile: given but securityProtocol ${c.securityProtocol} does not use TLS`);
+  }
   if (![-1, 0, 1].includes(c.acks)) p.push(`acks: ${String(c.acks)} is not -1, 0 or 1`);
   if (!int(c.lingerMs) || c.lingerMs < 0) p.push(`lingerMs: ${String(c.lingerMs)} must be an integer >= 0`);
   if (!int(c.batchBytes) || c.batchBytes <= 0)

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { SinkErrorClass } from '../../lib/kafka/classify.ts';
 import { createBatchingSink } from './batching-sink.ts';
 import { createPlatformaticClient } from './platformatic-client.ts';
 import { secretScrubber } from './secret-scrubber.ts';
@@ -20,7 +21,7 @@ export interface ProducedRecord {
   headers?: Record<string, string>;
 }
 
-export type SinkErrorClass = 'kafka_auth' | 'kafka_metadata' | 'kafka_produce';
+export type { SinkErrorClass };
 
 export interface SinkHealth {
   ok: boolean;
@@ -30,6 +31,8 @@ export interface SinkHealth {
   bufferedBytes: number;
   bufferedRecords: number;
   overflowedRecords: number;
+  /** With reason kafka_topic_missing: the topics found missing (sorted), when known. */
+  missingTopics?: string[];
 }
 
 /** Optional hooks the forwarder wires to prom-client. */
@@ -72,6 +75,9 @@ export interface KafkaSinkConfig {
   securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
   sasl?: { mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN'; username: string; password: string };
   tlsCaFile?: string;
+  /** Mutual TLS: PEM client certificate and key files (both or neither; SSL or SASL_SSL). */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
   acks: -1 | 1 | 0;
   /** Record batch compression (KAFKA_COMPRESSION); default lz4. */
   compression?: 'lz4' | 'none';
@@ -89,6 +95,24 @@ export { KafkaSinkConfigError } from './sink-config.ts';
  * The production sink: @platformatic/kafka (idempotent when acks=-1, LZ4) behind the batching engine.
  * Throws KafkaSinkConfigError for a bad config; never throws for Kafka trouble afterwards.
  */
+/** A PEM file's text; a KafkaSinkConfigError naming the field when unreadable or not PEM. */
+function readPem(field: string, file: string | undefined, marker: string): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new KafkaSinkConfigError([
+      `${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
+  if (!text.includes(marker))
+    throw new KafkaSinkConfigError([
+      `${field}: ${file} holds no PEM ${marker.includes('KEY') ? 'key' : 'certificate'}`,
+    ]);
+  return text;
+}
+
 export function createKafkaSink(
   config: KafkaSinkConfig,
   deps: { logger: Logger; metrics?: SinkMetrics; now?: () => number },
@@ -110,7 +134,12 @@ export function createKafkaSink(
       throw new KafkaSinkConfigError([`tlsCaFile: ${config.tlsCaFile} holds no PEM certificate`]);
     }
   }
-  const client = createPlatformaticClient(config, caPem ? { caPem } : {});
+  const clientCertPem = readPem('tlsCertFile', config.tlsCertFile, '-----BEGIN CERTIFICATE-----');
+  const clientKeyPem = readPem('tlsKeyFile', config.tlsKeyFile, 'PRIVATE KEY-----');
+  const client = createPlatformaticClient(config, {
+    ...(caPem ? { caPem } : {}),
+    ...(clientCertPem && clientKeyPem ? { clientCertPem, clientKeyPem } : {}),
+  });
   return createBatchingSink(
     client,
     {

@@ -31,8 +31,9 @@ export async function resolveSecretInputs(
   namespace: string,
   spec: AlpacaForwarderSpec,
   read: SecretReader,
+  resourceName?: string,
 ): Promise<ResolvedInputs> {
-  const refs = referencedSecretKeys(spec);
+  const refs = referencedSecretKeys(spec, resourceName);
   const bySecret = new Map<string, string[]>();
   for (const r of refs) bySecret.set(r.secret, [...(bySecret.get(r.secret) ?? []), r.key]);
   const values: SecretValue[] = [];
@@ -77,14 +78,15 @@ export class SecretInputsMemo {
     spec: AlpacaForwarderSpec,
     versionOf: (namespace: string, name: string) => string | undefined,
     read: SecretReader,
+    resourceName?: string,
   ): Promise<ResolvedInputs> {
-    const refs = referencedSecretKeys(spec);
+    const refs = referencedSecretKeys(spec, resourceName);
     const versions = [...new Set(refs.map((r) => r.secret))].sort().map((s) => [s, versionOf(namespace, s)]);
     const known = versions.every(([, v]) => v !== undefined);
     const fingerprint = JSON.stringify([refs, versions]);
     const memo = this.#byKey.get(key);
     if (known && memo?.fingerprint === fingerprint) return memo.inputs;
-    const inputs = await resolveSecretInputs(namespace, spec, read);
+    const inputs = await resolveSecretInputs(namespace, spec, read, resourceName);
     if (known) this.#byKey.set(key, { fingerprint, inputs });
     else this.#byKey.delete(key);
     return inputs;

@@ -4,6 +4,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AlpacaForwarder } from '../api/types.ts';
+import { strimziUserNameFor } from '../desired/strimzi.ts';
 
 export function resourceKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
@@ -42,6 +43,12 @@ export function referencedSecrets(af: Pick<AlpacaForwarder, 'spec'>): string[] {
   if (s?.credentialsSecretRef?.name) names.add(s.credentialsSecretRef.name);
   if (s?.kafka?.sasl?.secretRef?.name) names.add(s.kafka.sasl.secretRef.name);
   if (s?.kafka?.tls?.caSecretRef?.name) names.add(s.kafka.tls.caSecretRef.name);
+  // Mode ensure's admin credentials: a change starts a new topic pass (not a pod roll).
+  if (s?.kafka?.topics?.adminSecretRef?.name) names.add(s.kafka.topics.adminSecretRef.name);
+  // Mode strimzi: the Secret the Strimzi User Operator writes for the forwarder's KafkaUser.
+  const name = (af as { metadata?: { name?: string } }).metadata?.name;
+  if (s?.kafka?.topics?.mode === 'strimzi' && s.kafka.topics.strimzi && name)
+    names.add(strimziUserNameFor(name));
   return [...names].sort();
 }
 

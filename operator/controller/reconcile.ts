@@ -34,6 +34,8 @@ import { decideRestart, type RestartDecision } from '../policy/restart.ts';
 import { computeStatus, type SecretProblem } from '../status/compute.ts';
 import { deploymentState } from '../status/deployment-state.ts';
 import type { ProbeResult } from '../status/probe.ts';
+import { strimziCondition, topicsCondition } from '../status/topics-condition.ts';
+import type { TopicsEnsurer } from '../topics/ensurer.ts';
 import { applyNeeded, stampApplied } from './apply-needed.ts';
 import { reconcileErrorNote } from './error-note.ts';
 import { resolveSecretInputs, type SecretInputsMemo } from './inputs.ts';
@@ -79,9 +81,15 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** Whether the cluster serves PodMonitors (operator/kube/discovery.ts); none rendered when absent. */
   podMonitors?: () => Promise<boolean>;
+  /** Whether the cluster serves Strimzi's KafkaTopic and KafkaUser (mode strimzi); none rendered when absent. */
+  strimzi?: () => Promise<boolean>;
+  /** Mode ensure of spec.kafka.topics (operator/topics/ensurer.ts); without it the mode is not acted on. */
+  topics?: TopicsEnsurerLike;
   /** Told after every reconcile, with the resourceVersion of the resource it read (tests, diagnostics). */
   onReconciled?: (e: ReconcileReport) => void;
 }
+
+export type TopicsEnsurerLike = Pick<TopicsEnsurer, 'ensure' | 'forget'>;
 
 export interface ReconcileReport {
   key: string;
@@ -212,6 +220,7 @@ async function reconcileOne(
   if (!af || af.metadata.deletionTimestamp) {
     deps.probes.untrack(key);
     deps.secretInputs?.forget(key);
+    deps.topics?.forget(key);
     log.debug('resource gone or being deleted; garbage collection removes the children');
     return undefined;
   }
@@ -230,8 +239,9 @@ async function reconcileOne(
           af.spec,
           (ns, n) => cache.secretVersion(ns, n),
           readSecret,
+          name,
         )
-      : await resolveSecretInputs(namespace, af.spec, readSecret);
+      : await resolveSecretInputs(namespace, af.spec, readSecret, name);
   const secretProblem: SecretProblem | undefined = inputs.ok ? undefined : inputs.missing[0];
   const keyIdHash = inputs.ok ? inputs.keyIdHash : undefined;
 
@@ -244,12 +254,18 @@ async function reconcileOne(
     ? { inUse: false }
     : decideCredentialsInUse(holder(af, keyIdHash), others);
 
+  // Topics (mode ensure): created through the Kafka Admin API; mismatches reported, never changed.
+  const topics =
+    af.spec.kafka.topics.mode === 'ensure' && deps.topics ? await deps.topics.ensure(key, af) : undefined;
+  if (af.spec.kafka.topics.mode !== 'ensure') deps.topics?.forget(key);
+
   // Desired children.
   const restartedAt = previous?.restarts?.restartedAt;
   const secretHash = inputs.ok ? inputs.secretHash : (previous?.secretHash ?? 'unresolved');
   let configError: string | undefined;
   let children: ReturnType<typeof buildChildren> | undefined;
   const podMonitor = (await deps.podMonitors?.()) ?? false;
+  const strimzi = af.spec.kafka.topics.mode === 'strimzi' ? ((await deps.strimzi?.()) ?? false) : undefined;
   try {
     children = buildChildren(af, deps.settings, {
       secretHash,
@@ -258,6 +274,7 @@ async function reconcileOne(
       // Scopes the forwarder Role's get/update/patch to its own Lease once the key id is known.
       ...(inputs.ok ? { leaseName: inputs.leaseName } : {}),
       podMonitor,
+      ...(strimzi ? { strimzi } : {}),
     });
   } catch (err) {
     if (!(err instanceof InvalidConfigFileError)) throw err;
@@ -340,6 +357,8 @@ async function reconcileOne(
     ...(configError ? { configError } : {}),
     ...(children ? { configHash: children.configHash } : {}),
     ...(inputs.ok ? { secretHash: inputs.secretHash, keyIdHash: inputs.keyIdHash } : {}),
+    ...(topics ? { topics: topicsCondition(af, topics.state) } : {}),
+    ...(strimzi !== undefined ? { topics: strimziCondition(af, strimzi) } : {}),
   });
 
   // Status first: it records restartedAt before the Deployment carries it (see the module comment).
@@ -380,10 +399,13 @@ async function reconcileOne(
 
   // Probe results and watch events bring the next reconcile; only the restart policy's clock needs
   // one (at least every not-ready probe interval while it waits: few resources are ever in this state).
+  // The topic ensure's next pass (a retry, or the periodic re-check) needs one too.
+  const waits: number[] = [];
   if (restart.action === 'wait' || restart.action === 'stalled') {
-    return { requeueAfterMs: Math.min(deps.probeIntervalNotReadyMs, Math.max(restart.requeueAfterMs, 1)) };
+    waits.push(Math.min(deps.probeIntervalNotReadyMs, Math.max(restart.requeueAfterMs, 1)));
   }
-  return undefined;
+  if (topics) waits.push(Math.max(topics.nextCheckMs, 1));
+  return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
 }
 
 /** The answers a request about an object deleted meanwhile gets: 404, or 409 (precondition). */

@@ -17,9 +17,12 @@ import { KubeClient } from '../kube/client.ts';
 import { optionalKind } from '../kube/discovery.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { operatorLeaseStore } from '../kube/lease-store.ts';
-import { POD_MONITOR } from '../kube/resources.ts';
+import { KAFKA_TOPIC, KAFKA_USER, POD_MONITOR } from '../kube/resources.ts';
 import { asClock, realTimers, type Timers } from '../kube/timers.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
+import type { TopicAdminFactory } from '../topics/admin.ts';
+import { TopicsEnsurer } from '../topics/ensurer.ts';
+import { createPlatformaticTopicAdmin } from '../topics/platformatic-admin.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { startHttpServer } from './http-server.ts';
@@ -43,6 +46,8 @@ export interface StartOptions {
   watchBackoffBaseMs?: number;
   watchBackoffMaxMs?: number;
   onReconciled?: (e: ReconcileReport) => void;
+  /** The Kafka Admin client of mode ensure (tests); @platformatic/kafka's otherwise. */
+  topicAdmin?: TopicAdminFactory;
 }
 
 export interface RunningOperator {
@@ -97,6 +102,14 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     onError: (err) =>
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'PodMonitor discovery failed'),
   });
+  const strimziTopics = optionalKind(() => client.serves(KAFKA_TOPIC), timers, {
+    onError: (err) =>
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'KafkaTopic discovery failed'),
+  });
+  const strimziUsers = optionalKind(() => client.serves(KAFKA_USER), timers, {
+    onError: (err) =>
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'KafkaUser discovery failed'),
+  });
   // The controller needs the reconciler, the reconciler reads the controller's caches.
   let controller: Controller | undefined;
   const probes = new ProbeScheduler({
@@ -130,6 +143,14 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     logger,
     onReconciled: opts.onReconciled,
     podMonitors: () => podMonitors.served(),
+    strimzi: async () => (await strimziTopics.served()) && (await strimziUsers.served()),
+    topics: new TopicsEnsurer({
+      admin: opts.topicAdmin ?? createPlatformaticTopicAdmin,
+      readSecret: (ns, name, keys) => client.readSecretKeys(ns, name, keys),
+      secretVersion: (ns, name) => controller?.secretVersion(ns, name),
+      now: () => timers.now(),
+      logger,
+    }),
   });
   const ctl = new Controller({
     client,

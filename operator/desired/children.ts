@@ -24,6 +24,7 @@ import { buildRole, buildRoleBinding } from './rbac.ts';
 import { buildService } from './service.ts';
 import { buildServiceAccount } from './service-account.ts';
 import type { OperatorSettings } from './settings.ts';
+import { buildKafkaTopics, buildKafkaUser, type KafkaTopic, type KafkaUser } from './strimzi.ts';
 
 export type ChildObject =
   | V1ServiceAccount
@@ -33,7 +34,9 @@ export type ChildObject =
   | V1Service
   | V1NetworkPolicy
   | V1Deployment
-  | PodMonitor;
+  | PodMonitor
+  | KafkaTopic
+  | KafkaUser;
 
 export interface DesiredChildren {
   /** Objects to server-side apply, in order. */
@@ -63,5 +66,10 @@ export function buildChildren(
   if (networkPolicy) apply.push(networkPolicy);
   apply.push(buildDeployment(af, settings, { ...inputs, configHash: hash }));
   if (inputs.podMonitor) apply.push(buildPodMonitor(af));
+  // Mode strimzi, when the cluster serves KafkaTopic and KafkaUser: before the pod needs the user's Secret.
+  if (inputs.strimzi && af.spec.kafka.topics.mode === 'strimzi') {
+    const user = buildKafkaUser(af);
+    apply.unshift(...buildKafkaTopics(af), ...(user ? [user] : []));
+  }
   return { apply, absent: networkPolicy ? [] : ['NetworkPolicy'], configHash: hash };
 }

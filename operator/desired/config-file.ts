@@ -7,6 +7,7 @@ import { CONFIG_FILE_VERSION, type ConfigFileInput, configFileSchema } from '../
 import type { AlpacaForwarder } from '../api/types.ts';
 import { shortHash } from './hash.ts';
 import { FORWARDER_POD, type OperatorSettings } from './settings.ts';
+import { STRIMZI_USER_SECRET_KEYS, strimziUserName, usesStrimziUser } from './strimzi.ts';
 
 export class InvalidConfigFileError extends Error {
   readonly issues: string[];
@@ -24,6 +25,7 @@ export const HOT_RELOADED_FIELDS = ['symbols', 'channels'] as const;
 export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings): ConfigFileInput {
   const { spec, metadata } = af;
   const kafka = spec.kafka;
+  const strimziUser = usesStrimziUser(af) ? kafka.topics.strimzi?.authentication : undefined;
   const file: ConfigFileInput = {
     version: CONFIG_FILE_VERSION,
     feed: spec.feed,
@@ -73,6 +75,10 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
       bootstrapServers: [...kafka.bootstrapServers],
       clientId: `alpaca-forwarder.${metadata.namespace}.${metadata.name}`,
       securityProtocol: kafka.securityProtocol,
+      // mode strimzi: the KafkaUser's credentials (operator/desired/strimzi.ts) instead of spec.kafka.sasl.
+      ...(strimziUser === 'scram-sha-512'
+        ? { sasl: { mechanism: 'SCRAM-SHA-512' as const, username: strimziUserName(af) } }
+        : {}),
       ...(kafka.sasl
         ? {
             sasl: {
@@ -82,8 +88,20 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
             },
           }
         : {}),
-      ...(kafka.tls?.caSecretRef
-        ? { tls: { caFile: `${FORWARDER_POD.kafkaCaDir}/${FORWARDER_POD.kafkaCaFileName}` } }
+      ...(kafka.tls?.caSecretRef || strimziUser === 'tls'
+        ? {
+            tls: {
+              ...(kafka.tls?.caSecretRef
+                ? { caFile: `${FORWARDER_POD.kafkaCaDir}/${FORWARDER_POD.kafkaCaFileName}` }
+                : {}),
+              ...(strimziUser === 'tls'
+                ? {
+                    certFile: `${FORWARDER_POD.kafkaClientDir}/${STRIMZI_USER_SECRET_KEYS.cert}`,
+                    keyFile: `${FORWARDER_POD.kafkaClientDir}/${STRIMZI_USER_SECRET_KEYS.key}`,
+                  }
+                : {}),
+            },
+          }
         : {}),
       producer: {
         lingerMs: kafka.producer.lingerMs,

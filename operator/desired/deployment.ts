@@ -19,6 +19,7 @@ import {
 } from './names.ts';
 import { HEALTH_PORT_NAME, METRICS_PORT_NAME } from './service.ts';
 import { FORWARDER_POD, type OperatorSettings } from './settings.ts';
+import { STRIMZI_USER_SECRET_KEYS, strimziUserName, usesStrimziUser } from './strimzi.ts';
 
 export const CONTAINER_NAME = 'forwarder';
 
@@ -50,6 +51,9 @@ function env(af: AlpacaForwarder): V1EnvVar[] {
       out.push(secretEnv('KAFKA_SASL_USER', kafka.sasl.secretRef.name, kafka.sasl.secretRef.usernameKey));
     }
     out.push(secretEnv('KAFKA_SASL_PASSWORD', kafka.sasl.secretRef.name, kafka.sasl.secretRef.passwordKey));
+  }
+  if (usesStrimziUser(af) && kafka.topics.strimzi?.authentication === 'scram-sha-512') {
+    out.push(secretEnv('KAFKA_SASL_PASSWORD', strimziUserName(af), STRIMZI_USER_SECRET_KEYS.password));
   }
   return out;
 }
@@ -93,6 +97,21 @@ function volumes(af: AlpacaForwarder): { volumes: V1Volume[]; mounts: V1VolumeMo
       },
     });
     mounts.push({ name: 'symbols-headers', mountPath: FORWARDER_POD.symbolsHeadersDir, readOnly: true });
+  }
+  if (usesStrimziUser(af) && af.spec.kafka.topics.strimzi?.authentication === 'tls') {
+    // The Secret the Strimzi User Operator writes for the KafkaUser (mutual TLS).
+    volumes.push({
+      name: 'kafka-client',
+      secret: {
+        secretName: strimziUserName(af),
+        items: [
+          { key: STRIMZI_USER_SECRET_KEYS.cert, path: STRIMZI_USER_SECRET_KEYS.cert },
+          { key: STRIMZI_USER_SECRET_KEYS.key, path: STRIMZI_USER_SECRET_KEYS.key },
+        ],
+        defaultMode: 0o440,
+      },
+    });
+    mounts.push({ name: 'kafka-client', mountPath: FORWARDER_POD.kafkaClientDir, readOnly: true });
   }
   return { volumes, mounts };
 }

@@ -14,4 +14,6 @@ export interface DesiredInputs {
   leaseName?: string;
   /** The cluster serves monitoring.coreos.com/v1 PodMonitors: render one for the forwarder pod. */
   podMonitor?: boolean;
+  /** The cluster serves Strimzi's KafkaTopic and KafkaUser: render them (spec.kafka.topics.mode strimzi). */
+  strimzi?: boolean;
 }

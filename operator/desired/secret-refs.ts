@@ -3,6 +3,7 @@
  * maps into env or mounts). Pure: names only, never values.
  */
 import type { AlpacaForwarderSpec } from '../api/types.ts';
+import { STRIMZI_USER_SECRET_KEYS, strimziUserNameFor } from './strimzi.ts';
 
 export type SecretPurpose =
   | 'alpacaKeyId'
@@ -10,7 +11,9 @@ export type SecretPurpose =
   | 'kafkaSaslUsername'
   | 'kafkaSaslPassword'
   | 'kafkaCa'
-  | 'symbolsFromHeader';
+  | 'symbolsFromHeader'
+  | 'kafkaClientCert'
+  | 'kafkaClientKey';
 
 export interface SecretKeyRef {
   secret: string;
@@ -18,7 +21,9 @@ export interface SecretKeyRef {
   purpose: SecretPurpose;
 }
 
-export function referencedSecretKeys(spec: AlpacaForwarderSpec): SecretKeyRef[] {
+/** `resourceName` (metadata.name) names the Strimzi KafkaUser's Secret in mode strimzi. */
+export function referencedSecretKeys(spec: AlpacaForwarderSpec, resourceName?: string): SecretKeyRef[] {
+  const userName = resourceName === undefined ? undefined : strimziUserNameFor(resourceName);
   const refs: SecretKeyRef[] = [
     {
       secret: spec.credentialsSecretRef.name,
@@ -41,6 +46,16 @@ export function referencedSecretKeys(spec: AlpacaForwarderSpec): SecretKeyRef[] 
       });
     }
     refs.push({ secret: sasl.secretRef.name, key: sasl.secretRef.passwordKey, purpose: 'kafkaSaslPassword' });
+  }
+  // mode strimzi: the Secret the Strimzi User Operator writes for the forwarder's KafkaUser.
+  const strimzi = spec.kafka.topics?.mode === 'strimzi' ? spec.kafka.topics.strimzi : undefined;
+  if (strimzi && userName) {
+    if (strimzi.authentication === 'tls') {
+      refs.push({ secret: userName, key: STRIMZI_USER_SECRET_KEYS.cert, purpose: 'kafkaClientCert' });
+      refs.push({ secret: userName, key: STRIMZI_USER_SECRET_KEYS.key, purpose: 'kafkaClientKey' });
+    } else {
+      refs.push({ secret: userName, key: STRIMZI_USER_SECRET_KEYS.password, purpose: 'kafkaSaslPassword' });
+    }
   }
   const ca = spec.kafka.tls?.caSecretRef;
   if (ca) refs.push({ secret: ca.name, key: ca.key, purpose: 'kafkaCa' });

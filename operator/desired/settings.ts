@@ -34,6 +34,8 @@ export const FORWARDER_POD = {
   kafkaCaFileName: 'ca.crt',
   /** spec.symbolsFrom.headersFrom's Secret keys, one file per header (the file name is the header). */
   symbolsHeadersDir: '/etc/alpaca-forwarder/symbols-headers',
+  /** Mutual TLS client certificate and key (a Strimzi KafkaUser with tls authentication). */
+  kafkaClientDir: '/etc/alpaca-forwarder/kafka-client',
   /**
    * The forwarder's own shutdown budget: close the WebSocket(s) with a close frame (so Alpaca
    * frees the connection slot at once instead of lingering ~90 s) and flush Kafka.

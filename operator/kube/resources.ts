@@ -68,6 +68,22 @@ export const ROLE_BINDING: ResourceType = {
   namespaced: true,
 };
 
+/** Optional (Strimzi, spec.kafka.topics.mode strimzi): rendered only when the cluster serves them; not watched. */
+export const KAFKA_TOPIC: ResourceType = {
+  group: 'kafka.strimzi.io',
+  version: 'v1beta2',
+  kind: 'KafkaTopic',
+  plural: 'kafkatopics',
+  namespaced: true,
+};
+export const KAFKA_USER: ResourceType = {
+  group: 'kafka.strimzi.io',
+  version: 'v1beta2',
+  kind: 'KafkaUser',
+  plural: 'kafkausers',
+  namespaced: true,
+};
+
 /** Optional (Prometheus Operator): rendered only when the cluster serves it; not watched. */
 export const POD_MONITOR: ResourceType = {
   group: 'monitoring.coreos.com',

@@ -12,6 +12,7 @@ import type { RestartDecision } from '../policy/restart.ts';
 import { type ConditionValue, mergeConditions } from './conditions.ts';
 import type { DeploymentState } from './deployment-state.ts';
 import { type ProbeResult, trackError } from './probe.ts';
+import { TOPICS_CONDITION } from './topics-condition.ts';
 
 export type SecretProblem =
   | { kind: 'secret_not_found'; secret: string }
@@ -33,6 +34,8 @@ export interface StatusInput {
   configHash?: string;
   secretHash?: string;
   keyIdHash?: string;
+  /** The Topics condition (spec.kafka.topics.mode ensure or strimzi); absent with mode none. */
+  topics?: ConditionValue;
 }
 
 type Conditions = Record<ConditionType, ConditionValue>;
@@ -248,7 +251,13 @@ export function computeStatus(input: StatusInput): AlpacaForwarderStatus {
   const keyIdHash = input.keyIdHash ?? previous?.keyIdHash;
   return {
     observedGeneration: generation,
-    conditions: mergeConditions(previous?.conditions, conditionsFor(input), generation, now),
+    conditions: mergeConditions(
+      previous?.conditions,
+      conditionsFor(input),
+      generation,
+      now,
+      input.topics ? [[TOPICS_CONDITION, input.topics]] : [],
+    ),
     ...track,
     ...(gates ? { gates } : {}),
     ...(lastProbeTime ? { lastProbeTime } : {}),

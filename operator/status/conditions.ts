@@ -18,15 +18,22 @@ function clip(message: string): string {
   return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
 }
 
-/** Conditions in the fixed order Ready, Progressing, Degraded, Stalled. */
+/**
+ * Conditions in the fixed order Ready, Progressing, Degraded, Stalled, then the optional ones
+ * (e.g. Topics) in the order given.
+ */
 export function mergeConditions(
   previous: readonly Condition[] | undefined,
   next: Record<ConditionType, ConditionValue>,
   generation: number,
   now: Date,
+  optional: ReadonlyArray<[string, ConditionValue]> = [],
 ): Condition[] {
-  return CONDITION_TYPES.map((type) => {
-    const value = next[type];
+  const all: Array<[string, ConditionValue]> = [
+    ...CONDITION_TYPES.map((type): [string, ConditionValue] => [type, next[type]]),
+    ...optional,
+  ];
+  return all.map(([type, value]) => {
     const prev = previous?.find((c) => c.type === type);
     const lastTransitionTime =
       prev && prev.status === value.status

@@ -241,9 +241,51 @@ export interface AlpacaForwarderSpec {
       compression: 'lz4';
     };
     /**
-     * Topic per record kind; the topics must exist (the forwarder reports kafka_topic_missing otherwise).
+     * Topic per record kind, and who makes them: with mode none they must exist (the forwarder reports kafka_topic_missing otherwise); ensure and strimzi let the operator create them.
      */
     topics: {
+      /**
+       * Topic management. none: the topics are made by hand. ensure: the operator creates missing topics through the Kafka Admin API (with adminSecretRef's credentials) and reports an existing topic whose settings differ in the Topics condition, never altering it. strimzi: the operator renders KafkaTopic resources (and a KafkaUser) for the Strimzi operators when the cluster serves those CRDs.
+       */
+      mode: 'none' | 'ensure' | 'strimzi';
+      /**
+       * Partitions of each topic the operator creates (mode ensure or strimzi); an existing topic with another count is reported, not changed.
+       */
+      partitions: number;
+      /**
+       * Replication factor of each topic the operator creates (mode ensure or strimzi); min.insync.replicas is one less (at least 1).
+       */
+      replicationFactor: number;
+      /**
+       * mode strimzi: the Strimzi Kafka cluster the KafkaTopic and KafkaUser resources belong to, and how the forwarder's KafkaUser authenticates. The resources are made in the AlpacaForwarder's namespace: Strimzi's Topic and User Operators must watch it.
+       */
+      strimzi?: {
+        /**
+         * Name of the Strimzi Kafka resource (the strimzi.io/cluster label of the KafkaTopics and the KafkaUser).
+         */
+        cluster: string;
+        /**
+         * KafkaUser authentication: scram-sha-512 (the forwarder uses SASL SCRAM-SHA-512 with the password from the User Operator's Secret) or tls (mutual TLS with its user.crt and user.key).
+         */
+        authentication: 'scram-sha-512' | 'tls';
+      };
+      /**
+       * mode ensure: Secret (in the resource's namespace) with the credentials the operator's Admin client uses, over the same bootstrapServers, securityProtocol, sasl.mechanism and tls CA as the forwarder. With SASL it holds usernameKey and passwordKey; with SSL or SASL_SSL it may hold a client certificate and key (user.crt, user.key) for mutual TLS. Not needed with PLAINTEXT and no mutual TLS.
+       */
+      adminSecretRef?: {
+        /**
+         * Name of the Secret.
+         */
+        name: string;
+        /**
+         * Key of the Secret holding the admin SASL user name.
+         */
+        usernameKey: string;
+        /**
+         * Key of the Secret holding the admin SASL password.
+         */
+        passwordKey: string;
+      };
       /**
        * Topic for trades (key: symbol).
        */
@@ -500,13 +542,13 @@ export interface AlpacaForwarderStatus {
    */
   observedGeneration?: number;
   /**
-   * Ready (summary), Progressing, Degraded, Stalled.
+   * Ready (summary), Progressing, Degraded, Stalled; Topics when spec.kafka.topics.mode is not none.
    *
    * Items: One condition (metav1.Condition).
    */
   conditions?: {
     /**
-     * Condition type: Ready, Progressing, Degraded or Stalled.
+     * Condition type: Ready, Progressing, Degraded, Stalled or Topics.
      */
     type: string;
     /**

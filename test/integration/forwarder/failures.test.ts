@@ -106,6 +106,20 @@ describe('forwarder failure classes', () => {
     assertNoSecrets(f, JSON.stringify(body), ['not-the-kafka-password']);
   });
 
+  test('a missing topic → kafka_topic_missing, /readyz detail names the topic', async () => {
+    const s = await sim();
+    const missing = `${topics.bars}.absent`;
+    const f = await forwarder(forwarderEnv(s, kafka, { ...topics, bars: missing }));
+    const body = await waitReadiness(
+      f.base,
+      (b) => b.reason === 'kafka_topic_missing',
+      'kafka_topic_missing',
+    );
+    assert.equal(body.error_class, 'kafka_metadata');
+    assert.equal((await readyz(f.base)).status, 503);
+    assert.deepEqual((body.detail.kafka as Record<string, unknown>).missing_topics, [missing]);
+  });
+
   test('malformed frames and unknown message types are counted, the stream keeps going', async () => {
     const s = await sim();
     const own = await freshTopics(kafka);

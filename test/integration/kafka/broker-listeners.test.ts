@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { classifyKafkaError } from '../../../forwarder/kafka/classify.ts';
+import { classifyKafkaError } from '../../../lib/kafka/classify.ts';
 import {
   createTopics,
   kafkaFromEnv,

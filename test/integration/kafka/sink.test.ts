@@ -148,15 +148,20 @@ describe('Kafka sink on the real broker', () => {
 
   test('a missing topic: health is kafka_metadata / kafka_topic_missing', async () => {
     const present = uniqueTopic('sink.present');
+    const missing = [uniqueTopic('sink.missing1'), uniqueTopic('sink.missing2')].sort();
     await createTopics(kafka, [present]);
-    const sink = createKafkaSink(sinkConfig(kafka, 'PLAINTEXT', [present, uniqueTopic('sink.missing')]), {
-      logger: capturedLogger().logger,
-    });
+    const sink = createKafkaSink(
+      sinkConfig(kafka, 'PLAINTEXT', [missing[1] as string, present, missing[0] as string]),
+      {
+        logger: capturedLogger().logger,
+      },
+    );
     await sink.start();
     const h = sink.health();
     assert.equal(h.ok, false);
     assert.equal(h.errorClass, 'kafka_metadata');
     assert.equal(h.reason, 'kafka_topic_missing');
+    assert.deepEqual(h.missingTopics, missing, 'every missing topic is named, not only the first');
     await sink.close(100);
   });
 

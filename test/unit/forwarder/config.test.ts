@@ -285,3 +285,22 @@ describe('config file', () => {
     await assert.rejects(loadConfig(baseEnv({ FORWARDER_CONFIG_FILE: yamlPath })), /not valid YAML\/JSON/);
   });
 });
+
+test('KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE give the client certificate (mutual TLS); one without the other is refused', () => {
+  const tls = {
+    KAFKA_SECURITY_PROTOCOL: 'SSL',
+    KAFKA_TLS_CERT_FILE: '/tls/user.crt',
+    KAFKA_TLS_KEY_FILE: '/tls/user.key',
+  };
+  const { config } = resolveConfig(readEnv(baseEnv(tls)), null);
+  assert.equal(config.kafka.tlsCertFile, '/tls/user.crt');
+  assert.equal(config.kafka.tlsKeyFile, '/tls/user.key');
+  const half = errorOf(() =>
+    resolveConfig(
+      readEnv(baseEnv({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CERT_FILE: '/tls/user.crt' })),
+      null,
+    ),
+  );
+  assert.ok(half instanceof ConfigError);
+  assert.match(half.message, /a client certificate needs its key/);
+});

@@ -81,6 +81,31 @@ describe('readiness', () => {
     assert.equal(s.reason, 'kafka_sasl_authentication_failed');
   });
 
+  test('kafka_topic_missing names the missing topics in detail.kafka.missing_topics', () => {
+    const s = evaluateReadiness({
+      marketData: healthy('market_data'),
+      tradeUpdates: undefined,
+      kafka: {
+        ...kafkaOk,
+        ok: false,
+        errorClass: 'kafka_metadata',
+        reason: 'kafka_topic_missing',
+        missingTopics: ['torghut.bars.1m.v1', 'torghut.status.v1'],
+      },
+    });
+    assert.equal(s.reason, 'kafka_topic_missing');
+    assert.deepEqual((s.detail.kafka as Record<string, unknown>).missing_topics, [
+      'torghut.bars.1m.v1',
+      'torghut.status.v1',
+    ]);
+    const healthyAgain = evaluateReadiness({
+      marketData: healthy('market_data'),
+      tradeUpdates: undefined,
+      kafka: kafkaOk,
+    });
+    assert.equal('missing_topics' in (healthyAgain.detail.kafka as Record<string, unknown>), false);
+  });
+
   test('Kafka not connected yet: not ready without an error class', () => {
     const s = evaluateReadiness({
       marketData: healthy('market_data'),

@@ -9,7 +9,8 @@ import {
   ResponseError,
   TimeoutError,
 } from '@platformatic/kafka';
-import { classifyKafkaError } from '../../../forwarder/kafka/classify.ts';
+import { missingTopicsError } from '../../../forwarder/kafka/platformatic-client.ts';
+import { classifyKafkaError } from '../../../lib/kafka/classify.ts';
 import { kafkaError } from './fakes.ts';
 
 const cases: [string, unknown, 'connect' | 'produce', string, string][] = [
@@ -206,4 +207,20 @@ test('@platformatic/kafka errors (the production client) map by code, apiId and 
 test('reasons are snake_case codes, never raw error text', () => {
   for (const [, err, phase] of cases)
     assert.match(classifyKafkaError(err, phase).reason, /^kafka_[a-z0-9_]+$/);
+});
+
+test('kafka_topic_missing carries the missing topic names from the error chain (valid names only)', () => {
+  const wrapped = new Error('metadata check failed', {
+    cause: missingTopicsError(['b.topic', 'a.topic']),
+  });
+  const c = classifyKafkaError(wrapped, 'connect');
+  assert.equal(c.reason, 'kafka_topic_missing');
+  assert.deepEqual(c.missingTopics, ['a.topic', 'b.topic']);
+  const hostile = Object.assign(new Error('x'), {
+    type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    missingTopics: ['ok.topic', 'not a topic; secret=1'],
+  });
+  assert.deepEqual(classifyKafkaError(hostile, 'connect').missingTopics, ['ok.topic']);
+  const unnamed = classifyKafkaError(kafkaError('KafkaJSTopicMetadataNotLoaded'), 'produce');
+  assert.equal(unnamed.missingTopics, undefined);
 });

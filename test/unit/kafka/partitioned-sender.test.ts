@@ -1,13 +1,13 @@
 /** One produce call per leader, and retries that re-send only the partitions not yet acked. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyKafkaError } from '../../../forwarder/kafka/classify.ts';
 import type { OutBatch } from '../../../forwarder/kafka/client.ts';
 import {
   createPartitionedSender,
   type LeaderTopicMessages,
   type PartitionInfo,
 } from '../../../forwarder/kafka/partitioned-sender.ts';
+import { classifyKafkaError } from '../../../lib/kafka/classify.ts';
 
 function harness(initial: Record<string, PartitionInfo[]>) {
   let cluster = new Map(Object.entries(initial));

@@ -1,6 +1,7 @@
 /** Sink config validation (every bad field named at once), log-safe description, and secret scrubbing. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { platformaticBaseOptions } from '../../../forwarder/kafka/platformatic-client.ts';
 import { secretScrubber } from '../../../forwarder/kafka/secret-scrubber.ts';
 import {
   createKafkaSink,
@@ -93,4 +94,42 @@ test('the scrubber masks every occurrence of each secret and leaves other text a
     'auth [REDACTED] failed; again [REDACTED]',
   );
   assert.equal(scrub('nothing secret here'), 'nothing secret here');
+});
+
+test('mutual TLS: the client certificate and key reach the TLS options; half a pair, or TLS off, is refused', () => {
+  const base = platformaticBaseOptions(
+    { ...good, securityProtocol: 'SSL', sasl: undefined },
+    { caPem: 'CA', clientCertPem: 'CERT', clientKeyPem: 'KEY' },
+  );
+  assert.deepEqual(base.tls, { rejectUnauthorized: true, ca: ['CA'], cert: 'CERT', key: 'KEY' });
+  assert.equal(base.sasl, undefined);
+  assert.throws(
+    () => validateSinkConfig({ ...good, tlsCertFile: '/user.crt' }),
+    /tlsCertFile\/tlsKeyFile: a client certificate needs its key/,
+  );
+  assert.throws(
+    () =>
+      validateSinkConfig({
+        ...good,
+        securityProtocol: 'PLAINTEXT',
+        sasl: undefined,
+        tlsCertFile: '/c',
+        tlsKeyFile: '/k',
+      }),
+    /tlsCertFile: given but securityProtocol PLAINTEXT does not use TLS/,
+  );
+  assert.doesNotThrow(() => validateSinkConfig({ ...good, tlsCertFile: '/c', tlsKeyFile: '/k' }));
+});
+
+test('mutual TLS: an unreadable or non-PEM key file is a config error naming the field', () => {
+  assert.throws(
+    () =>
+      createKafkaSink(
+        { ...good, tlsCertFile: '/nonexistent/user.crt', tlsKeyFile: '/nonexistent/user.key' },
+        { logger: silentLogger().logger },
+      ),
+    (err: unknown) =>
+      err instanceof KafkaSinkConfigError &&
+      /tlsCertFile: cannot read \/nonexistent\/user\.crt/.test(err.message),
+  );
 });

@@ -4,11 +4,11 @@
  * names, protocol error types and socket/TLS codes along the cause chain, never at message text
  * (raw text is only for the warn log). Understands @platformatic/kafka's errors (the production
  * client: `code` PLT_KFK_*, protocol error names in `apiId`, `cause` and AggregateError `errors`
- * chains) and kafkajs's (`name` KafkaJS*, `type`), which bench/kafka still drives.
+ * chains) and kafkajs's (`name` KafkaJS*, `type`), which bench/kafka still drives. Shared by the
+ * forwarder's sink and the operator's topic ensure (operator/topics/).
  */
-import type { SinkErrorClass } from './sink.ts';
-
-export type { SinkErrorClass };
+/** The readiness contract's Kafka error classes. */
+export type SinkErrorClass = 'kafka_auth' | 'kafka_metadata' | 'kafka_produce';
 
 /** Where the error happened: connecting/metadata check, or sending records. */
 export type KafkaPhase = 'connect' | 'produce';
@@ -18,13 +18,19 @@ export interface ClassifiedError {
   reason: string;
   /** True when the connection should be re-established and topics re-checked before the retry. */
   reconnect: boolean;
+  /** kafka_topic_missing: the topics found missing, when the error names them (`missingTopics`). */
+  missingTopics?: string[];
 }
 
 interface Signals {
   names: Set<string>;
   types: Set<string>;
   codes: Set<string>;
+  /** Topic names from a `missingTopics` array anywhere on the chain (valid topic names only). */
+  missingTopics: Set<string>;
 }
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 function collect(err: unknown, out: Signals, depth = 0): void {
   if (depth > 8 || err === null || typeof err !== 'object') return;
@@ -36,6 +42,7 @@ function collect(err: unknown, out: Signals, depth = 0): void {
     originalError?: unknown;
     errors?: unknown;
     apiId?: unknown;
+    missingTopics?: unknown;
   };
   if (typeof e.name === 'string') out.names.add(e.name);
   // @platformatic/kafka's error classes all keep the name "Error"; their class names tell them apart.
@@ -44,6 +51,10 @@ function collect(err: unknown, out: Signals, depth = 0): void {
   if (typeof e.type === 'string') out.types.add(e.type);
   if (typeof e.apiId === 'string') out.types.add(e.apiId);
   if (typeof e.code === 'string') out.codes.add(e.code);
+  if (Array.isArray(e.missingTopics)) {
+    for (const t of e.missingTopics)
+      if (typeof t === 'string' && TOPIC_NAME.test(t)) out.missingTopics.add(t);
+  }
   collect(e.cause, out, depth + 1);
   collect(e.originalError, out, depth + 1);
   if (Array.isArray(e.errors)) for (const inner of e.errors) collect(inner, out, depth + 1);
@@ -70,7 +81,7 @@ const SEQUENCE_TYPES = [
 ];
 
 export function classifyKafkaError(err: unknown, phase: KafkaPhase): ClassifiedError {
-  const s: Signals = { names: new Set(), types: new Set(), codes: new Set() };
+  const s: Signals = { names: new Set(), types: new Set(), codes: new Set(), missingTopics: new Set() };
   collect(err, s);
   const has = {
     name: (...n: string[]) => n.some((x) => s.names.has(x)),
@@ -109,7 +120,8 @@ export function classifyKafkaError(err: unknown, phase: KafkaPhase): ClassifiedE
     has.type('UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID') ||
     has.name('KafkaJSTopicMetadataNotLoaded')
   ) {
-    return meta('kafka_topic_missing');
+    const missing = meta('kafka_topic_missing');
+    return s.missingTopics.size > 0 ? { ...missing, missingTopics: [...s.missingTopics].sort() } : missing;
   }
   if (has.code('ENOTFOUND', 'EAI_AGAIN')) return meta('kafka_broker_dns_failed');
   if (
