@@ -13,6 +13,7 @@ import { ListWatcher } from '../kube/list-watcher.ts';
 import { ALPACA_FORWARDER, OWNED_TYPES, POD, type ResourceType, SECRET } from '../kube/resources.ts';
 import type { Timers } from '../kube/timers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
+import { GroupIndex } from './group-index.ts';
 import { labelOwnerKey, ownerKey, ownersOfSecret, resourceKey } from './mapping.ts';
 import { MissingCrdReporter } from './missing-crd.ts';
 import { type KeyHandler, WorkQueue } from './queue.ts';
@@ -49,6 +50,8 @@ export class Controller {
   readonly #o: ControllerOptions;
   readonly #forwarders: ListWatcher<AlpacaForwarder & KubernetesObject>[] = [];
   readonly #pods: ListWatcher<V1Pod>[] = [];
+  /** The cached forwarder pods by owning resource (namespace/name), kept by the pod watches. */
+  readonly #podsByOwner: GroupIndex<V1Pod>;
   readonly #owned = new Map<string, ListWatcher<KubernetesObject>[]>();
   readonly #secrets: ListWatcher<KubernetesObject>[] = [];
   readonly #all: ListWatcher<KubernetesObject>[] = [];
@@ -57,6 +60,13 @@ export class Controller {
 
   constructor(o: ControllerOptions) {
     this.#o = o;
+    this.#podsByOwner = new GroupIndex<V1Pod>(
+      (p) =>
+        p.metadata?.namespace && p.metadata.name
+          ? resourceKey(p.metadata.namespace, p.metadata.name)
+          : undefined,
+      (p) => labelOwnerKey(p, o.instanceLabel),
+    );
     this.#missingCrd = new MissingCrdReporter(
       o.logger,
       `${ALPACA_FORWARDER.plural}.${ALPACA_FORWARDER.group}`,
@@ -90,12 +100,22 @@ export class Controller {
         );
         this.#owned.set(rt.kind, [...(this.#owned.get(rt.kind) ?? []), lw]);
       }
+      const toOwner = this.#mapTo((obj) => labelOwnerKey(obj, o.instanceLabel));
       this.#pods.push(
         this.#watch<V1Pod>(
           POD,
           ns,
           o.podSelector,
-          this.#mapTo((obj) => labelOwnerKey(obj, o.instanceLabel)),
+          {
+            onUpsert: (p) => {
+              this.#podsByOwner.upsert(p);
+              toOwner.onUpsert(p);
+            },
+            onDelete: (p) => {
+              this.#podsByOwner.delete(p);
+              toOwner.onDelete(p);
+            },
+          },
           slimPod,
         ),
       );
@@ -267,11 +287,7 @@ export class Controller {
 
   /** Forwarder pods of one resource, from the cache. */
   podsOf(namespace: string, name: string): V1Pod[] {
-    return this.#pods
-      .flatMap((w) => w.list())
-      .filter(
-        (p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[this.#o.instanceLabel] === name,
-      );
+    return this.#podsByOwner.get(resourceKey(namespace, name));
   }
 }
 

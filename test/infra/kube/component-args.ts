@@ -54,7 +54,9 @@ export function apiServerArgs(spec: ApiServerSpec): string[] {
     `--tls-cert-file=${spec.pki.servingCert}`,
     `--tls-private-key-file=${spec.pki.servingKey}`,
     `--client-ca-file=${spec.pki.caCert}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    // A /16 (65,534 ClusterIPs): a /24 fills at ~253 Services, below bench/operator's 1,000
+    // AlpacaForwarders (one Service each). The kubernetes Service keeps 10.0.0.1.
+    '--service-cluster-ip-range=10.0.0.0/16',
     '--allow-privileged=true',
     '--disable-admission-plugins=ServiceAccount',
     '--authorization-mode=RBAC',

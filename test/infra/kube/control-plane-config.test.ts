@@ -49,6 +49,15 @@ test('kube-apiserver gets the envtest flags: RBAC, no ServiceAccount admission, 
   }
 });
 
+test('the Service ClusterIP range holds far more than 1,000 Services and keeps 10.0.0.1', () => {
+  const args = apiServerArgs({ port: 6443, etcd: 'http://127.0.0.1:2379', certDir: '/c', pki });
+  const range = args.find((a) => a.startsWith('--service-cluster-ip-range='))?.split('=')[1] ?? '';
+  const [base, bits] = range.split('/');
+  assert.equal(base, '10.0.0.0', 'the kubernetes Service stays at 10.0.0.1');
+  // bench/operator creates one Service per AlpacaForwarder (1,000 by default).
+  assert.ok(2 ** (32 - Number(bits)) - 2 >= 10_000, `${range} holds fewer than 10,000 Services`);
+});
+
 test('kube-controller-manager runs only the needed controllers, no leader election', () => {
   const args = controllerManagerArgs({ port: 10257, kubeconfig: '/k', certDir: '/c' });
   assert.ok(args.includes(`--controllers=${CONTROLLERS.join(',')}`));

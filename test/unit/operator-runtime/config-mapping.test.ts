@@ -23,6 +23,14 @@ describe('operator env config', () => {
     assert.deepEqual(c.API_SERVER_PORTS, [443, 6443]);
   });
 
+  test('by default the probe pool keeps up with 1,000 unreachable not-ready forwarders', () => {
+    const c = loadConfig({ FORWARDER_IMAGE: 'img:1' });
+    // Every probe of an unreachable pod lasts its whole timeout; a round must fit in one interval.
+    const capacityPerS = (c.PROBE_CONCURRENCY * 1000) / c.PROBE_TIMEOUT_MS;
+    const neededPerS = 1000 / c.PROBE_INTERVAL_NOT_READY_SECONDS;
+    assert.ok(capacityPerS >= neededPerS, `${capacityPerS} probes/s < ${neededPerS} needed`);
+  });
+
   test('every bad variable is named in one error; malformed numbers never fall back to defaults', () => {
     assert.throws(
       () => loadConfig({ WORKERS: '2x', LEADER_ELECTION: 'yes', WATCH_NAMESPACES: 'Bad_NS', HTTP_PORT: '' }),

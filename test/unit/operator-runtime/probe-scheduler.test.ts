@@ -123,4 +123,13 @@ describe('probe scheduler', () => {
     assert.notEqual(probeSignature(a), probeSignature(b));
     assert.equal(probeSignature(refused), probeSignature({ ...refused }));
   });
+
+  test('a pod that does not answer is one result, timeout or connection error alike', () => {
+    const timeout: ProbeOutcome = { kind: 'unknown', reason: 'timeout', detail: 'no answer within 1000 ms' };
+    const unreachable: ProbeOutcome = { kind: 'unknown', reason: 'unreachable', detail: 'EHOSTUNREACH' };
+    assert.equal(probeSignature(timeout), probeSignature(unreachable));
+    assert.equal(probeSignature(refused), probeSignature(unreachable));
+    const badBody: ProbeOutcome = { kind: 'unknown', reason: 'bad_body', detail: 'body is not JSON' };
+    assert.notEqual(probeSignature(badBody), probeSignature(timeout), 'an answer of the wrong shape differs');
+  });
 });
