@@ -2,8 +2,10 @@
  * Freshness per (channel, symbol) of the market-data stream (docs/forwarder.md, "Freshness").
  *
  * Hot path: `observe` takes each WS batch after the pipeline handled it and, per event, does one
- * Map lookup and a field write on the symbol's record (records are made when the subscription
- * changes, never per event: no allocation per event). A check every min(5 s, threshold / 4)
+ * Map lookup (symbol → slot) and a Float64Array write (slots are made when the subscription
+ * changes, never per event). Times live in a Float64Array because epoch ms are not small
+ * integers: storing them in object fields boxes a HeapNumber per write (16 bytes/event measured,
+ * bench/hotpath/freshness.ts); the typed array stores them unboxed (no allocation per event). A check every min(5 s, threshold / 4)
  * judges, by the market calendar's phase of the feed:
  * - a symbol is stale on trades/quotes when it had an event on that channel today (since the
  *   session opened) and none for the threshold; in the extended session only while the channel
@@ -26,14 +28,16 @@ import type { AlpacaEvent, SubscriptionSet } from '../alpaca/types.ts';
 export type TrackedChannel = 'trades' | 'quotes' | 'bars';
 export const TRACKED_CHANNELS: readonly TrackedChannel[] = ['trades', 'quotes', 'bars'];
 
-/** Last WS receive time per channel of one symbol (0 = none yet). */
-interface SymbolRecord {
-  trades: number;
-  quotes: number;
-  bars: number;
-  /** Receive time of the first trade not yet covered by a bar (0 = none). */
-  tradeSinceBar: number;
-}
+/**
+ * Per symbol, 4 slots in `times` (0 = none yet): last WS receive time of trades, quotes, bars,
+ * and the receive time of the first trade not yet covered by a bar.
+ */
+const TRADES = 0;
+const QUOTES = 1;
+const BARS = 2;
+const TRADE_SINCE_BAR = 3;
+const SLOTS = 4;
+const SLOT_OF: Record<TrackedChannel, number> = { trades: TRADES, quotes: QUOTES, bars: BARS };
 
 export interface StaleSymbol {
   channel: TrackedChannel;
@@ -87,9 +91,27 @@ const EMPTY: SubscriptionSet = { trades: [], quotes: [], bars: [], updatedBars: 
 export function createFreshnessMonitor(deps: FreshnessDeps): FreshnessMonitor {
   const { clock, staleAfterMs: T } = deps;
   const maxListed = deps.maxListed ?? 50;
-  const records = new Map<string, SymbolRecord>();
+  /** symbol → base index into `times`. */
+  let index = new Map<string, number>();
+  let times = new Float64Array(0);
   let subs: SubscriptionSet = EMPTY;
-  const channelLast: Record<TrackedChannel, number> = { trades: 0, quotes: 0, bars: 0 };
+  /** Last WS receive time per channel (TRADES, QUOTES, BARS). */
+  const last3 = new Float64Array(3);
+  const channelLast = {
+    get trades(): number {
+      return last3[TRADES] as number;
+    },
+    get quotes(): number {
+      return last3[QUOTES] as number;
+    },
+    get bars(): number {
+      return last3[BARS] as number;
+    },
+  };
+  const slot = (symbol: string, k: number): number => {
+    const base = index.get(symbol);
+    return base === undefined ? 0 : (times[base + k] as number);
+  };
   let liveSinceMs: number | null = null;
   /** When each channel was found silent (null: not stale). */
   const silentSince: Record<TrackedChannel, number | null> = { trades: null, quotes: null, bars: null };
@@ -117,12 +139,12 @@ export function createFreshnessMonitor(deps: FreshnessDeps): FreshnessMonitor {
         const flowing = now - channelLast[channel] < T;
         if (ph.phase === 'extended' && !flowing) continue;
         for (const symbol of explicit(subs[channel])) {
-          const at = records.get(symbol)?.[channel] ?? 0;
+          const at = slot(symbol, SLOT_OF[channel]);
           if (at >= ph.sessionStartMs && now - at >= T) note(channel, symbol);
         }
       }
       for (const symbol of explicit(subs.bars)) {
-        const since = records.get(symbol)?.tradeSinceBar ?? 0;
+        const since = slot(symbol, TRADE_SINCE_BAR);
         if (since >= ph.sessionStartMs && now >= Math.floor(since / MINUTE_MS) * MINUTE_MS + MINUTE_MS + T) {
           barsOverdue += 1;
           note('bars', symbol);
@@ -196,37 +218,46 @@ export function createFreshnessMonitor(deps: FreshnessDeps): FreshnessMonitor {
     setSubscriptions(set) {
       subs = set;
       const wanted = new Set<string>();
-      for (const c of TRACKED_CHANNELS) for (const s of explicit(set[c])) wanted.add(s);
-      for (const s of records.keys()) if (!wanted.has(s)) records.delete(s);
-      for (const s of wanted) {
-        if (!records.has(s)) records.set(s, { trades: 0, quotes: 0, bars: 0, tradeSinceBar: 0 });
+      for (const c of TRACKED_CHANNELS) for (const sym of explicit(set[c])) wanted.add(sym);
+      const nextIndex = new Map<string, number>();
+      const nextTimes = new Float64Array(wanted.size * SLOTS);
+      let base = 0;
+      for (const sym of wanted) {
+        const old = index.get(sym);
+        if (old !== undefined) nextTimes.set(times.subarray(old, old + SLOTS), base);
+        nextIndex.set(sym, base);
+        base += SLOTS;
       }
+      index = nextIndex;
+      times = nextTimes;
     },
     observe(events) {
+      const idx = index;
+      const t = times;
       for (let i = 0; i < events.length; i++) {
         const e = events[i] as AlpacaEvent;
         if (e.source !== 'ws') continue;
         const at = e.receivedAtMs;
         const channel = e.channel;
         if (channel === 'trades') {
-          channelLast.trades = at;
-          const r = records.get(e.symbol);
-          if (r !== undefined) {
-            r.trades = at;
-            if (r.tradeSinceBar === 0) r.tradeSinceBar = at;
+          last3[TRADES] = at;
+          const b = idx.get(e.symbol);
+          if (b !== undefined) {
+            t[b + TRADES] = at;
+            if (t[b + TRADE_SINCE_BAR] === 0) t[b + TRADE_SINCE_BAR] = at;
           }
         } else if (channel === 'quotes') {
-          channelLast.quotes = at;
-          const r = records.get(e.symbol);
-          if (r !== undefined) r.quotes = at;
+          last3[QUOTES] = at;
+          const b = idx.get(e.symbol);
+          if (b !== undefined) t[b + QUOTES] = at;
         } else if (channel === 'bars') {
-          channelLast.bars = at;
-          const r = records.get(e.symbol);
-          if (r !== undefined) {
-            r.bars = at;
+          last3[BARS] = at;
+          const b = idx.get(e.symbol);
+          if (b !== undefined) {
+            t[b + BARS] = at;
             // This bar covers trades before the minute it arrived in; later ones wait for the next.
-            if (r.tradeSinceBar !== 0 && r.tradeSinceBar < Math.floor(at / MINUTE_MS) * MINUTE_MS)
-              r.tradeSinceBar = 0;
+            const since = t[b + TRADE_SINCE_BAR] as number;
+            if (since !== 0 && since < at - (at % MINUTE_MS)) t[b + TRADE_SINCE_BAR] = 0;
           }
         }
       }
