@@ -63,6 +63,10 @@ export const configFileSchema = z.strictObject({
   perMessageDeflate: z.boolean().optional(),
   /** Lag (now − Alpaca event time) above which the forwarder reports `lagging` (default 2000). */
   lagThresholdMs: positiveInt.optional(),
+  /** Silence after which a channel that must flow (reconnect) or a symbol (reported) is stale (default 180000). */
+  channelStaleAfterMs: positiveInt.optional(),
+  /** Trading API base for the market calendar (/v2/calendar), e.g. https://paper-api.alpaca.markets. */
+  tradingUrl: url.optional(),
   /** Market-data WebSocket base, e.g. wss://stream.data.alpaca.markets (the forwarder appends /v2/{feed}). */
   streamUrl: url.optional(),
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */

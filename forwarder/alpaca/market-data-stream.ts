@@ -1,7 +1,8 @@
 /**
  * The market-data stream: `{streamUrl}/v2/{feed}`, welcome → auth → subscribe, events in read
- * order, subscription diffs on the live socket, stale detection, gap reports. Connection
- * lifetime, keepalive and backoff are the supervisor's job.
+ * order, subscription diffs on the live socket, gap reports. Connection lifetime, keepalive and
+ * backoff are the supervisor's job; whether data is missing is the freshness monitor's
+ * (forwarder/app/freshness.ts), which asks for a reconnect through `reconnect()`.
  */
 import { encode } from '@msgpack/msgpack';
 import type { Logger } from 'pino';
@@ -17,7 +18,6 @@ import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
 import { classifyAlpacaError, LOCAL_FAILURES } from './error-classification.ts';
 import { MAX_MARKET_DATA_FRAME_BYTES, withMaxPayload } from './frame-bounds.ts';
 import { decodeFrame, type WireEncoding } from './frame-decode.ts';
-import { isDataExpected } from './market-hours.ts';
 import { decodeMessage } from './message-decode.ts';
 import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
 import { type SocketFactory, wsSocketFactory } from './socket.ts';
@@ -48,12 +48,6 @@ export interface MarketDataStreamConfig {
   perMessageDeflate?: boolean;
   reconnect?: Partial<BackoffConfig>;
   timing?: Partial<ConnectionTiming>;
-  /**
-   * Reconnect when no data arrives for this long while data is expected. Default 180 s. Each
-   * stale reconnect that brings no data doubles the window (up to 8×) until data flows again, so
-   * a quiet feed (holiday, thin symbols) does not cycle the connection every few minutes.
-   */
-  staleAfterMs?: number;
   /** Split subscribe/unsubscribe messages above this many symbol entries. Default 1000. */
   maxSymbolsPerMessage?: number;
   /** Forward daily bars (`d`) on the bars channel instead of only counting them. */
@@ -111,8 +105,6 @@ export interface MarketDataStreamDeps {
   clock?: Clock;
   random?: () => number;
   socketFactory?: SocketFactory;
-  /** Whether silence is suspicious right now; default: market hours, or anything subscribed on test. */
-  isDataExpected?(nowMs: number, subscriptions: SubscriptionSet): boolean;
 }
 
 export interface MarketDataStream {
@@ -123,9 +115,12 @@ export interface MarketDataStream {
   /** What the forwarder wants and what the server last confirmed (null before the first ack). */
   subscriptions(): { desired: SubscriptionSet; confirmed: SubscriptionSet | null };
   state(): StreamState | null;
+  /**
+   * Closes the live connection cleanly and reconnects (reason `alpaca_stream_stale`): a channel
+   * that must flow is silent. No-op while not connected.
+   */
+  reconnect(): void;
 }
-
-export const DEFAULT_STALE_AFTER_MS = 180_000;
 
 export function marketDataUrl(streamUrl: string, feed: string): string {
   return `${streamUrl.replace(/\/+$/, '')}/v2/${feed}`;
@@ -139,10 +134,6 @@ export function createMarketDataStream(
   const encoding: WireEncoding = config.encoding ?? 'msgpack';
   const maxPerMessage = config.maxSymbolsPerMessage ?? 1000;
   const resubscribe: ResubscribeConfig = { ...DEFAULT_RESUBSCRIBE, ...config.resubscribe };
-  const baseStaleAfterMs = config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  /** Consecutive stale reconnects without data in between. */
-  let staleStreak = 0;
-  const staleWindowMs = (): number => baseStaleAfterMs * 2 ** Math.min(staleStreak, 3);
   const url = marketDataUrl(config.streamUrl, config.feed);
   const logger = deps.logger.child({ component: 'alpaca-market-data', feed: config.feed });
   const reportIssue = createIssueReporter(
@@ -150,9 +141,6 @@ export function createMarketDataStream(
     deps.onDecodeIssue,
     deps.clock ? { clock: deps.clock } : {},
   );
-  const dataExpected =
-    deps.isDataExpected ??
-    ((nowMs: number, subs: SubscriptionSet) => isDataExpected(config.feed, subs, nowMs));
 
   let desired = normaliseSubscriptions(config.subscriptions);
   let confirmed: SubscriptionSet | null = null;
@@ -200,9 +188,6 @@ export function createMarketDataStream(
 
   function createSession(link: SessionLink) {
     let readyAtMs: number | null = null;
-    let staleTimer: TimerHandle | null = null;
-    /** Silence is measured from here: last data, going live, or the last check that expected none. */
-    let silenceFromMs = 0;
     const session: LiveSession = {
       link,
       phase: 'welcome',
@@ -221,7 +206,6 @@ export function createMarketDataStream(
     function becomeLive(): void {
       session.phase = 'live';
       readyAtMs = clock.now();
-      silenceFromMs = readyAtMs;
       link.ready();
       if (gapFromMs !== null) {
         const gap: StreamGap = { fromMs: gapFromMs, toMs: readyAtMs };
@@ -233,44 +217,10 @@ export function createMarketDataStream(
           logger.error({ err }, 'onGap handler threw');
         }
       }
-      armStale(staleWindowMs());
-    }
-
-    function armStale(ms: number): void {
-      staleTimer?.cancel();
-      staleTimer = clock.setTimeout(checkStale, ms);
-    }
-
-    function checkStale(): void {
-      const now = clock.now();
-      const silentFor = now - silenceFromMs;
-      const windowMs = staleWindowMs();
-      if (silentFor >= windowMs) {
-        if (dataExpected(now, confirmed ?? desired)) {
-          logger.warn(
-            { silentForMs: silentFor, staleStreak },
-            'no data while data is expected; reconnecting',
-          );
-          staleStreak += 1;
-          link.fail(LOCAL_FAILURES.stale);
-          return;
-        }
-        // Silence while none is expected (market closed) does not count once data is expected.
-        silenceFromMs = now;
-        armStale(windowMs);
-        return;
-      }
-      armStale(windowMs - silentFor);
     }
 
     function noteData(receivedAtMs: number): void {
       lastDataAtMs = receivedAtMs;
-      silenceFromMs = receivedAtMs;
-      if (staleStreak > 0) {
-        // Data flows again: back to the configured window, counted from now.
-        staleStreak = 0;
-        if (staleTimer !== null) armStale(staleWindowMs());
-      }
     }
 
     function subscribeFull(): void {
@@ -482,8 +432,6 @@ export function createMarketDataStream(
         });
       },
       onEnd() {
-        staleTimer?.cancel();
-        staleTimer = null;
         session.resubscribeTimer?.cancel();
         session.resubscribeTimer = null;
         if (live === session) live = null;
@@ -557,6 +505,12 @@ export function createMarketDataStream(
     },
     subscriptions: () => ({ desired, confirmed }),
     state: () => supervisor.lastState(),
+    reconnect() {
+      const session = live;
+      if (session === null || session.phase !== 'live') return;
+      logger.warn('a channel that must flow is silent; reconnecting');
+      session.link.fail(LOCAL_FAILURES.stale);
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import type { ReadinessBody } from '../../contracts/readiness.ts';
 import type { StreamState } from '../alpaca/types.ts';
 import type { ForwarderConfig } from '../config/types.ts';
 import type { ForwarderMetrics } from '../health/metrics.ts';
-import { evaluateReadiness, ReadinessTracker } from '../health/readiness.ts';
+import { evaluateReadiness, type FreshnessDetail, ReadinessTracker } from '../health/readiness.ts';
 import type { EventSink } from '../kafka/sink.ts';
 import { applyLease } from '../lease/readiness.ts';
 import type { LeaseSetup } from '../lease/setup.ts';
@@ -35,6 +35,8 @@ export interface ReadinessWiring {
   addDetail(key: string, source: () => Record<string, unknown> | null): void;
   /** Where `symbol_count` (the live symbol count) comes from. */
   setSymbolCount(source: () => number): void;
+  /** Where the freshness detail comes from (shown in detail; never a gate). */
+  setFreshness(freshness: () => FreshnessDetail | null): void;
   /** Evaluates readiness now: updates the metrics, logs a change, returns the /readyz body. */
   readiness(): ReadinessBody;
 }
@@ -48,9 +50,14 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
   const tracker = new ReadinessTracker(deps.now ?? Date.now);
   let leaseSetup: LeaseSetup | null = null;
   let lag: (() => { lagMs: number | null; lagging: boolean; thresholdMs: number }) | null = null;
+  let freshness: (() => FreshnessDetail | null) | null = null;
   let lastReadyLog = '';
   const details = new Map<string, () => Record<string, unknown> | null>();
   let symbolCount: (() => number) | null = null;
+  const freshnessDetail = (): { freshness: FreshnessDetail } | null => {
+    const f = freshness?.() ?? null;
+    return f === null ? null : { freshness: f };
+  };
   const readinessState = () =>
     applyLease(
       evaluateReadiness({
@@ -58,6 +65,7 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
         tradeUpdates: config.tradeUpdates.enabled ? states.trade_updates : undefined,
         kafka: sink.health(),
         ...(lag ? { lag: lag() } : {}),
+        ...(freshnessDetail() ?? {}),
       }),
       leaseSetup?.lease.status() ?? null,
       leaseSetup?.name ?? null,
@@ -81,6 +89,9 @@ export function createReadinessWiring(deps: ReadinessWiringDeps): ReadinessWirin
     },
     setSymbolCount(source) {
       symbolCount = source;
+    },
+    setFreshness(source) {
+      freshness = source;
     },
     readiness() {
       const state = readinessState();

@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream, Logger } from 'pino';
 import type { ReadinessBody } from '../../contracts/readiness.ts';
 import { systemClock } from '../../lib/time/clock.ts';
+import { createCalendarSource } from '../alpaca/calendar-source.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import { SUBSCRIPTION_INCOMPLETE } from '../alpaca/market-data-stream.ts';
 import type { StreamState } from '../alpaca/types.ts';
@@ -32,8 +33,9 @@ import { SeqAllocator } from '../pipeline/seq.ts';
 import { systemMicros } from '../pipeline/time.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
-import { lagEvent } from '../status/status-event.ts';
+import { freshnessEvent, lagEvent } from '../status/status-event.ts';
 import { createBackfillPace } from './backfill-pace.ts';
+import { createFreshnessMonitor } from './freshness.ts';
 import { createGapReports } from './gap-reports.ts';
 import { createLagMonitor } from './lag-monitor.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
@@ -170,7 +172,15 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   sink.onHealthChange((h) => overflowReporter.onHealth(h));
   const subscriptionReports = createSubscriptionReports(createSubscriptionMetrics(metrics.registry));
   readinessWiring.addDetail('subscriptions', () => subscriptionReports.detail());
+  let marketHealthy = false;
   const onState = (state: StreamState): void => {
+    if (state.stream === 'market_data') {
+      // Silence of a channel counts from the connection going live at the earliest.
+      const healthy = state.status === 'healthy';
+      if (healthy && !marketHealthy) freshness.connected(state.atMs);
+      else if (!healthy && state.status !== 'degraded') freshness.disconnected();
+      marketHealthy = healthy || (marketHealthy && state.status === 'degraded');
+    }
     readinessWiring.setState(state);
     metrics.streamState(state.stream, state.status);
     if (state.status === 'reconnect' || state.status === 'error') {
@@ -214,6 +224,57 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     },
   });
   readinessWiring.setLag(() => ({ ...lagMonitor.snapshot(), thresholdMs: config.alpaca.lagThresholdMs }));
+  const calendar = createCalendarSource(
+    {
+      tradingUrl: config.alpaca.tradingUrl,
+      credentials: { keyId: config.alpaca.keyId, secretKey: config.alpaca.secretKey },
+    },
+    { logger, onOrigin: (origin) => metrics.calendarOrigin(origin) },
+  );
+  let reconnectMarket: () => void = () => {};
+  const freshness = createFreshnessMonitor({
+    feed: config.alpaca.feed,
+    staleAfterMs: config.alpaca.channelStaleAfterMs,
+    clock: systemClock,
+    phase: (nowMs) => calendar.phase(config.alpaca.feed, nowMs),
+    onCheck: (report) => metrics.freshness(report),
+    onChange: (report) => {
+      const stale = report.staleChannels.length + report.staleSymbols.length > 0;
+      logger[stale ? 'warn' : 'info'](
+        {
+          stale_channels: report.staleChannels,
+          stale_symbols: report.staleSymbols.map((s) => `${s.channel}:${s.symbol}`),
+          stale_symbol_counts: report.staleCounts,
+          phase: report.phase,
+        },
+        stale ? 'market data is stale' : 'market data is fresh again',
+      );
+      publishStatus.event(freshnessEvent(report, config.alpaca.feed));
+      metrics.statusEventsPublished('market_data');
+      readiness();
+    },
+    onChannelSilent: (channel, silentForMs) => {
+      logger.warn(
+        { channel, silent_for_ms: silentForMs, threshold_ms: config.alpaca.channelStaleAfterMs },
+        'a channel that must flow is silent; reconnecting the market-data stream',
+      );
+      reconnectMarket();
+    },
+  });
+  freshness.setSubscriptions(subscriptionsFor(config));
+  readinessWiring.setFreshness(() => {
+    const r = freshness.snapshot();
+    const c = calendar.origin();
+    return {
+      phase: r?.phase ?? 'unknown',
+      calendar: c.origin,
+      calendarReason: c.reason,
+      staleAfterMs: config.alpaca.channelStaleAfterMs,
+      staleChannels: r?.staleChannels ?? [],
+      staleSymbols: (r?.staleSymbols ?? []).map((s) => `${s.channel}:${s.symbol}`),
+      staleCounts: r?.staleCounts ?? { trades: 0, quotes: 0, bars: 0 },
+    };
+  });
   const streams = createStreams({
     config,
     logger,
@@ -222,7 +283,10 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onState,
     onDecodeIssue,
     onHeartbeat: (stream) => metrics.heartbeat(stream),
-    onMarketEvents: (events) => lagMonitor.observe(events),
+    onMarketEvents: (events) => {
+      lagMonitor.observe(events);
+      freshness.observe(events);
+    },
     onSubscriptionCheck: (check) => {
       subscriptionReports.check(check);
       readiness();
@@ -235,6 +299,9 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     isStopping: () => stopping,
     backfillPace: createBackfillPace(sink, config.kafka.maxBufferBytes),
   });
+  reconnectMarket = () => streams.reconnectMarket();
+  void calendar.start();
+  freshness.start();
 
   // Connect only while holding the Lease named after the key id; a lost Lease closes the sockets
   // at once and they reopen when it is back. Disabled (no Kubernetes access) when lease.enabled
@@ -262,9 +329,12 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   // The live symbol count reaches the operator's status through /readyz.
   readinessWiring.setSymbolCount(() => (remoteSymbols ?? liveConfig.symbols).length);
   const applySubscriptions = (): void => {
-    streams.updateSubscriptions(
-      subscriptionsFor({ symbols: remoteSymbols ?? liveConfig.symbols, channels: liveConfig.channels }),
-    );
+    const next = subscriptionsFor({
+      symbols: remoteSymbols ?? liveConfig.symbols,
+      channels: liveConfig.channels,
+    });
+    freshness.setSubscriptions(next);
+    streams.updateSubscriptions(next);
   };
   let watcher: ConfigWatcher | null = null;
   if (config.configFile) {
@@ -343,6 +413,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
           release: () => {
             overflowReporter.stop();
             lagMonitor.stop();
+            freshness.stop();
+            calendar.stop();
             return health.close();
           },
         },

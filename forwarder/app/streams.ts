@@ -52,6 +52,8 @@ export interface Streams {
   connections: LeasedConnections;
   /** Subscription diffs on the live market-data socket. */
   updateSubscriptions(next: SubscriptionSet): void;
+  /** Reconnects the market-data socket (a channel that must flow is silent). */
+  reconnectMarket(): void;
 }
 
 export function createStreams(deps: StreamsDeps): Streams {
@@ -167,5 +169,6 @@ export function createStreams(deps: StreamsDeps): Streams {
   return {
     connections,
     updateSubscriptions: (next) => market?.updateSubscriptions(next),
+    reconnectMarket: () => market?.reconnect(),
   };
 }

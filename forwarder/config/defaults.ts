@@ -6,6 +6,8 @@ export const DEFAULTS = {
   perMessageDeflate: false,
   /** Lag (now − Alpaca event time) above which the forwarder reports `lagging`. */
   lagThresholdMs: 2_000,
+  /** Silence after which a channel that must flow (reconnect) or a symbol (reported) is stale. */
+  channelStaleAfterMs: 180_000,
   streamUrl: 'wss://stream.data.alpaca.markets',
   dataUrl: 'https://data.alpaca.markets',
   symbolsPollIntervalSeconds: 30,

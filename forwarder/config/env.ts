@@ -79,6 +79,8 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['ALPACA_WS_ENCODING', 'encoding', lower],
   ['ALPACA_WS_PERMESSAGE_DEFLATE', 'perMessageDeflate', bool],
   ['ALPACA_LAG_THRESHOLD_MS', 'lagThresholdMs', int],
+  ['ALPACA_CHANNEL_STALE_AFTER_MS', 'channelStaleAfterMs', int],
+  ['ALPACA_TRADING_URL', 'tradingUrl', trimSlash],
   ['ALPACA_STREAM_URL', 'streamUrl', trimSlash],
   ['ALPACA_BASE_URL', 'dataUrl', trimSlash],
   ['SYMBOLS', 'symbols', list],
@@ -136,7 +138,7 @@ const UNSUPPORTED: Readonly<Record<string, (raw: string) => string | null>> = {
     raw.trim().toLowerCase() === 'equity' ? null : 'only equity is supported by this forwarder',
   ALPACA_CRYPTO_LOCATION: () => 'crypto is not supported (equity only); remove this key',
   OPTIONS_MARKET_HOLIDAYS: () =>
-    'not supported: a holiday list is not configurable (a silent socket on a holiday only widens the stale-stream window); remove this key',
+    "not supported: holidays come from Alpaca's market calendar (/v2/calendar) or the shipped NYSE rule set; remove this key",
   SHARD_COUNT: (raw) =>
     raw.trim() === '1' ? null : 'symbol sharding is not supported; run one forwarder per key',
   SHARD_INDEX: (raw) =>
@@ -183,7 +185,7 @@ const UNSUPPORTED: Readonly<Record<string, (raw: string) => string | null>> = {
   MARKET_DATA_CHANNEL_FRESHNESS_MAX_MS: () => 'not supported by this forwarder; remove this key',
   MARKET_DATA_CHANNEL_FRESHNESS_WARMUP_MS: () => 'not supported by this forwarder; remove this key',
   ALPACA_MARKET_DATA_READ_IDLE_TIMEOUT_MS: () =>
-    'not supported: a silent socket is detected by the stale-stream check; remove this key',
+    'not supported: a silent channel is detected by the freshness check (ALPACA_CHANNEL_STALE_AFTER_MS); remove this key',
   DOTENV_PATH: () =>
     'not supported: no .env file is read; use env vars or FORWARDER_CONFIG_FILE; remove this key',
 };

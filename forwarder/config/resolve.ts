@@ -183,6 +183,8 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
       encoding: merged.encoding ?? d.encoding,
       perMessageDeflate: merged.perMessageDeflate ?? d.perMessageDeflate,
       lagThresholdMs: merged.lagThresholdMs ?? d.lagThresholdMs,
+      channelStaleAfterMs: merged.channelStaleAfterMs ?? d.channelStaleAfterMs,
+      tradingUrl: (merged.tradingUrl ?? tradingUrlFrom(tradeUpdates.streamUrl)).replace(/\/+$/, ''),
       streamUrl: (merged.streamUrl ?? d.streamUrl).replace(/\/+$/, ''),
       dataUrl: (merged.dataUrl ?? d.dataUrl).replace(/\/+$/, ''),
     },
@@ -223,4 +225,17 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
     configFile: file?.path ?? null,
   };
   return { config, overriddenEnvKeys };
+}
+
+/**
+ * The trading API's REST base from the trade stream URL (wss://paper-api.alpaca.markets/stream →
+ * https://paper-api.alpaca.markets), else the live trading API.
+ */
+export function tradingUrlFrom(tradeStreamUrl: string | null): string {
+  if (tradeStreamUrl === null) return 'https://api.alpaca.markets';
+  return tradeStreamUrl
+    .replace(/^wss:/i, 'https:')
+    .replace(/^ws:/i, 'http:')
+    .replace(/\/stream\/*$/, '')
+    .replace(/\/+$/, '');
 }

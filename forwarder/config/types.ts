@@ -35,6 +35,10 @@ export interface ForwarderConfig {
     perMessageDeflate: boolean;
     /** Lag (now − event time of the newest WS event) above which a `lagging` status event is sent. */
     lagThresholdMs: number;
+    /** Silence after which a channel that must flow (reconnect) or a symbol (reported) is stale. */
+    channelStaleAfterMs: number;
+    /** Trading API base (market calendar): set, else from the trade stream URL, else the live API. */
+    tradingUrl: string;
     streamUrl: string;
     dataUrl: string;
   };

@@ -4,6 +4,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { ERROR_CLASSES } from '../../contracts/readiness.ts';
+import type { FreshnessReport } from '../app/freshness.ts';
 import type { SinkMetrics } from '../kafka/sink.ts';
 import type { PipelineMetrics } from '../pipeline/pipeline.ts';
 import { messageTypeLabel, reasonLabel } from './label-values.ts';
@@ -33,6 +34,10 @@ export interface ForwarderMetrics {
    * acked (buffered, in flight, awaiting retry). Read on scrape only: no cost per event.
    */
   backlogFrom(read: () => { events: number; bytes: number }): void;
+  /** Freshness per channel after each check (stale symbols, stale channel, last event age). */
+  freshness(report: FreshnessReport): void;
+  /** Where the market calendar in use comes from, after each fetch. */
+  calendarOrigin(origin: 'alpaca' | 'fallback'): void;
 }
 
 /** A metric child per channel, made on first use and kept. */
@@ -209,6 +214,40 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       this.set(backlog().bytes);
     },
   });
+  const staleSymbols = new Gauge({
+    name: `${P}stale_symbols`,
+    help: 'Subscribed symbols stale on a channel (silent for channelStaleAfterMs after trading today; bars: minute bar overdue), by channel',
+    labelNames: ['channel'],
+    registers,
+  });
+  const channelStale = new Gauge({
+    name: `${P}channel_stale`,
+    help: '1 while a whole channel that must flow in the regular session is silent (a reconnect reason), by channel',
+    labelNames: ['channel'],
+    registers,
+  });
+  const lastEventAge = new Gauge({
+    name: `${P}last_event_age_seconds`,
+    help: 'Seconds since the last WebSocket event on a subscribed channel, by channel',
+    labelNames: ['channel'],
+    registers,
+  });
+  const calendarFallback = new Gauge({
+    name: `${P}market_calendar_fallback`,
+    help: "1 while the shipped NYSE rule set stands in for Alpaca's /v2/calendar (it could not be fetched)",
+    registers,
+  });
+  calendarFallback.set(0);
+  const calendarFetches = new Counter({
+    name: `${P}market_calendar_fetches_total`,
+    help: "Fetches of Alpaca's /v2/calendar, by result (ok, fallback)",
+    labelNames: ['result'],
+    registers,
+  });
+  for (const channel of ['trades', 'quotes', 'bars']) {
+    staleSymbols.set({ channel }, 0);
+    channelStale.set({ channel }, 0);
+  }
   const STATUSES = ['connecting', 'healthy', 'reconnect', 'error', 'degraded'];
   // Hot-path children: the label set is resolved once per channel, not on every update.
   const receivedBy = byChannel((channel) => received.labels({ channel }));
@@ -258,6 +297,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     wsLagNow: (s) => lagNow.set(s),
     backlogFrom: (read) => {
       backlog = read;
+    },
+    freshness: (report) => {
+      for (const channel of ['trades', 'quotes', 'bars'] as const) {
+        staleSymbols.set({ channel }, report.staleCounts[channel]);
+        channelStale.set({ channel }, report.staleChannels.includes(channel) ? 1 : 0);
+        const age = report.lastEventAgeMs[channel];
+        if (age !== null) lastEventAge.set({ channel }, age / 1000);
+      }
+    },
+    calendarOrigin: (origin) => {
+      calendarFallback.set(origin === 'fallback' ? 1 : 0);
+      calendarFetches.inc({ result: origin === 'alpaca' ? 'ok' : 'fallback' });
     },
   };
 }

@@ -28,6 +28,19 @@ export interface ReadinessInputs {
   kafka: SinkHealth;
   /** Market-data lag (detail only: lagging alone never makes the forwarder unready). */
   lag?: { lagMs: number | null; lagging: boolean; thresholdMs: number };
+  /** Freshness (detail only: a stale symbol is reported; a silent channel reconnects the stream). */
+  freshness?: FreshnessDetail;
+}
+
+export interface FreshnessDetail {
+  phase: string;
+  calendar: 'alpaca' | 'fallback';
+  calendarReason: string | null;
+  staleAfterMs: number;
+  staleChannels: readonly string[];
+  /** Bounded list, `channel:SYMBOL`. */
+  staleSymbols: readonly string[];
+  staleCounts: Record<string, number>;
 }
 
 interface Failure {
@@ -90,6 +103,19 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessState {
               lag_ms: inputs.lag.lagMs === null ? null : Math.round(inputs.lag.lagMs),
               lagging: inputs.lag.lagging,
               threshold_ms: inputs.lag.thresholdMs,
+            },
+          }
+        : {}),
+      ...(inputs.freshness
+        ? {
+            freshness: {
+              phase: inputs.freshness.phase,
+              calendar: inputs.freshness.calendar,
+              calendar_reason: inputs.freshness.calendarReason,
+              stale_after_ms: inputs.freshness.staleAfterMs,
+              stale_channels: [...inputs.freshness.staleChannels],
+              stale_symbols: [...inputs.freshness.staleSymbols],
+              stale_symbol_counts: { ...inputs.freshness.staleCounts },
             },
           }
         : {}),

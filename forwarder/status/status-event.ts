@@ -4,6 +4,7 @@
  * one partition; the envelope's symbol is the stream name too. Pure.
  */
 import type { StreamGap, StreamState } from '../alpaca/types.ts';
+import type { FreshnessReport } from '../app/freshness.ts';
 import type { Envelope } from '../generated/envelope.ts';
 import { formatMicros } from '../pipeline/time.ts';
 
@@ -25,6 +26,11 @@ export interface StatusEvent {
   /** Wanted symbols Alpaca's acks left out (reason alpaca_subscription_incomplete), and a bounded list per channel. */
   missing_count?: number;
   missing_symbols?: Record<string, string[]>;
+  /** Freshness (`alpaca_channel_stale` / `alpaca_symbols_stale`, and the `healthy` after them). */
+  stale_channels?: string[];
+  /** The first stale (channel, symbol) pairs as `channel:SYMBOL` (bounded; counts are complete). */
+  stale_symbols?: string[];
+  stale_symbol_counts?: Record<string, number>;
   ts: string;
   feed: string;
 }
@@ -100,6 +106,31 @@ export function gapEvent(
     gap_from: new Date(gap.fromMs).toISOString(),
     gap_to: new Date(gap.toMs).toISOString(),
     ts: new Date(atMs).toISOString(),
+    feed,
+  };
+}
+
+/**
+ * The stale set of the market-data stream changed (forwarder/app/freshness.ts): `degraded` with
+ * reason `alpaca_channel_stale` (a whole channel silent) or `alpaca_symbols_stale` and the set,
+ * or `healthy` (reason null, empty set) once nothing is stale. The connection is kept unless a
+ * whole channel is silent (then a reconnect follows, reported as its own event).
+ */
+export function freshnessEvent(
+  report: Pick<FreshnessReport, 'atMs' | 'staleChannels' | 'staleSymbols' | 'staleCounts'>,
+  feed: string,
+): StatusEvent {
+  const stale = report.staleChannels.length > 0 || report.staleSymbols.length > 0;
+  return {
+    stream: 'market_data',
+    status: stale ? 'degraded' : 'healthy',
+    reason: !stale ? null : report.staleChannels.length > 0 ? 'alpaca_channel_stale' : 'alpaca_symbols_stale',
+    error_class: null,
+    attempt: 0,
+    stale_channels: [...report.staleChannels],
+    stale_symbols: report.staleSymbols.map((s) => `${s.channel}:${s.symbol}`),
+    stale_symbol_counts: { ...report.staleCounts },
+    ts: new Date(report.atMs).toISOString(),
     feed,
   };
 }

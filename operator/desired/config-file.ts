@@ -37,6 +37,9 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     ...(spec.lagThresholdMs !== undefined && spec.lagThresholdMs !== 2_000
       ? { lagThresholdMs: spec.lagThresholdMs }
       : {}),
+    ...(spec.channelStaleAfterMs !== undefined && spec.channelStaleAfterMs !== 180_000
+      ? { channelStaleAfterMs: spec.channelStaleAfterMs }
+      : {}),
     streamUrl: spec.streamUrl,
     dataUrl: spec.dataUrl,
     symbols: [...(spec.symbols ?? [])],

@@ -123,6 +123,27 @@ export const FORWARDER_ALERTS: AlertRule[] = [
     description: `AlpacaForwarder ${AF}: the trade_updates stream had a gap; order updates in it are not in Kafka. The status topic has a trade_updates_gap event with gap_from and gap_to.`,
     runbook: 'unrecovered-gaps',
   },
+  {
+    alert: 'AlpacaForwarderChannelStale',
+    // The gauge stays 1 across the stale reconnects until an event comes on the channel.
+    series: `max by (${BY_AF}, channel) (alpaca_forwarder_channel_stale)`,
+    threshold: '== 1',
+    for: '5m',
+    severity: 'critical',
+    summary: 'A market-data channel that must flow is silent',
+    description: `AlpacaForwarder ${AF}: no {{ $labels.channel }} have arrived in the regular session for channelStaleAfterMs plus 5 minutes, across reconnects (reason alpaca_stream_stale). Consumers are missing that channel.`,
+    runbook: 'stale-channels',
+  },
+  {
+    alert: 'AlpacaForwarderSymbolsStale',
+    series: `max by (${BY_AF}, channel) (alpaca_forwarder_stale_symbols)`,
+    threshold: '> 0',
+    for: '15m',
+    severity: 'warning',
+    summary: 'Symbols went dark on a channel while the market is open',
+    description: `AlpacaForwarder ${AF}: {{ $value }} subscribed symbols that traded today have had no {{ $labels.channel }} for channelStaleAfterMs plus 15 minutes. /readyz detail.freshness and the status topic's alpaca_symbols_stale event list them.`,
+    runbook: 'stale-channels',
+  },
 ];
 
 export const OPERATOR_ALERTS: AlertRule[] = [

@@ -25,6 +25,10 @@ export interface AlpacaForwarderSpec {
    */
   lagThresholdMs: number;
   /**
+   * Silence after which market data is stale, judged by Alpaca's market calendar (docs/forwarder.md, Freshness). A subscribed symbol silent this long on trades or quotes after trading today (or whose minute bar is this late) is reported in /readyz detail, metrics and a degraded status event; a whole trades, quotes or bars channel silent this long in the regular session is a reconnect (reason alpaca_stream_stale).
+   */
+  channelStaleAfterMs: number;
+  /**
    * Base URL of the market-data WebSocket; the forwarder appends /v2/{feed} (wss://stream.data.alpaca.markets becomes wss://stream.data.alpaca.markets/v2/iex).
    */
   streamUrl: string;

@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { feedPhase } from '../../../forwarder/alpaca/market-calendar.ts';
+import type { MarketDataStream } from '../../../forwarder/alpaca/market-data-stream.ts';
 import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.ts';
+import { createFreshnessMonitor } from '../../../forwarder/app/freshness.ts';
 import { type AlpacaSim, ManualClock, startAlpacaSim } from '../../sim/alpaca/index.ts';
 import { connectTo } from '../sim/ws-client.ts';
-import { simStream } from './sim-harness.ts';
+import { clockOf, simStream } from './sim-harness.ts';
 
 const sims: AlpacaSim[] = [];
 async function sim(
@@ -206,19 +209,41 @@ describe('market-data stream ↔ simulator', () => {
     await h.stream.stop();
   });
 
-  test('muted socket on /v2/test (pings answered, no data) → alpaca_stream_stale → clean close and reconnect', async () => {
+  test('muted socket on /v2/test (pings answered, no data) → the freshness monitor finds quotes silent → alpaca_stream_stale → clean close and reconnect', async () => {
     const { sim: s, clock } = await sim({ testStream: true });
-    const h = simStream(clock, {
-      streamUrl: s.urls.stream,
+    const subscriptions = normaliseSubscriptions({ quotes: ['FAKEPACA'] });
+    const silent: string[] = [];
+    let stream: MarketDataStream | null = null;
+    const monitor = createFreshnessMonitor({
       feed: 'test',
-      subscriptions: normaliseSubscriptions({ quotes: ['FAKEPACA'] }),
       staleAfterMs: 30_000,
+      clock: clockOf(clock),
+      phase: (now) => feedPhase([], 'test', now),
+      onChange: () => {},
+      onChannelSilent: (channel) => {
+        silent.push(channel);
+        stream?.reconnect();
+      },
     });
+    monitor.setSubscriptions(subscriptions);
+    const h = simStream(clock, { streamUrl: s.urls.stream, feed: 'test', subscriptions }, () => 0, {
+      onEvents: (b) => monitor.observe(b),
+      onState: (st) => {
+        if (st.status === 'healthy') monitor.connected(st.atMs);
+        else monitor.disconnected();
+      },
+    });
+    stream = h.stream;
     h.stream.start();
     const c1 = await s.log.waitForConnection();
     await h.states.waitFor((x) => x.status === 'healthy');
     s.mute(c1.id, true);
-    clock.advance(30_000);
+    clock.advance(29_999);
+    monitor.check();
+    assert.deepEqual(silent, []);
+    clock.advance(1);
+    monitor.check();
+    assert.deepEqual(silent, ['quotes']);
     const st = await h.states.waitFor((x) => x.status === 'reconnect');
     assert.equal(st.reason, 'alpaca_stream_stale');
     assert.equal((await s.log.waitForClose(c1.id)).how, 'clean');
@@ -229,6 +254,8 @@ describe('market-data stream ↔ simulator', () => {
     clock.advance(5_000);
     const q = await h.events.waitFor((e) => e.symbol === 'FAKEPACA' && e.channel === 'quotes');
     assert.equal(q.source, 'ws');
+    monitor.check();
+    assert.deepEqual(silent, ['quotes'], 'quotes flow again on the new connection');
     await h.gaps.waitFor(() => true);
     await h.stream.stop();
   });

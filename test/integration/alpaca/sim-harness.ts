@@ -33,6 +33,7 @@ export function simStream(
   clock: ManualClock,
   config: Partial<MarketDataStreamConfig> & { streamUrl: string },
   random: () => number = () => 0,
+  hooks: { onEvents?(batch: AlpacaEvent[]): void; onState?(state: StreamState): void } = {},
 ): SimStream {
   const states = createRecorder<StreamState>();
   const events = createRecorder<AlpacaEvent>();
@@ -50,9 +51,13 @@ export function simStream(
       logger: silentLogger,
       clock: clockOf(clock),
       random,
-      onState: (s) => states.push(s),
+      onState: (s) => {
+        states.push(s);
+        hooks.onState?.(s);
+      },
       onEvents: (b) => {
         for (const e of b) events.push(e);
+        hooks.onEvents?.(b);
       },
       onGap: (g) => gaps.push(g),
       onDecodeIssue: (i) => issues.push(i),

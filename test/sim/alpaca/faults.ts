@@ -2,6 +2,8 @@
  * Fault switches that change what the next upgrades, auths and data frames get. The
  * per-connection actions (drop, close with a code, slow-client) live on the connections.
  */
+import type { CalendarRow } from './calendar.ts';
+
 export class Faults {
   /** Upgrades to refuse next, each with its HTTP status (e.g. 429), optionally only on one path. */
   private readonly upgradeRejections: { status: number; path: string | null }[] = [];
@@ -23,6 +25,10 @@ export class Faults {
   readonly withheld = new Set<string>();
   /** Responses for the next REST requests, in order (sim.overrideNextRest). */
   readonly restOverrides: { status?: number; body: string | Buffer; contentType?: string }[] = [];
+  /** Statuses for the next /v2/calendar answers (sim.failCalendar); a status 0 drops the socket. */
+  readonly calendarFailures: number[] = [];
+  /** Calendar rows served instead of the static NYSE table (sim.setCalendar), or null. */
+  calendarRows: CalendarRow[] | null = null;
 
   rejectUpgrades(status: number, count: number, path: string | null): void {
     for (let i = 0; i < count; i++) this.upgradeRejections.push({ status, path });

@@ -1,6 +1,7 @@
 /** Public surface of the Alpaca simulator (see README.md). */
 export type { Account, AccountInput, AccountPlan } from './accounts.ts';
 export { FREE_PLAN, PAID_PLAN } from './accounts.ts';
+export { type CalendarRow, calendarRows } from './calendar.ts';
 export type { SimClock, TimerHandle } from './clock.ts';
 export { ManualClock, systemClock } from './clock.ts';
 export type { Encoding } from './codec.ts';

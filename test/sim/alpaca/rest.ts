@@ -5,6 +5,7 @@
  * and pages built from what the stream emitted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerCalendar } from './calendar.ts';
 import type { SimContext } from './connection.ts';
 import { buildPage } from './rest-pages.ts';
 import { parseRestQuery, type RestKind } from './rest-query.ts';
@@ -38,6 +39,10 @@ function answer(ctx: SimContext, req: IncomingMessage, res: ServerResponse): voi
   const finish = (status: number, keyId: string | null): void => {
     ctx.log.add({ type: 'rest', at: ctx.clock.now(), path: logged, status, keyId });
   };
+  if (url.pathname === '/v2/calendar') {
+    answerCalendarRequest(ctx, req, res, url, finish);
+    return;
+  }
   const m = /^\/v2\/stocks\/(?:([^/]+)\/)?(bars|trades|quotes)$/.exec(url.pathname);
   if (m === null) {
     sendJson(res, 404, { message: 'Not Found' });
@@ -119,4 +124,39 @@ function answer(ctx: SimContext, req: IncomingMessage, res: ServerResponse): voi
   body.next_page_token = page.nextPageToken;
   sendJson(res, 200, body, budget.headers);
   finish(200, account.keyId);
+}
+
+/** Trading API `/v2/calendar`: header auth (403), failures a test asked for, then the rows. */
+function answerCalendarRequest(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  finish: (status: number, keyId: string | null) => void,
+): void {
+  if (req.method !== 'GET') {
+    sendJson(res, 405, { message: 'method not allowed' });
+    finish(405, null);
+    return;
+  }
+  const auth = ctx.accounts.fromHeaders(req.headers);
+  if (auth.state !== 'ok') {
+    sendJson(res, 403, { message: 'forbidden' });
+    finish(403, null);
+    return;
+  }
+  const failure = ctx.faults.calendarFailures.shift();
+  if (failure !== undefined) {
+    if (failure === 0) {
+      req.socket.destroy();
+      finish(0, auth.account.keyId);
+      return;
+    }
+    sendJson(res, failure, { message: 'internal server error' });
+    finish(failure, auth.account.keyId);
+    return;
+  }
+  const answer = answerCalendar(url.searchParams, ctx.clock.now(), ctx.faults.calendarRows);
+  sendJson(res, answer.status, answer.body);
+  finish(answer.status, auth.account.keyId);
 }

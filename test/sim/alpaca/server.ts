@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { AccountBook } from './accounts.ts';
+import type { CalendarRow } from './calendar.ts';
 import { systemClock, type TimerHandle } from './clock.ts';
 import type { Encoding } from './codec.ts';
 import type { SimConnection, SimContext } from './connection.ts';
@@ -173,6 +174,16 @@ export class AlpacaSim {
    * Answers the next REST request(s) with this response instead of a page (hostile responses:
    * huge, deeply nested, mistyped). Auth and the request budget still apply before it.
    */
+  /** Serves these rows on /v2/calendar instead of the static NYSE table (null: back to the table). */
+  setCalendar(rows: CalendarRow[] | null): void {
+    this.ctx.faults.calendarRows = rows;
+  }
+
+  /** The next `count` /v2/calendar requests fail with `status` (0: the socket is dropped). */
+  failCalendar(count: number, status = 500): void {
+    for (let i = 0; i < count; i++) this.ctx.faults.calendarFailures.push(status);
+  }
+
   overrideNextRest(
     response: { status?: number; body: string | Buffer; contentType?: string },
     count = 1,

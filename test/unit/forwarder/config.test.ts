@@ -33,6 +33,12 @@ describe('config from env', () => {
     assert.equal(config.alpaca.encoding, 'msgpack', 'msgpack frames by default, as the official SDKs');
     assert.equal(config.alpaca.perMessageDeflate, false, 'uncompressed frames by default (measured)');
     assert.equal(config.alpaca.lagThresholdMs, 2_000);
+    assert.equal(config.alpaca.channelStaleAfterMs, 180_000);
+    assert.equal(
+      config.alpaca.tradingUrl,
+      'https://api.alpaca.markets',
+      'no trade stream: the live trading API',
+    );
     assert.equal(config.alpaca.streamUrl, 'wss://stream.data.alpaca.markets');
     assert.deepEqual(config.channels, {
       trades: true,
@@ -83,6 +89,7 @@ describe('config from env', () => {
           ALPACA_WS_ENCODING: 'JSON',
           ALPACA_WS_PERMESSAGE_DEFLATE: 'TRUE',
           ALPACA_LAG_THRESHOLD_MS: '5000',
+          ALPACA_CHANNEL_STALE_AFTER_MS: '60000',
         }),
       ),
       null,
@@ -91,6 +98,8 @@ describe('config from env', () => {
     assert.equal(config.alpaca.encoding, 'json');
     assert.equal(config.alpaca.perMessageDeflate, true);
     assert.equal(config.alpaca.lagThresholdMs, 5_000);
+    assert.equal(config.alpaca.channelStaleAfterMs, 60_000);
+    assert.equal(config.alpaca.tradingUrl, 'http://127.0.0.1:1236', 'from the trade stream URL');
     assert.equal(config.alpaca.streamUrl, 'ws://127.0.0.1:1234');
     assert.deepEqual(config.symbols, ['NVDA', 'AMD']);
     assert.deepEqual(config.tradeUpdates, { enabled: true, streamUrl: 'ws://127.0.0.1:1236/stream' });

@@ -130,7 +130,6 @@ test('overload: a socket fed faster than the pipeline drains → lagging reporte
       clock,
       random: () => 0,
       socketFactory: sock.factory,
-      isDataExpected: () => true,
       onState: (s) => states.push(s),
       onEvents: (batch) => {
         // The pipeline's cost: time passes (and due timers such as pings fire) while it works.

@@ -49,6 +49,34 @@ describe('readiness', () => {
     assert.ok(readinessBodySchema.safeParse({ ...s, since: new Date(0).toISOString() }).success);
   });
 
+  test('stale channels and symbols keep the forwarder ready; they are in detail.freshness', () => {
+    const s = evaluateReadiness({
+      marketData: healthy('market_data'),
+      tradeUpdates: undefined,
+      kafka: kafkaOk,
+      freshness: {
+        phase: 'regular',
+        calendar: 'fallback',
+        calendarReason: 'HTTP 503',
+        staleAfterMs: 180_000,
+        staleChannels: ['quotes'],
+        staleSymbols: ['quotes:AAPL', 'trades:TSLA'],
+        staleCounts: { trades: 1, quotes: 40, bars: 0 },
+      },
+    });
+    assert.equal(s.ready, true);
+    assert.deepEqual(s.detail.freshness, {
+      phase: 'regular',
+      calendar: 'fallback',
+      calendar_reason: 'HTTP 503',
+      stale_after_ms: 180_000,
+      stale_channels: ['quotes'],
+      stale_symbols: ['quotes:AAPL', 'trades:TSLA'],
+      stale_symbol_counts: { trades: 1, quotes: 40, bars: 0 },
+    });
+    assert.ok(readinessBodySchema.safeParse({ ...s, since: new Date(0).toISOString() }).success);
+  });
+
   test('406 wins over a Kafka failure; reason comes from the same gate', () => {
     const s = evaluateReadiness({
       marketData: {

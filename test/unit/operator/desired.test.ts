@@ -426,6 +426,13 @@ describe('config file', () => {
     assert.equal(parsed.lagThresholdMs, undefined, 'the default lag threshold (2000) is not rendered');
     const lag = forwarder({ spec: { lagThresholdMs: 5_000 } });
     assert.equal(renderConfigFile(lag, SETTINGS).lagThresholdMs, 5_000);
+    assert.equal(
+      parsed.channelStaleAfterMs,
+      undefined,
+      'the default stale threshold (180000) is not rendered',
+    );
+    const stale = forwarder({ spec: { channelStaleAfterMs: 60_000 } });
+    assert.equal(renderConfigFile(stale, SETTINGS).channelStaleAfterMs, 60_000);
     for (const k of [
       'image',
       'resources',

@@ -34,7 +34,7 @@ export interface Harness {
 
 export function createHarness(
   config: Partial<MarketDataStreamConfig> & { streamUrl: string },
-  extra: { dataExpected?: boolean | (() => boolean); random?: () => number; logger?: Logger } = {},
+  extra: { random?: () => number; logger?: Logger } = {},
 ): Harness {
   const clock = createManualClock();
   const states = createRecorder<StreamState>();
@@ -67,8 +67,6 @@ export function createHarness(
       onSubscriptionConfirmed: (s) => confirmed.push(s),
       onSubscriptionCheck: (c) => checks.push(c),
       onResubscribe: (s) => resubscribes.push(s),
-      isDataExpected: () =>
-        typeof extra.dataExpected === 'function' ? extra.dataExpected() : (extra.dataExpected ?? false),
     },
   );
   return { stream, clock, states, events, batches, gaps, issues, confirmed, checks, resubscribes };
