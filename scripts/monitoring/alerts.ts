@@ -144,6 +144,27 @@ export const FORWARDER_ALERTS: AlertRule[] = [
     description: `AlpacaForwarder ${AF}: {{ $value }} subscribed symbols that traded today have had no {{ $labels.channel }} for channelStaleAfterMs plus 15 minutes. /readyz detail.freshness and the status topic's alpaca_symbols_stale event list them.`,
     runbook: 'stale-channels',
   },
+  {
+    alert: 'AlpacaForwarderSubscriptionIncomplete',
+    series: `max by (${BY_AF}, channel) (alpaca_forwarder_subscription_missing_symbols)`,
+    threshold: '> 0',
+    for: '10m',
+    severity: 'warning',
+    summary: 'Alpaca did not acknowledge every wanted symbol',
+    description: `AlpacaForwarder ${AF}: {{ $value }} wanted {{ $labels.channel }} symbols are missing from Alpaca's subscription acks after the forwarder's resubscribes; nothing arrives for them. /readyz detail.subscriptions lists them (error_class subscription_incomplete).`,
+    runbook: 'subscription-incomplete',
+  },
+  {
+    alert: 'AlpacaForwarderSymbolsSourceFailing',
+    // -1 until the first success: a source that never answered shows as not ready instead.
+    series: `max by (${BY_AF}) (alpaca_forwarder_symbols_source_last_success_age_seconds)`,
+    threshold: '> 1800',
+    for: '5m',
+    severity: 'warning',
+    summary: 'The remote symbol list has not been fetched for 30 minutes',
+    description: `AlpacaForwarder ${AF}: spec.symbolsFrom.url has not answered with a valid list for {{ $value | humanizeDuration }}; the forwarder keeps the last good list. alpaca_forwarder_symbols_source_fetches_total{result} says why.`,
+    runbook: 'symbols-source',
+  },
 ];
 
 export const OPERATOR_ALERTS: AlertRule[] = [

@@ -13,6 +13,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Registry } from 'prom-client';
 import { parse, stringify } from 'yaml';
 import { createMetrics } from '../../../forwarder/health/metrics.ts';
+import {
+  createSubscriptionMetrics,
+  createSymbolsSourceMetrics,
+} from '../../../forwarder/health/subscription-metrics.ts';
 import { createLeaseMetric } from '../../../forwarder/lease/metrics.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
 import { outputs, PROMETHEUS_RULE_FILE, RULES_FILE } from '../../../scripts/generate-monitoring.ts';
@@ -39,6 +43,8 @@ async function readYaml<T>(file: string): Promise<T> {
 async function exportedMetricNames(): Promise<Set<string>> {
   const forwarder = createMetrics({ defaultMetrics: false });
   createLeaseMetric(forwarder.registry);
+  createSubscriptionMetrics(forwarder.registry);
+  createSymbolsSourceMetrics(forwarder.registry);
   const names = new Set<string>();
   for (const registry of [forwarder.registry, createOperatorMetrics().registry] as Registry[]) {
     for (const m of await registry.getMetricsAsJSON()) names.add(m.name);
