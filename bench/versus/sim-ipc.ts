@@ -1,0 +1,23 @@
+/** IPC messages between bench/versus/main.ts and its generator process (sim-child.ts). */
+export interface CpuSample {
+  offered: number;
+  cpuMs: number;
+  atMs: number;
+}
+export type ToSim =
+  | {
+      op: 'offer';
+      id: number;
+      pid: number;
+      rate: number;
+      events: number;
+      frameMax: number;
+      symbols: string[];
+      seed: number;
+    }
+  | { op: 'connections'; id: number; symbol: string }
+  | { op: 'close' };
+export type FromSim =
+  | { op: 'ready'; stream: string; rest: string }
+  | { op: 'offered'; id: number; offered: number; startMs: number; endMs: number; samples: CpuSample[] }
+  | { op: 'connections'; id: number; list: { id: number; open: boolean; subscribed: boolean }[] };
