@@ -52,6 +52,8 @@ const { values: a } = parseArgs({
     'frame-max': { type: 'string', default: '200' },
     'lag-bound-ms': { type: 'string', default: '2000' },
     ref: { type: 'string', default: DEFAULT_REF },
+    /** Profile the Node variants (b, c): node --cpu-prof into this directory. */
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -153,6 +155,14 @@ const scriptEnv = (t: Topics, bootstrap: string) => ({
   TOPIC_BARS: t.bars,
 });
 const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
+const prof = (key: string) =>
+  a['cpu-prof-dir'] === undefined
+    ? []
+    : [
+        '--cpu-prof',
+        `--cpu-prof-dir=${a['cpu-prof-dir']}`,
+        `--cpu-prof-name=${key}-${Date.now()}.cpuprofile`,
+      ];
 const allSubjects = (): Subject[] => {
   const out: Subject[] = [];
   const wanted = list('variants');
@@ -168,13 +178,14 @@ const allSubjects = (): Subject[] => {
     out.push({
       key: 'b',
       name: 'b forwarder now',
-      spawn: (t, b) => spawn(process.execPath, [NOW_MAIN], { env: forwarderEnv(t, b), stdio }),
+      spawn: (t, b) => spawn(process.execPath, [...prof('b'), NOW_MAIN], { env: forwarderEnv(t, b), stdio }),
     });
   if (wanted.has('c'))
     out.push({
       key: 'c',
       name: 'c limit script',
-      spawn: (t, b) => spawn(process.execPath, [`${HERE}/limit-child.ts`], { env: scriptEnv(t, b), stdio }),
+      spawn: (t, b) =>
+        spawn(process.execPath, [...prof('c'), `${HERE}/limit-child.ts`], { env: scriptEnv(t, b), stdio }),
     });
   if (wanted.has('d')) {
     const py = peerPython();
