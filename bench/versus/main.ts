@@ -323,9 +323,12 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
   }
 }
 
-/** CPU per 1 000 events between the generator ticks that crossed `from` and `to` offered events. */
+/**
+ * CPU per 1 000 events from the last generator tick at or before `from` offered events to the
+ * first at or after `to` (a late tick can push many events at once: the span then widens).
+ */
 function cpuBetween(samples: CpuSample[], from: number, to: number): number {
-  const s0 = samples.find((s) => s.offered >= from) ?? samples[0];
+  const s0 = samples.findLast((s) => s.offered <= from) ?? samples[0];
   const s1 = samples.find((s) => s.offered >= to) ?? samples.at(-1);
   if (s0 === undefined || s1 === undefined || s1.offered === s0.offered) return Number.NaN;
   return ((s1.cpuMs - s0.cpuMs) * 1000) / (s1.offered - s0.offered);
