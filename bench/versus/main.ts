@@ -273,9 +273,14 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
       frameMax: num('frame-max'),
       symbols,
       seed: 11,
+      maxMs: 2 * ((1000 * events) / rate) + 10_000,
     });
     if (done.op !== 'offered') throw new Error('generator: unexpected reply');
     const { offered, samples } = done;
+    if (done.cutShort)
+      console.log(
+        `  ${subject.name} @${rate}: generator starved, offered ${offered} of ${events} in its time bound`,
+      );
     const topics = [t.trades, t.quotes, t.bars];
     const drainBound = Date.now() + 30_000 + (1000 * events) / rate;
     let inKafka = await endOffsetSum(broker.info, topics);

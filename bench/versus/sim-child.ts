@@ -53,6 +53,17 @@ process.on('message', (m: ToSim) => {
     };
     samples.push({ offered: 0, cpuMs: cpu(), atMs: startMs });
     let gen: { stop(): void } | null = null;
+    let ended = false;
+    const end = (cutShort: boolean) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(bound);
+      gen?.stop();
+      sim.push = push;
+      send({ op: 'offered', id: m.id, offered, cutShort, startMs, endMs: Date.now(), samples });
+    };
+    // A starved generator stops at the bound and reports what it offered.
+    const bound = setTimeout(() => end(true), m.maxMs);
     sim.push = (messages, opts) => {
       if (offered >= m.events) return;
       const take = messages
@@ -61,11 +72,7 @@ process.on('message', (m: ToSim) => {
       offered += take.length;
       if (take.length > 0) push(take, { ...opts, batchSize: m.frameMax });
       samples.push({ offered, cpuMs: cpu(), atMs: Date.now() });
-      if (offered >= m.events) {
-        gen?.stop();
-        sim.push = push;
-        send({ op: 'offered', id: m.id, offered, startMs, endMs: Date.now(), samples });
-      }
+      if (offered >= m.events) end(false);
     };
     gen = sim.generate({
       eventsPerSecond: m.rate,

@@ -14,10 +14,20 @@ export type ToSim =
       frameMax: number;
       symbols: string[];
       seed: number;
+      /** Stop after this long even if fewer than `events` were offered (a starved generator). */
+      maxMs: number;
     }
   | { op: 'connections'; id: number; symbol: string }
   | { op: 'close' };
 export type FromSim =
   | { op: 'ready'; stream: string; rest: string }
-  | { op: 'offered'; id: number; offered: number; startMs: number; endMs: number; samples: CpuSample[] }
+  | {
+      op: 'offered';
+      id: number;
+      offered: number;
+      cutShort: boolean;
+      startMs: number;
+      endMs: number;
+      samples: CpuSample[];
+    }
   | { op: 'connections'; id: number; list: { id: number; open: boolean; subscribed: boolean }[] };
