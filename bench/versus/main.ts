@@ -16,6 +16,7 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -54,6 +55,10 @@ const { values: a } = parseArgs({
     ref: { type: 'string', default: DEFAULT_REF },
     /** Profile the Node variants (b, c): node --cpu-prof into this directory. */
     'cpu-prof-dir': { type: 'string' },
+    /** NODE_OPTIONS for the Node variants (b, c), e.g. V8 heap flags to compare. */
+    'node-options': { type: 'string', default: '' },
+    /** Print each run's RSS over time (MB, one sample per --rss-every offered events). */
+    'rss-every': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -73,6 +78,15 @@ const DEFAULT_DEDUP_CAP = 100_000;
 const symbols = Array.from({ length: num('symbols') }, (_, i) => `V${String(i).padStart(4, '0')}`);
 const HERE = import.meta.dirname;
 const NOW_MAIN = fileURLToPath(new URL('../../forwarder/main.ts', import.meta.url));
+/** The V8 heap flags of the forwarder image (Dockerfile.forwarder ENTRYPOINT): b runs as the pod does. */
+const IMAGE_V8_FLAGS = (() => {
+  const dockerfile = readFileSync(new URL('../../Dockerfile.forwarder', import.meta.url), 'utf8');
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (entry === undefined) throw new Error('Dockerfile.forwarder has no ENTRYPOINT [...] line');
+  return (JSON.parse(entry) as string[]).filter((f) => /^--max-(semi|old)-space-size=/.test(f));
+})();
+const nodeOptions = (): Record<string, string> =>
+  a['node-options'] ? { NODE_OPTIONS: a['node-options'] } : {};
 
 interface Topics {
   trades: string;
@@ -142,6 +156,7 @@ const forwarderEnv = (t: Topics, bootstrap: string) => ({
   LEASE_ENABLED: 'false',
   LOG_LEVEL: 'warn',
   ALPACA_WS_ENCODING: 'msgpack',
+  ...nodeOptions(),
 });
 const scriptEnv = (t: Topics, bootstrap: string) => ({
   PATH: process.env.PATH ?? '',
@@ -178,14 +193,21 @@ const allSubjects = (): Subject[] => {
     out.push({
       key: 'b',
       name: 'b forwarder now',
-      spawn: (t, b) => spawn(process.execPath, [...prof('b'), NOW_MAIN], { env: forwarderEnv(t, b), stdio }),
+      spawn: (t, b) =>
+        spawn(process.execPath, [...IMAGE_V8_FLAGS, ...prof('b'), NOW_MAIN], {
+          env: forwarderEnv(t, b),
+          stdio,
+        }),
     });
   if (wanted.has('c'))
     out.push({
       key: 'c',
       name: 'c limit script',
       spawn: (t, b) =>
-        spawn(process.execPath, [...prof('c'), `${HERE}/limit-child.ts`], { env: scriptEnv(t, b), stdio }),
+        spawn(process.execPath, [...prof('c'), `${HERE}/limit-child.ts`], {
+          env: { ...scriptEnv(t, b), ...nodeOptions() },
+          stdio,
+        }),
     });
   if (wanted.has('d')) {
     const py = peerPython();
@@ -225,6 +247,8 @@ interface Result {
   lagging: number;
   healthyAfterLagging: boolean;
   maxLagMs: number;
+  /** [offered events, RSS MB] every --rss-every offered events, then after the drain. */
+  rssSeries: [number, number][];
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -300,7 +324,19 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
     const firstLagging = lagEvents.findIndex((e) => e.status === 'lagging');
     const tenth = (from: number, to: number) => cpuBetween(samples, from * events, to * events);
     const unique = back.records - back.duplicates;
+    const every = Number(a['rss-every']);
+    const rssSeries: [number, number][] = [];
+    if (every > 0) {
+      let next = 0;
+      for (const s of samples)
+        if (s.offered >= next) {
+          rssSeries.push([s.offered, Math.round(s.rssMb)]);
+          next = s.offered + every;
+        }
+      rssSeries.push([offered, Math.round(proc.rssBytes / 1048576)]);
+    }
     return {
+      rssSeries,
       key: subject.key,
       subject: subject.name,
       rate,
@@ -411,6 +447,11 @@ function printTable(title: string, rs: Result[], extra: 'tenths' | 'overload' | 
       );
     console.log(r0.subject.padEnd(20) + row.map((x, i) => x.padStart(i === 0 ? 8 : 20)).join(''));
   }
+  for (const r of rs)
+    if (r.rssSeries.length > 0)
+      console.log(
+        `${r.subject} @${r.rate} RSS MB over offered events: ${r.rssSeries.map(([n, mb]) => `${n}:${mb}`).join(' ')}`,
+      );
 }
 function ratios(rs: Result[]): void {
   const med = (k: string, pick: (r: Result) => number) =>
@@ -442,7 +483,9 @@ let broker: KafkaBroker | null = null;
 const modes = list('modes');
 const rounds = num('rounds');
 const started = Date.now();
-console.log(`load before: ${JSON.stringify(machineLoad())}, Node ${process.version}`);
+console.log(
+  `load before: ${JSON.stringify(machineLoad())}, Node ${process.version}; b runs with ${IMAGE_V8_FLAGS.join(' ') || 'no V8 heap flags'} (Dockerfile.forwarder)`,
+);
 try {
   await prepareKafka();
   broker = await startPrivateKafka({ heap: { min: '512m', max: '1g' } });

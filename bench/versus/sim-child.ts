@@ -9,7 +9,7 @@
 
 import { startAlpacaSim } from '../../test/sim/alpaca/index.ts';
 import { readProcStats } from '../forwarder/proc-stats.ts';
-import type { FromSim, ToSim } from './sim-ipc.ts';
+import type { CpuSample, FromSim, ToSim } from './sim-ipc.ts';
 
 const KEY_ID = process.env.KEY_ID ?? '';
 const SECRET = process.env.SECRET ?? '';
@@ -41,17 +41,18 @@ process.on('message', (m: ToSim) => {
   }
   if (m.op === 'offer') {
     let offered = 0;
-    const samples: { offered: number; cpuMs: number; atMs: number }[] = [];
+    const samples: CpuSample[] = [];
     const push = sim.push.bind(sim);
     const startMs = Date.now();
-    const cpu = () => {
+    const stats = () => {
       try {
-        return readProcStats(m.pid).cpuMs;
+        const ps = readProcStats(m.pid);
+        return { cpuMs: ps.cpuMs, rssMb: ps.rssBytes / 1048576 };
       } catch {
-        return Number.NaN;
+        return { cpuMs: Number.NaN, rssMb: Number.NaN };
       }
     };
-    samples.push({ offered: 0, cpuMs: cpu(), atMs: startMs });
+    samples.push({ offered: 0, ...stats(), atMs: startMs });
     let gen: { stop(): void } | null = null;
     let ended = false;
     const end = (cutShort: boolean) => {
@@ -71,7 +72,7 @@ process.on('message', (m: ToSim) => {
         .slice(0, m.events - offered);
       offered += take.length;
       if (take.length > 0) push(take, { ...opts, batchSize: m.frameMax });
-      samples.push({ offered, cpuMs: cpu(), atMs: Date.now() });
+      samples.push({ offered, ...stats(), atMs: Date.now() });
       if (offered >= m.events) end(false);
     };
     gen = sim.generate({

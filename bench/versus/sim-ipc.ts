@@ -2,6 +2,8 @@
 export interface CpuSample {
   offered: number;
   cpuMs: number;
+  /** Current RSS of the process under test (MB). */
+  rssMb: number;
   atMs: number;
 }
 export type ToSim =
