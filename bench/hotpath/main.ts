@@ -20,6 +20,8 @@ const { values } = parseArgs({
     events: { type: 'string', default: '300000' },
     'dedup-cap': { type: 'string', default: '100000' },
     'budget-s': { type: 'string', default: '90' },
+    /** 1: new, old, new (best of each); N > 1: N interleaved pairs, best and median of each. */
+    rounds: { type: 'string', default: '1' },
   },
 });
 const cap = Number(values['dedup-cap']);
@@ -132,7 +134,14 @@ console.log(
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 const results: Record<string, Result[]> = { old: [], new: [] };
-for (const v of ['new', 'old', 'new'] as const) results[v]?.push(run(trees[v]));
+const rounds = Number(values.rounds);
+const order: ('new' | 'old')[] =
+  rounds > 1
+    ? Array.from({ length: rounds }, (_, i): ('new' | 'old')[] =>
+        i % 2 === 0 ? ['new', 'old'] : ['old', 'new'],
+      ).flat()
+    : ['new', 'old', 'new'];
+for (const v of order) results[v]?.push(run(trees[v]));
 const best = (rs: Result[]): Result => rs.reduce((a, b) => (a.overall <= b.overall ? a : b));
 const rows = { old: best(results.old as Result[]), new: best(results.new as Result[]) };
 for (const [name, r] of Object.entries(rows))
@@ -142,6 +151,18 @@ for (const [name, r] of Object.entries(rows))
 console.log(
   `| **new / old** | | | ${(rows.new.firstTenth / rows.old.firstTenth).toFixed(2)} | ${(rows.new.lastTenth / rows.old.lastTenth).toFixed(2)} | ${(rows.new.overall / rows.old.overall).toFixed(2)} | |`,
 );
+if (rounds > 1) {
+  const med = (rs: Result[]) => {
+    const xs = rs.map((r) => r.overall).sort((x, y) => x - y);
+    return xs[Math.floor((xs.length - 1) / 2)] as number;
+  };
+  const mo = med(results.old as Result[]);
+  const mn = med(results.new as Result[]);
+  const all = (rs: Result[]) => rs.map((r) => r.overall.toFixed(2)).join(', ');
+  console.log(
+    `median overall over ${rounds} rounds: old ${mo.toFixed(2)} (${all(results.old as Result[])}), new ${mn.toFixed(2)} (${all(results.new as Result[])}), new / old ${(mn / mo).toFixed(2)}`,
+  );
+}
 for (const [name, r] of Object.entries(rows))
   if (r.forwarded !== r.events)
     console.log(`FAIL: ${name} forwarded ${r.forwarded} of ${r.events} distinct events`);

@@ -200,16 +200,16 @@ printRows(
         },
       },
       {
-        label: 'new: per-batch counts, bound children',
+        label: 'new: per-batch counts and lag, bound children',
         pass: () => {
           for (const b of batches) {
             const tally = new ChannelTally();
             for (const e of b) {
               tally.received(e.channel);
               tally.forwarded(e.channel);
-              newM.lagSeconds(e.channel, 0.01);
+              if (e.eventTs !== null) tally.wsEventTs(e.channel, e.eventTs);
             }
-            tally.report(newM);
+            tally.report(newM, T0_US / 1000);
           }
           return total;
         },

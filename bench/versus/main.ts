@@ -1,16 +1,20 @@
 /**
- * Issue 10 benchmark: side by side, interleaved, one simulator generator and one private broker:
+ * Issue 10 benchmark: side by side, interleaved over rounds, one generator (the Alpaca simulator
+ * in a process of its own, sim-child.ts) and one private broker:
  *   a = the forwarder CLI at --ref (default 4a5e016, before issue 10; its own worktree + npm install)
  *   b = the forwarder CLI now
  *   c = the limit script (ws + decode + envelope + the project's Kafka sink)
  *   d = the Python peer (alpaca-py StockDataStream + confluent-kafka)
- * Modes: fixed (--rate, --seconds), ladder (--ladder 10000,20000,...), steady (--steady-events N
- * with DEDUP_MAX_ENTRIES=--dedup-cap; CPU per 1 000 events in the first vs last tenth).
- *   nice -n 10 node bench/versus/main.ts [--modes fixed,ladder,steady] [--variants a,b,c,d]
- *     [--rate 20000] [--seconds 10] [--ladder 20000,40000,60000] [--ladder-seconds 5]
- *     [--steady-events 200000] [--steady-rate 15000] [--dedup-cap 20000] [--ref 4a5e016]
+ * Modes: fixed (--rate, --seconds), ladder (--ladder rates; each variant's highest sustained
+ * rate), steady (--steady-events distinct events at the forwarder's default dedup cap; CPU per
+ * 1 000 events in the first vs last tenth), overload (--overload-seconds at 2× b's highest
+ * sustained rate: reconnects, loss, lagging/healthy status events, backlog drain time).
+ *   nice -n 10 node bench/versus/main.ts [--modes fixed,ladder,steady,overload] [--variants a,b,c,d]
+ *     [--rounds 2] [--rate 20000] [--seconds 10] [--ladder 20000,40000,...] [--ladder-seconds 5]
+ *     [--steady-events 1000000] [--steady-rate 20000] [--steady-variants b,c,d] [--steady-rounds 1]
+ *     [--overload-seconds 20] [--overload-rate N] [--overload-variants b] [--ref 4a5e016]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,29 +25,36 @@ import {
   prepareKafka,
   startPrivateKafka,
 } from '../../test/infra/kafka/index.ts';
-import { type AlpacaSim, startAlpacaSim } from '../../test/sim/alpaca/index.ts';
 import { machineLoad, readProcStats } from '../forwarder/proc-stats.ts';
 import { createBenchTopics } from '../forwarder/read-back.ts';
-import { percentile } from '../forwarder/stats.ts';
+import { median, percentile } from '../forwarder/stats.ts';
 import { peerPython } from './python-peer.ts';
-import { endOffsetSum, readAll } from './read-all.ts';
+import { endOffsetSum, readAll, readStatus } from './read-all.ts';
 import { DEFAULT_REF, refForwarderMain } from './ref-tree.ts';
+import type { CpuSample, FromSim, ToSim } from './sim-ipc.ts';
 
 const { values: a } = parseArgs({
   options: {
     modes: { type: 'string', default: 'fixed' },
     variants: { type: 'string', default: 'a,b,c,d' },
+    rounds: { type: 'string', default: '2' },
     rate: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '10' },
-    ladder: { type: 'string', default: '20000,40000,60000' },
+    ladder: { type: 'string', default: '20000,40000,60000,80000,100000,120000' },
     'ladder-seconds': { type: 'string', default: '5' },
-    'steady-events': { type: 'string', default: '200000' },
-    'steady-rate': { type: 'string', default: '15000' },
-    'dedup-cap': { type: 'string', default: '20000' },
+    'steady-events': { type: 'string', default: '1000000' },
+    'steady-rate': { type: 'string', default: '20000' },
+    'steady-variants': { type: 'string', default: 'b,c,d' },
+    'steady-rounds': { type: 'string', default: '1' },
+    'overload-seconds': { type: 'string', default: '20' },
+    'overload-rate': { type: 'string' },
+    'overload-variants': { type: 'string', default: 'b' },
     symbols: { type: 'string', default: '200' },
     'frame-max': { type: 'string', default: '200' },
     'lag-bound-ms': { type: 'string', default: '2000' },
     ref: { type: 'string', default: DEFAULT_REF },
+    /** Profile the Node variants (b, c): node --cpu-prof into this directory. */
+    'cpu-prof-dir': { type: 'string' },
     /** NODE_OPTIONS for the Node variants (b, c), e.g. V8 heap flags to compare. */
     'node-options': { type: 'string', default: '' },
     /** Print each run's RSS over time (MB, one sample per --rss-every offered events). */
@@ -55,10 +66,16 @@ const num = (k: keyof typeof a): number => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} must be a positive number, got ${a[k]}`);
   return n;
 };
+const list = (k: keyof typeof a) =>
+  new Set(
+    String(a[k] ?? '')
+      .split(',')
+      .filter(Boolean),
+  );
 const KEY_ID = 'PKVERSUS0000001';
 const SECRET = 'sk-versus-0001';
+const DEFAULT_DEDUP_CAP = 100_000;
 const symbols = Array.from({ length: num('symbols') }, (_, i) => `V${String(i).padStart(4, '0')}`);
-const ADMITTED = new Set(['t', 'q', 'b', 'u']);
 const HERE = import.meta.dirname;
 const NOW_MAIN = fileURLToPath(new URL('../../forwarder/main.ts', import.meta.url));
 /** The V8 heap flags of the forwarder image (Dockerfile.forwarder ENTRYPOINT): b runs as the pod does. */
@@ -68,6 +85,8 @@ const IMAGE_V8_FLAGS = (() => {
   if (entry === undefined) throw new Error('Dockerfile.forwarder has no ENTRYPOINT [...] line');
   return (JSON.parse(entry) as string[]).filter((f) => /^--max-(semi|old)-space-size=/.test(f));
 })();
+const nodeOptions = (): Record<string, string> =>
+  a['node-options'] ? { NODE_OPTIONS: a['node-options'] } : {};
 
 interface Topics {
   trades: string;
@@ -78,15 +97,52 @@ interface Topics {
 interface Subject {
   key: string;
   name: string;
-  spawn(t: Topics, stream: string, bootstrap: string, extra: Record<string, string>): ChildProcess;
+  spawn(t: Topics, bootstrap: string): ChildProcess;
 }
-const forwarderEnv = (t: Topics, sim: AlpacaSim, bootstrap: string) => ({
+
+// --- the generator process -------------------------------------------------------------------
+let simChild!: ChildProcess;
+let simUrls!: { stream: string; rest: string };
+let nextId = 1;
+const waiting = new Map<number, (m: FromSim) => void>();
+function ask(m: ToSim & { id: number }): Promise<FromSim> {
+  return new Promise((r) => {
+    waiting.set(m.id, r);
+    simChild.send(m);
+  });
+}
+async function startSimChild(): Promise<void> {
+  simChild = fork(`${HERE}/sim-child.ts`, [], {
+    env: { PATH: process.env.PATH ?? '', KEY_ID, SECRET },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    simChild.once('exit', (code) => reject(new Error(`generator process exited ${code}`)));
+    simChild.on('message', (m: FromSim) => {
+      if (m.op === 'ready') {
+        simUrls = { stream: m.stream, rest: m.rest };
+        resolve();
+      } else {
+        const r = waiting.get(m.id);
+        waiting.delete(m.id);
+        r?.(m);
+      }
+    });
+  });
+}
+async function connections(): Promise<{ id: number; open: boolean; subscribed: boolean }[]> {
+  const r = await ask({ op: 'connections', id: nextId++, symbol: symbols[0] as string });
+  return r.op === 'connections' ? r.list : [];
+}
+
+// --- the variants ----------------------------------------------------------------------------
+const forwarderEnv = (t: Topics, bootstrap: string) => ({
   PATH: process.env.PATH ?? '',
   ALPACA_KEY_ID: KEY_ID,
   ALPACA_SECRET_KEY: SECRET,
   ALPACA_FEED: 'sip',
-  ALPACA_STREAM_URL: sim.urls.stream,
-  ALPACA_BASE_URL: sim.urls.rest,
+  ALPACA_STREAM_URL: simUrls.stream,
+  ALPACA_BASE_URL: simUrls.rest,
   SYMBOLS: symbols.join(','),
   KAFKA_BOOTSTRAP: bootstrap,
   KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT',
@@ -102,12 +158,9 @@ const forwarderEnv = (t: Topics, sim: AlpacaSim, bootstrap: string) => ({
   ALPACA_WS_ENCODING: 'msgpack',
   ...nodeOptions(),
 });
-function nodeOptions(): Record<string, string> {
-  return a['node-options'] ? { NODE_OPTIONS: a['node-options'] } : {};
-}
-const scriptEnv = (t: Topics, stream: string, bootstrap: string) => ({
+const scriptEnv = (t: Topics, bootstrap: string) => ({
   PATH: process.env.PATH ?? '',
-  STREAM_URL: `${stream}/v2/sip`,
+  STREAM_URL: `${simUrls.stream}/v2/sip`,
   KEY_ID,
   SECRET,
   SYMBOLS: symbols.join(','),
@@ -116,32 +169,33 @@ const scriptEnv = (t: Topics, stream: string, bootstrap: string) => ({
   TOPIC_QUOTES: t.quotes,
   TOPIC_BARS: t.bars,
 });
-const nodeScriptEnv = (t: Topics, stream: string, bootstrap: string) => ({
-  ...scriptEnv(t, stream, bootstrap),
-  ...nodeOptions(),
-});
-
-let sim!: AlpacaSim;
 const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
+const prof = (key: string) =>
+  a['cpu-prof-dir'] === undefined
+    ? []
+    : [
+        '--cpu-prof',
+        `--cpu-prof-dir=${a['cpu-prof-dir']}`,
+        `--cpu-prof-name=${key}-${Date.now()}.cpuprofile`,
+      ];
 const allSubjects = (): Subject[] => {
   const out: Subject[] = [];
-  const wanted = new Set((a.variants ?? '').split(','));
+  const wanted = list('variants');
   if (wanted.has('a')) {
     const main = refForwarderMain(a.ref ?? DEFAULT_REF);
     out.push({
       key: 'a',
       name: `a forwarder@${a.ref}`,
-      spawn: (t, _s, b, x) =>
-        spawn(process.execPath, [main], { env: { ...forwarderEnv(t, sim, b), ...x }, stdio }),
+      spawn: (t, b) => spawn(process.execPath, [main], { env: forwarderEnv(t, b), stdio }),
     });
   }
   if (wanted.has('b'))
     out.push({
       key: 'b',
       name: 'b forwarder now',
-      spawn: (t, _s, b, x) =>
-        spawn(process.execPath, [...IMAGE_V8_FLAGS, NOW_MAIN], {
-          env: { ...forwarderEnv(t, sim, b), ...x },
+      spawn: (t, b) =>
+        spawn(process.execPath, [...IMAGE_V8_FLAGS, ...prof('b'), NOW_MAIN], {
+          env: forwarderEnv(t, b),
           stdio,
         }),
     });
@@ -149,8 +203,11 @@ const allSubjects = (): Subject[] => {
     out.push({
       key: 'c',
       name: 'c limit script',
-      spawn: (t, s, b) =>
-        spawn(process.execPath, [`${HERE}/limit-child.ts`], { env: nodeScriptEnv(t, s, b), stdio }),
+      spawn: (t, b) =>
+        spawn(process.execPath, [...prof('c'), `${HERE}/limit-child.ts`], {
+          env: { ...scriptEnv(t, b), ...nodeOptions() },
+          stdio,
+        }),
     });
   if (wanted.has('d')) {
     const py = peerPython();
@@ -160,16 +217,19 @@ const allSubjects = (): Subject[] => {
       out.push({
         key: 'd',
         name: 'd python peer',
-        spawn: (t, s, b) => spawn(py, [`${HERE}/peer.py`], { env: scriptEnv(t, s, b), stdio }),
+        spawn: (t, b) => spawn(py, [`${HERE}/peer.py`], { env: scriptEnv(t, b), stdio }),
       });
   }
   return out;
 };
 
+// --- one run -----------------------------------------------------------------------------------
 interface Result {
-  mode: string;
+  key: string;
   subject: string;
   rate: number;
+  /** Rate the generator achieved (offered / time from first to last offered event). */
+  offeredRate: number;
   offered: number;
   inKafka: number;
   lost: number;
@@ -181,21 +241,19 @@ interface Result {
   p50: number;
   p99: number;
   peakRssMb: number;
+  drained: boolean;
+  /** From the last offered event until every offered event was in Kafka (ms); NaN if never. */
+  drainMs: number;
+  lagging: number;
+  healthyAfterLagging: boolean;
+  maxLagMs: number;
   /** [offered events, RSS MB] every --rss-every offered events, then after the drain. */
   rssSeries: [number, number][];
-  drained: boolean;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function runOne(
-  broker: KafkaBroker,
-  subject: Subject,
-  mode: string,
-  rate: number,
-  events: number,
-  extra: Record<string, string>,
-): Promise<Result> {
+async function runOne(broker: KafkaBroker, subject: Subject, rate: number, events: number): Promise<Result> {
   const id = randomUUID().slice(0, 8);
   const t: Topics = {
     trades: `v.trades.${id}`,
@@ -212,70 +270,59 @@ async function runOne(
   await createBenchTopics(broker.info, specs);
   await createTopics(broker.info, specs);
   const bootstrap = broker.info.listener('PLAINTEXT').broker;
-  const connsBefore = new Set(sim.log.connectionList().map((c) => c.id));
-  const child = subject.spawn(t, sim.urls.stream, bootstrap, extra);
+  const before = new Set((await connections()).map((c) => c.id));
+  const child = subject.spawn(t, bootstrap);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + String(d)).slice(-4000);
   });
   const pid = child.pid as number;
+  const mine = async () => (await connections()).filter((c) => !before.has(c.id));
   try {
-    // Ready = an authenticated market connection of this child subscribed to our symbols.
+    // Ready = a market connection of this child subscribed to our symbols.
     const deadline = Date.now() + 60_000;
-    const mine = () => sim.log.connectionList().filter((c) => !connsBefore.has(c.id) && c.kind === 'market');
-    while (
-      !mine().some(
-        (c) => c.closedAt === null && JSON.stringify(c.subscriptions ?? {}).includes(symbols[0] as string),
-      )
-    ) {
+    while (!(await mine()).some((c) => c.open && c.subscribed)) {
       if (Date.now() > deadline || child.exitCode !== null)
         throw new Error(`${subject.name} never subscribed:\n${stderr}`);
       await pause(100);
     }
     await pause(1000);
-    let offered = 0;
-    let finished!: () => void;
-    const allOffered = new Promise<void>((r) => {
-      finished = r;
-    });
-    const samples: { offered: number; cpuMs: number; rssMb: number }[] = [];
-    const push = sim.push.bind(sim);
-    sim.push = (messages, opts) => {
-      const take = messages
-        .filter((m) => ADMITTED.has(String((m as { T?: unknown }).T)))
-        .slice(0, events - offered);
-      offered += take.length;
-      if (take.length > 0) push(take, { ...opts, batchSize: num('frame-max') });
-      const ps = readProcStats(pid);
-      samples.push({ offered, cpuMs: ps.cpuMs, rssMb: ps.rssBytes / 1048576 });
-      if (offered >= events) finished();
-    };
     const cpu0 = readProcStats(pid).cpuMs;
-    const gen = sim.generate({ eventsPerSecond: rate, symbols, feed: 'sip', seed: 11, rareShare: 0 });
-    try {
-      await allOffered;
-    } finally {
-      gen.stop();
-      sim.push = push;
-    }
+    const done = await ask({
+      op: 'offer',
+      id: nextId++,
+      pid,
+      rate,
+      events,
+      frameMax: num('frame-max'),
+      symbols,
+      seed: 11,
+      maxMs: 2 * ((1000 * events) / rate) + 10_000,
+    });
+    if (done.op !== 'offered') throw new Error('generator: unexpected reply');
+    const { offered, samples } = done;
+    if (done.cutShort)
+      console.log(
+        `  ${subject.name} @${rate}: generator starved, offered ${offered} of ${events} in its time bound`,
+      );
     const topics = [t.trades, t.quotes, t.bars];
     const drainBound = Date.now() + 30_000 + (1000 * events) / rate;
     let inKafka = await endOffsetSum(broker.info, topics);
     while (inKafka < offered && Date.now() < drainBound) {
-      await pause(250);
+      await pause(100);
       inKafka = await endOffsetSum(broker.info, topics);
     }
+    const drainMs = inKafka >= offered ? Math.max(0, Date.now() - done.endMs) : Number.NaN;
     const proc = readProcStats(pid);
+    const reconnects = Math.max(0, (await mine()).length - 1);
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     const back = await readAll(broker.info, topics);
-    // CPU per 1 000 events between the generator ticks that crossed 0-10 % and 90-100 % offered.
-    const tenth = (from: number, to: number): number => {
-      const s0 = samples.find((s) => s.offered >= from * events) ?? samples[0];
-      const s1 = samples.find((s) => s.offered >= to * events) ?? samples.at(-1);
-      if (s0 === undefined || s1 === undefined || s1.offered === s0.offered) return Number.NaN;
-      return ((s1.cpuMs - s0.cpuMs) * 1000) / (s1.offered - s0.offered);
-    };
+    const status =
+      subject.key === 'a' || subject.key === 'b' ? await readStatus(broker.info, t.status) : null;
+    const lagEvents = status?.events ?? [];
+    const firstLagging = lagEvents.findIndex((e) => e.status === 'lagging');
+    const tenth = (from: number, to: number) => cpuBetween(samples, from * events, to * events);
     const unique = back.records - back.duplicates;
     const every = Number(a['rss-every']);
     const rssSeries: [number, number][] = [];
@@ -289,151 +336,246 @@ async function runOne(
       rssSeries.push([offered, Math.round(proc.rssBytes / 1048576)]);
     }
     return {
-      mode,
+      rssSeries,
+      key: subject.key,
       subject: subject.name,
       rate,
+      offeredRate: (offered * 1000) / Math.max(1, done.endMs - done.startMs),
       offered,
       inKafka: back.records,
       lost: offered - unique,
       duplicates: back.duplicates,
-      reconnects: Math.max(0, mine().length - 1),
+      reconnects,
       cpuPer1k: ((proc.cpuMs - cpu0) * 1000) / Math.max(1, offered),
       firstTenthPer1k: tenth(0, 0.1),
       lastTenthPer1k: tenth(0.9, 1),
       p50: percentile(back.kafkaLagMs, 50),
       p99: percentile(back.kafkaLagMs, 99),
       peakRssMb: proc.peakRssBytes / 1024 / 1024,
-      rssSeries,
       drained: inKafka >= offered,
+      drainMs,
+      lagging: lagEvents.filter((e) => e.status === 'lagging').length,
+      healthyAfterLagging:
+        firstLagging >= 0 && lagEvents.slice(firstLagging).some((e) => e.status === 'healthy'),
+      maxLagMs: Math.max(0, ...lagEvents.map((e) => e.lagMs ?? 0)),
     };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
 
+/**
+ * CPU per 1 000 events from the last generator tick at or before `from` offered events to the
+ * first at or after `to` (a late tick can push many events at once: the span then widens).
+ */
+function cpuBetween(samples: CpuSample[], from: number, to: number): number {
+  const s0 = samples.findLast((s) => s.offered <= from) ?? samples[0];
+  const s1 = samples.find((s) => s.offered >= to) ?? samples.at(-1);
+  if (s0 === undefined || s1 === undefined || s1.offered === s0.offered) return Number.NaN;
+  return ((s1.cpuMs - s0.cpuMs) * 1000) / (s1.offered - s0.offered);
+}
+
+// --- reporting ---------------------------------------------------------------------------------
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-function printTable(title: string, rs: Result[]): void {
+/** Median of the rounds with their range: `34.7 (33.9-35.2)`; one round: the value alone. */
+const spread = (xs: number[], d = 1): string => {
+  const ok = xs.filter(Number.isFinite);
+  if (ok.length === 0) return '-';
+  if (ok.length === 1) return f(ok[0] as number, d);
+  return `${f(median(ok), d)} (${f(Math.min(...ok), d)}-${f(Math.max(...ok), d)})`;
+};
+const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+function groupBy(rs: Result[]): Map<string, Result[]> {
+  const m = new Map<string, Result[]>();
+  for (const r of rs) m.set(`${r.subject}@${r.rate}`, [...(m.get(`${r.subject}@${r.rate}`) ?? []), r]);
+  return m;
+}
+function printTable(title: string, rs: Result[], extra: 'tenths' | 'overload' | null = null): void {
   console.log(`\n${title}`);
-  console.log(
-    [
-      'variant',
-      'rate',
-      'offered',
-      'in Kafka',
-      'lost',
-      'dup',
-      'reconn',
-      'CPU ms/1k',
-      '1st 10th',
-      'last 10th',
-      'p50 ms',
-      'p99 ms',
-      'peak RSS MB',
-    ]
-      .map((h, i) => (i === 0 ? h.padEnd(22) : h.padStart(11)))
-      .join(''),
-  );
-  for (const r of rs)
-    console.log(
-      r.subject.padEnd(22) +
-        [
-          r.rate,
-          r.offered,
-          r.inKafka,
-          r.lost,
-          r.duplicates,
-          r.reconnects,
-          f(r.cpuPer1k),
-          f(r.firstTenthPer1k),
-          f(r.lastTenthPer1k),
-          f(r.p50, 0),
-          f(r.p99, 0),
-          f(r.peakRssMb),
-        ]
-          .map((x) => String(x).padStart(11))
-          .join(''),
+  const head = ['variant', 'rate', 'gen ev/s', 'rounds', 'offered', 'lost', 'dup', 'reconn', 'CPU ms/1k'];
+  if (extra === 'tenths') head.push('1st 10th', 'last 10th', 'last/1st');
+  head.push('p50 ms', 'p99 ms', 'drain ms', 'peak RSS MB');
+  if (extra === 'overload') head.push('lagging', 'then healthy', 'max lag ms');
+  console.log(head.map((h, i) => (i === 0 ? h.padEnd(20) : h.padStart(i === 1 ? 8 : 20))).join(''));
+  for (const [, g] of groupBy(rs)) {
+    const r0 = g[0] as Result;
+    const row: string[] = [
+      String(r0.rate),
+      spread(
+        g.map((r) => r.offeredRate),
+        0,
+      ),
+      String(g.length),
+      String(sum(g.map((r) => r.offered))),
+      String(sum(g.map((r) => r.lost))),
+      String(sum(g.map((r) => r.duplicates))),
+      String(sum(g.map((r) => r.reconnects))),
+      spread(g.map((r) => r.cpuPer1k)),
+    ];
+    if (extra === 'tenths')
+      row.push(
+        spread(g.map((r) => r.firstTenthPer1k)),
+        spread(g.map((r) => r.lastTenthPer1k)),
+        spread(
+          g.map((r) => r.lastTenthPer1k / r.firstTenthPer1k),
+          2,
+        ),
+      );
+    row.push(
+      spread(
+        g.map((r) => r.p50),
+        0,
+      ),
+      spread(
+        g.map((r) => r.p99),
+        0,
+      ),
+      spread(
+        g.map((r) => r.drainMs),
+        0,
+      ),
+      spread(g.map((r) => r.peakRssMb)),
     );
+    if (extra === 'overload')
+      row.push(
+        g.map((r) => r.lagging).join('/'),
+        g.map((r) => (r.healthyAfterLagging ? 'yes' : 'no')).join('/'),
+        spread(
+          g.map((r) => r.maxLagMs),
+          0,
+        ),
+      );
+    console.log(r0.subject.padEnd(20) + row.map((x, i) => x.padStart(i === 0 ? 8 : 20)).join(''));
+  }
   for (const r of rs)
     if (r.rssSeries.length > 0)
       console.log(
-        `${r.subject} RSS MB over offered events: ${r.rssSeries.map(([n, mb]) => `${n}:${mb}`).join(' ')}`,
+        `${r.subject} @${r.rate} RSS MB over offered events: ${r.rssSeries.map(([n, mb]) => `${n}:${mb}`).join(' ')}`,
       );
 }
 function ratios(rs: Result[]): void {
-  const by = (k: string) => rs.find((r) => r.subject.startsWith(`${k} `));
-  const b = by('b');
-  if (b === undefined) return;
+  const med = (k: string, pick: (r: Result) => number) =>
+    median(
+      rs
+        .filter((r) => r.key === k)
+        .map(pick)
+        .filter(Number.isFinite),
+    );
+  if (!rs.some((r) => r.key === 'b')) return;
   for (const k of ['a', 'c', 'd']) {
-    const o = by(k);
-    if (o === undefined) continue;
+    if (!rs.some((r) => r.key === k)) continue;
+    const q = (pick: (r: Result) => number) => f(med('b', pick) / med(k, pick), 2);
+    // Per-round ratios (b and k of the same round) show the spread of the ratio itself.
+    const bs = rs.filter((r) => r.key === 'b');
+    const ks = rs.filter((r) => r.key === k);
+    const per = bs
+      .map((b, i) => (ks[i] === undefined ? Number.NaN : b.cpuPer1k / (ks[i] as Result).cpuPer1k))
+      .filter(Number.isFinite);
     console.log(
-      `b/${k}: CPU per 1k ${f(b.cpuPer1k / o.cpuPer1k, 2)}, p99 ${f(b.p99 / o.p99, 2)}, peak RSS ${f(b.peakRssMb / o.peakRssMb, 2)}`,
+      `b/${k}: CPU per 1k ${q((r) => r.cpuPer1k)} (rounds ${per.map((x) => f(x, 2)).join(', ')}), ` +
+        `p99 ${q((r) => r.p99)}, peak RSS ${q((r) => r.peakRssMb)}`,
     );
   }
 }
 
+// --- the modes ---------------------------------------------------------------------------------
 let broker: KafkaBroker | null = null;
-const modes = new Set((a.modes ?? '').split(','));
+const modes = list('modes');
+const rounds = num('rounds');
+const started = Date.now();
 console.log(
   `load before: ${JSON.stringify(machineLoad())}, Node ${process.version}; b runs with ${IMAGE_V8_FLAGS.join(' ') || 'no V8 heap flags'} (Dockerfile.forwarder)`,
 );
 try {
   await prepareKafka();
   broker = await startPrivateKafka({ heap: { min: '512m', max: '1g' } });
-  sim = await startAlpacaSim({
-    accounts: {
-      [KEY_ID]: { secret: SECRET, feeds: ['iex', 'sip', 'delayed_sip', 'test'], symbolLimit: null },
-    },
-    logFrames: false,
-    testStream: false,
-    lingerMs: 0,
-  });
+  await startSimChild();
   const subjects = allSubjects();
-  const rotate = (i: number) => (i % 2 === 0 ? subjects : [...subjects].reverse());
+  const order = (ss: Subject[], i: number) => (i % 2 === 0 ? ss : [...ss].reverse());
+  const best = new Map<string, number[]>();
   if (modes.has('fixed')) {
     const rate = num('rate');
     const rs: Result[] = [];
-    for (const s of rotate(0))
-      rs.push(await runOne(broker, s, 'fixed', rate, Math.round(rate * num('seconds')), {}));
-    printTable(`fixed rate ${rate} ev/s for ${a.seconds} s`, rs);
+    for (let i = 0; i < rounds; i++)
+      for (const s of order(subjects, i))
+        rs.push(await runOne(broker, s, rate, Math.round(rate * num('seconds'))));
+    printTable(`fixed rate ${rate} ev/s for ${a.seconds} s, ${rounds} rounds (median (min-max))`, rs);
     ratios(rs);
   }
   if (modes.has('ladder')) {
-    const rates = (a.ladder ?? '').split(',').map(Number);
+    const rates = String(a.ladder).split(',').map(Number);
     const rs: Result[] = [];
-    const out = new Set<string>();
-    const best = new Map<string, number>();
-    for (const [i, rate] of rates.entries())
-      for (const s of rotate(i)) {
-        if (out.has(s.key)) continue;
-        const r = await runOne(broker, s, 'ladder', rate, Math.round(rate * num('ladder-seconds')), {});
-        rs.push(r);
-        const ok = r.lost === 0 && r.duplicates === 0 && r.drained && r.p99 <= num('lag-bound-ms');
-        if (ok) best.set(s.name, rate);
-        else out.add(s.key);
-      }
-    printTable(`ladder (sustained = nothing lost or duplicated, Kafka p99 ≤ ${a['lag-bound-ms']} ms)`, rs);
-    for (const s of subjects)
-      console.log(`highest sustained rate ${s.name}: ${best.get(s.name) ?? 'none of the ladder'}`);
-  }
-  if (modes.has('steady')) {
-    const rs: Result[] = [];
-    for (const s of rotate(1))
-      rs.push(
-        await runOne(broker, s, 'steady', num('steady-rate'), num('steady-events'), {
-          DEDUP_MAX_ENTRIES: a['dedup-cap'] as string,
-        }),
-      );
+    for (let round = 0; round < rounds; round++) {
+      const out = new Set<string>();
+      const top = new Map<string, number>();
+      for (const [i, rate] of rates.entries())
+        for (const s of order(subjects, i + round)) {
+          if (out.has(s.key)) continue;
+          const r = await runOne(broker, s, rate, Math.round(rate * num('ladder-seconds')));
+          rs.push(r);
+          const ok = r.lost === 0 && r.duplicates === 0 && r.drained && r.p99 <= num('lag-bound-ms');
+          console.log(
+            `  ladder round ${round + 1} ${s.name} @${rate} (generator ${f(r.offeredRate, 0)} ev/s): ${ok ? 'sustained' : 'FAILED'} ` +
+              `(lost ${r.lost}, dup ${r.duplicates}, p99 ${f(r.p99, 0)} ms, CPU ${f(r.cpuPer1k)} ms/1k)`,
+          );
+          if (ok) top.set(s.key, rate);
+          else out.add(s.key);
+        }
+      for (const s of subjects) best.set(s.key, [...(best.get(s.key) ?? []), top.get(s.key) ?? 0]);
+    }
     printTable(
-      `steady state: ${a['steady-events']} distinct events, DEDUP_MAX_ENTRIES=${a['dedup-cap']} (forwarders)`,
+      `ladder, ${a['ladder-seconds']} s per step, ${rounds} rounds (sustained = nothing lost or duplicated, Kafka p99 ≤ ${a['lag-bound-ms']} ms)`,
       rs,
     );
+    for (const s of subjects) {
+      const per = best.get(s.key) ?? [];
+      console.log(
+        `highest sustained rate ${s.name}: ${Math.min(...per) || 'none'} in every round (rounds: ${per.join(', ')})`,
+      );
+    }
+    const last = rates.at(-1) as number;
+    const cTop = Math.min(...(best.get('c') ?? [0]));
+    if (subjects.some((s) => s.key === 'c') && cTop >= last)
+      console.log(`note: c sustained the top of the ladder (${last}); its ceiling is above it`);
+  }
+  if (modes.has('steady')) {
+    const wanted = list('steady-variants');
+    const ss = subjects.filter((s) => wanted.has(s.key));
+    const events = num('steady-events');
+    const rs: Result[] = [];
+    for (let i = 0; i < num('steady-rounds'); i++)
+      for (const s of order(ss, i + 1)) rs.push(await runOne(broker, s, num('steady-rate'), events));
+    printTable(
+      `steady state: ${events} distinct events at ${a['steady-rate']} ev/s = ${f(events / DEFAULT_DEDUP_CAP, 1)}× the default DEDUP_MAX_ENTRIES (${DEFAULT_DEDUP_CAP}, not changed)`,
+      rs,
+      'tenths',
+    );
     for (const r of rs)
-      console.log(`${r.subject}: last/first tenth CPU ${f(r.lastTenthPer1k / r.firstTenthPer1k, 2)}`);
+      console.log(
+        `${r.subject}: CPU ms/1k first tenth ${f(r.firstTenthPer1k)}, last tenth ${f(r.lastTenthPer1k)}, last/first ${f(r.lastTenthPer1k / r.firstTenthPer1k, 2)} ` +
+          `(within 15 %: ${Math.abs(r.lastTenthPer1k / r.firstTenthPer1k - 1) <= 0.15 ? 'yes' : 'NO'}), reconnects ${r.reconnects}, lost ${r.lost}, dup ${r.duplicates}`,
+      );
     ratios(rs);
   }
+  if (modes.has('overload')) {
+    // b's rate sustained in every round; if none, the best single round's (a noisy machine).
+    const bRounds = best.get('b') ?? [0];
+    const bBest = Math.min(...bRounds) || Math.max(...bRounds);
+    const rate = a['overload-rate'] !== undefined ? num('overload-rate') : 2 * (bBest || 50_000);
+    const wanted = list('overload-variants');
+    const ss = subjects.filter((s) => wanted.has(s.key));
+    const rs: Result[] = [];
+    for (let i = 0; i < rounds; i++)
+      for (const s of order(ss, i))
+        rs.push(await runOne(broker, s, rate, Math.round(rate * num('overload-seconds'))));
+    printTable(
+      `overload: ${rate} ev/s for ${a['overload-seconds']} s (2× b's highest sustained rate${bBest ? ` ${bBest}` : ': none found (or ladder not run), 50000 assumed'}${a['overload-rate'] ? '; --overload-rate given' : ''})`,
+      rs,
+      'overload',
+    );
+  }
 } finally {
-  await sim?.close().catch(() => {});
+  simChild?.send({ op: 'close' });
   await broker?.stop().catch(() => {});
 }
-console.log(`load after: ${JSON.stringify(machineLoad())}`);
+console.log(`load after: ${JSON.stringify(machineLoad())}; ${f((Date.now() - started) / 60_000)} min`);

@@ -61,3 +61,46 @@ export async function readAll(info: KafkaInfo, topics: string[], timeoutMs = 180
   }
   return out;
 }
+
+export interface StatusSeen {
+  /** Status values of the market-data stream in topic order, with the event's own time (ms). */
+  events: { status: string; atMs: number; lagMs: number | null }[];
+}
+
+/** The status topic's market-data events (lagging/healthy/connection states), in order. */
+export async function readStatus(info: KafkaInfo, topic: string, timeoutMs = 60_000): Promise<StatusSeen> {
+  const total = await endOffsetSum(info, [topic]);
+  const out: StatusSeen = { events: [] };
+  if (total === 0) return out;
+  const consumer = testKafka(info).consumer({
+    groupId: `versus-status-${randomUUID()}`,
+    maxWaitTimeInMs: 200,
+  });
+  await consumer.connect();
+  let timer: NodeJS.Timeout | undefined;
+  let n = 0;
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`read-back status: ${n}/${total} records`)), timeoutMs);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            n += 1;
+            const env = JSON.parse(message.value?.toString() ?? '{}') as {
+              payload?: { stream?: string; status?: string; ts?: string; lag_ms?: number };
+            };
+            const p = env.payload ?? {};
+            if (p.stream === 'market_data' && typeof p.status === 'string')
+              out.events.push({ status: p.status, atMs: Date.parse(p.ts ?? ''), lagMs: p.lag_ms ?? null });
+            if (n >= total) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+  return out;
+}

@@ -15,6 +15,8 @@ import type { EventSink, ProducedRecord, SinkHealth, SinkMetrics } from './sink.
 import type { Timers } from './timers.ts';
 
 const CLOSE_GRACE_MS = 2_000;
+/** Least change of the buffered bytes the send path reports to the buffer gauge (acks: always). */
+export const BUFFER_GAUGE_STEP = 64 * 1024;
 
 export interface BatchingOptions {
   topics: string[];
@@ -92,6 +94,15 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
 
   const sum = (f: (b: Batch) => number) => isolated.reduce((n, b) => n + f(b), 0);
   const bufferedBytes = () => buffer.bytes + (inFlight?.bytes ?? 0) + sum((b) => b.bytes);
+  // The buffer gauge moves by at least BUFFER_GAUGE_STEP between reports on the send path (a
+  // prom-client set per record cost more than the rest of send()); every ack reports it exactly.
+  let reportedBytes = Number.NaN;
+  const reportBuffer = (exact: boolean): void => {
+    const bytes = bufferedBytes();
+    if (!exact && Math.abs(bytes - reportedBytes) < BUFFER_GAUGE_STEP) return;
+    reportedBytes = bytes;
+    metrics.bufferBytes?.(bytes);
+  };
   const bufferedRecords = () =>
     buffer.length + (inFlight?.records.length ?? 0) + sum((b) => b.records.length);
   const health = new HealthTracker(
@@ -201,7 +212,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     for (const t of batch.out.topicMessages) metrics.forwarded?.(t.topic, t.messages.length);
     inFlight = null;
     ackedThrough = batch.lastId;
-    metrics.bufferBytes?.(bufferedBytes());
+    reportBuffer(true);
     resolveWaiters();
   }
 
@@ -375,7 +386,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
         overflowEpisode = 0;
       }
       buffer.push({ id: nextId++, record, bytes, enqueuedAt: timers.now() });
-      metrics.bufferBytes?.(bufferedBytes());
+      reportBuffer(false);
       schedule();
       return true;
     },

@@ -10,6 +10,8 @@ export interface EnvelopeInputs {
   seq: number;
   dedupKey: string;
   ingestMicros: number;
+  /** formatMicros(ingestMicros) when the caller has it already (the pipeline: once per batch). */
+  ingestTs?: string;
 }
 
 const NEW_YORK_OFFSET = new Intl.DateTimeFormat('en-US', {
@@ -49,7 +51,7 @@ export function buildEnvelope(event: AlpacaEvent, inputs: EnvelopeInputs): Envel
   const isBar = event.channel === 'bars' || event.channel === 'updated_bars';
   return {
     schema_version: 1,
-    ingest_ts: formatMicros(inputs.ingestMicros),
+    ingest_ts: inputs.ingestTs ?? formatMicros(inputs.ingestMicros),
     event_ts: event.eventTs,
     feed: event.channel === 'trade_updates' ? TRADE_UPDATES_FEED : inputs.feed,
     channel: event.channel,

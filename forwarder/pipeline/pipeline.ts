@@ -13,7 +13,7 @@ import { buildEnvelope } from './envelope.ts';
 import { topicFor } from './routing.ts';
 import type { SeqAllocator } from './seq.ts';
 import { ChannelTally } from './tally.ts';
-import { type MicrosClock, parseEventMs } from './time.ts';
+import { formatMicros, type MicrosClock, parseEventMs } from './time.ts';
 
 /** Counters take a count: the pipeline adds up each batch and reports once per channel. */
 export interface PipelineMetrics {
@@ -43,7 +43,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const { metrics, logger } = deps;
   const debug = logger.isLevelEnabled('debug');
 
-  function handleOne(event: AlpacaEvent, tally: ChannelTally): void {
+  // One clock read per batch (one frame or REST page): its events were read together, so they
+  // share ingest_ts and the dedup clock, and the ingest_ts string is formatted once per batch.
+  function handleOne(event: AlpacaEvent, tally: ChannelTally, nowMicros: number, ingestTs: string): void {
     tally.received(event.channel);
     if (typeof event.symbol !== 'string' || event.symbol.length === 0) {
       metrics.dropped(event.channel, 'missing_symbol');
@@ -56,7 +58,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       metrics.dropped(event.channel, 'oversized_symbol');
       return;
     }
-    const nowMicros = deps.nowMicros();
     const nowMs = Math.floor(nowMicros / 1000);
     const key = dedupKey(event);
     if (deps.dedup.isDuplicate(key, nowMs)) {
@@ -66,7 +67,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return;
     }
     const seq = deps.seq.next(event.channel, event.symbol);
-    const envelope = buildEnvelope(event, { feed: deps.feed, seq, dedupKey: key, ingestMicros: nowMicros });
+    const envelope = buildEnvelope(event, {
+      feed: deps.feed,
+      seq,
+      dedupKey: key,
+      ingestMicros: nowMicros,
+      ingestTs,
+    });
     let value: string;
     try {
       value = JSON.stringify(envelope);
@@ -85,11 +92,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return;
     }
     tally.forwarded(event.channel);
-    const eventMs = parseEventMs(event.eventTs);
-    const lagMs = Number.isNaN(eventMs) ? null : nowMs - eventMs;
     // REST events are old by design: their lag would distort the live WS lag histogram.
-    if (lagMs !== null && event.source === 'ws') metrics.lagSeconds(event.channel, lagMs / 1000);
+    if (event.source === 'ws' && event.eventTs !== null) tally.wsEventTs(event.channel, event.eventTs);
     if (debug) {
+      const eventMs = parseEventMs(event.eventTs);
       logger.debug(
         {
           channel: event.channel,
@@ -98,7 +104,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           source: event.source,
           event_ts: event.eventTs,
           ingest_ts: envelope.ingest_ts,
-          lag_ms: lagMs,
+          lag_ms: Number.isNaN(eventMs) ? null : nowMs - eventMs,
         },
         'event forwarded',
       );
@@ -108,9 +114,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     handle(events) {
       const tally = new ChannelTally();
+      const nowMicros = deps.nowMicros();
+      const ingestTs = formatMicros(nowMicros);
       for (const event of events) {
         try {
-          handleOne(event, tally);
+          handleOne(event, tally, nowMicros, ingestTs);
         } catch (err) {
           metrics.dropped(event.channel, 'pipeline_error');
           logger.error(
@@ -119,7 +127,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           );
         }
       }
-      tally.report(metrics);
+      tally.report(metrics, Math.floor(nowMicros / 1000));
     },
   };
 }

@@ -1,10 +1,11 @@
 /**
  * Sequence numbers (design §4.4): per (channel, symbol), +1 per event; every counter of a process
  * starts at the process start time in ms × 1000, so a restart jumps forward, never back.
+ * One Map of symbols per channel: no (channel, symbol) key string is built per event.
  */
 export class SeqAllocator {
   readonly #start: number;
-  readonly #next = new Map<string, number>();
+  readonly #byChannel = new Map<string, Map<string, number>>();
 
   constructor(processStartMs: number) {
     this.#start = Math.floor(processStartMs) * 1000;
@@ -12,9 +13,13 @@ export class SeqAllocator {
   }
 
   next(channel: string, symbol: string): number {
-    const key = `${channel}\u0000${symbol}`;
-    const value = this.#next.get(key) ?? this.#start;
-    this.#next.set(key, value + 1);
+    let bySymbol = this.#byChannel.get(channel);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.#byChannel.set(channel, bySymbol);
+    }
+    const value = bySymbol.get(symbol) ?? this.#start;
+    bySymbol.set(symbol, value + 1);
     return value;
   }
 }

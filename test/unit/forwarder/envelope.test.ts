@@ -315,7 +315,37 @@ describe('pipeline', () => {
     assert.match(text, /alpaca_forwarder_events_forwarded_total\{channel="trades"\} 4/);
     assert.match(text, /alpaca_forwarder_events_deduplicated_total\{channel="trades"\} 1/);
     assert.match(text, /alpaca_forwarder_events_received_total\{channel="quotes"\} 2/);
-    assert.match(text, /alpaca_forwarder_ws_lag_seconds_count\{channel="trades"\} 4/);
+    // One lag observation per channel per batch (two batches with trades).
+    assert.match(text, /alpaca_forwarder_ws_lag_seconds_count\{channel="trades"\} 2/);
+  });
+
+  test("one clock read per batch: its events share ingest_ts and the lag is its oldest WS event's", () => {
+    const sink = new MemorySink();
+    const lags: string[] = [];
+    let reads = 0;
+    const pipeline = createPipeline({
+      feed: 'iex',
+      topics: DEFAULTS.kafka.topics,
+      dedup: new DedupCache({ ttlMs: 60_000, maxEntries: 1000 }),
+      seq: new SeqAllocator(T0),
+      sink,
+      metrics: { ...counters(), lagSeconds: (c, s) => lags.push(`${c} ${s}`) },
+      logger: pino({ level: 'silent' }),
+      nowMicros: () => {
+        reads += 1;
+        return T0 * 1000 + reads;
+      },
+    });
+    pipeline.handle([
+      ev('trades', 'AAPL', { i: 1, t: '2026-01-02T14:59:59.5Z' }),
+      ev('quotes', 'AAPL', { bp: 1, t: '2026-01-02T14:59:59.75Z' }),
+      ev('trades', 'MSFT', { i: 2, t: '2026-01-02T14:59:59.9Z' }),
+      ev('bars', 'AAPL', { o: 1, t: '2026-01-01T15:00:00Z' }, 'rest'),
+    ]);
+    assert.equal(reads, 1);
+    const ingest = sink.records.map((r) => (JSON.parse(r.value) as { ingest_ts: string }).ingest_ts);
+    assert.deepEqual(ingest, Array(4).fill('2026-01-02T15:00:00.000001Z'));
+    assert.deepEqual(lags, ['trades 0.5', 'quotes 0.25']);
   });
 
   test('an event whose symbol (the Kafka key) is past the bound never reaches the sink', () => {

@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { type BatchingOptions, createBatchingSink } from '../../../forwarder/kafka/batching-sink.ts';
+import {
+  type BatchingOptions,
+  BUFFER_GAUGE_STEP,
+  createBatchingSink,
+} from '../../../forwarder/kafka/batching-sink.ts';
 import type { SinkHealth } from '../../../forwarder/kafka/sink.ts';
 import { createLogger } from '../../../forwarder/log/logger.ts';
 import { FakeClient, kafkaError, ManualTimers, settle, silentLogger, values } from './fakes.ts';
@@ -462,4 +466,35 @@ test('whenBelow resolves when the sink closes with records still unacked (nobody
   assert.equal(resolved, true);
   assert.equal(sink.bufferedBytes(), 19, 'the record is still unacked');
   assert.equal(sink.health().reason, 'kafka_sink_closed');
+});
+
+test('the buffer gauge moves in steps of BUFFER_GAUGE_STEP while records arrive and is exact after each ack', async () => {
+  const client = new FakeClient();
+  const timers = new ManualTimers();
+  const reported: number[] = [];
+  const sink = createBatchingSink(
+    client,
+    {
+      topics: ['t'],
+      lingerMs: 30,
+      batchBytes: 1 << 30,
+      maxBufferBytes: 1 << 30,
+      retryInitialMs: 100,
+      retryMaxMs: 1000,
+    },
+    { logger: silentLogger().logger, timers, metrics: { bufferBytes: (n) => reported.push(n) } },
+  );
+  await sink.start();
+  const value = 'x'.repeat(1000);
+  for (let i = 0; i < 1000; i++) sink.send({ topic: 't', key: 'AAPL', value });
+  const buffered = sink.health().bufferedBytes;
+  assert.ok(buffered > 10 * BUFFER_GAUGE_STEP);
+  // One report per step (not one per record), each within a step of the truth.
+  assert.ok(reported.length <= Math.ceil(buffered / BUFFER_GAUGE_STEP) + 1, `${reported.length} reports`);
+  assert.ok(buffered - (reported.at(-1) as number) < BUFFER_GAUGE_STEP);
+  timers.advance(30);
+  await settle();
+  client.next().resolve();
+  await settle();
+  assert.equal(reported.at(-1), 0);
 });
