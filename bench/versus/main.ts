@@ -9,7 +9,7 @@
  * rate), steady (--steady-events distinct events at the forwarder's default dedup cap; CPU per
  * 1 000 events in the first vs last tenth), overload (--overload-seconds at 2× b's highest
  * sustained rate: reconnects, loss, lagging/healthy status events, backlog drain time).
- *   nice -n 10 node bench/versus/main.ts [--modes fixed,ladder,steady,overload] [--variants a,b,c,d]
+ *   nice -n 10 node bench/versus/main.ts [--modes fixed,ladder,steady,overload] [--variants a,b,c,d[,e]]
  *     [--rounds 2] [--rate 20000] [--seconds 10] [--ladder 20000,40000,...] [--ladder-seconds 5]
  *     [--steady-events 1000000] [--steady-rate 20000] [--steady-variants b,c,d] [--steady-rounds 1]
  *     [--overload-seconds 20] [--overload-rate N] [--overload-variants b] [--ref 4a5e016]
@@ -195,6 +195,16 @@ const allSubjects = (): Subject[] => {
       name: 'b forwarder now',
       spawn: (t, b) =>
         spawn(process.execPath, [...IMAGE_V8_FLAGS, ...prof('b'), NOW_MAIN], {
+          env: forwarderEnv(t, b),
+          stdio,
+        }),
+    });
+  if (wanted.has('e'))
+    out.push({
+      key: 'e',
+      name: 'e forwarder now, Node default heap',
+      spawn: (t, b) =>
+        spawn(process.execPath, [...prof('e'), NOW_MAIN], {
           env: forwarderEnv(t, b),
           stdio,
         }),
