@@ -4,7 +4,6 @@
  * else; each module below has one job and is tested on its own.
  */
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { DestinationStream, Logger } from 'pino';
 import type { ReadinessBody } from '../../contracts/readiness.ts';
 import { systemClock } from '../../lib/time/clock.ts';
@@ -24,6 +23,7 @@ import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
 import { createSubscriptionMetrics, createSymbolsSourceMetrics } from '../health/subscription-metrics.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
+import type { KubeClientConfig } from '../lease/kube-config.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
 import { setupConnectionLease } from '../lease/setup.ts';
 import { createLogger } from '../log/logger.ts';
@@ -57,7 +57,7 @@ export interface RunOptions {
   /** Log destination (default stdout). */
   logDestination?: DestinationStream;
   /** Kubernetes client config for the Lease (default: KUBECONFIG, ~/.kube/config or in-cluster). */
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeClientConfig;
   /** Called once the logger exists, before anything else starts (main routes process warnings). */
   onLogger?(logger: Logger): void;
 }

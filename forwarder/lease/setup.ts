@@ -1,16 +1,17 @@
 /**
  * Builds the connection Lease from the forwarder config: disabled (no Kubernetes access at all)
  * when lease.enabled is false; otherwise a LeaseElector on the Kubernetes Lease named after the
- * key id, with client-go timings scaled to lease.durationSeconds, reaching the API server through
- * KubeConfig.loadFromDefault() ($KUBECONFIG, ~/.kube/config or the in-cluster service account).
+ * key id, with client-go timings scaled to lease.durationSeconds, reaching the API server with
+ * the config loadDefaultKubeConfig() finds ($KUBECONFIG, ~/.kube/config or the in-cluster
+ * service account), without @kubernetes/client-node.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { timingsFor } from '../../lib/lease/decide.ts';
 import { LeaseElector, type LeaseStatus } from '../../lib/lease/elector.ts';
 import { type LeaseStore, LeaseStoreError } from '../../lib/lease/store.ts';
 import { type Clock, systemClock } from '../../lib/time/clock.ts';
 import { type ConnectionLease, createConnectionLease, type LeasedConnections } from './connection-lease.ts';
+import { type KubeClientConfig, loadDefaultKubeConfig } from './kube-config.ts';
 import { createKubeLeaseStore } from './kube-store.ts';
 import { leaseNameForKeyId } from './name.ts';
 
@@ -33,8 +34,8 @@ export interface LeaseSetupOptions {
   connections: LeasedConnections;
   logger: Logger;
   onStatus?(status: LeaseStatus): void;
-  /** Default: a KubeConfig from loadFromDefault(). */
-  kubeConfig?: KubeConfig;
+  /** Default: loadDefaultKubeConfig() (the process env). */
+  kubeConfig?: KubeClientConfig;
   clock?: Clock;
 }
 
@@ -53,17 +54,20 @@ export function setupConnectionLease(o: LeaseSetupOptions): LeaseSetup {
   }
   const name = leaseNameForKeyId(o.keyId);
   const logger = o.logger.child({ component: 'lease', lease: name, namespace: o.lease.namespace });
+  const timings = timingsFor(o.lease.durationSeconds);
   let store: LeaseStore;
   try {
-    let kubeConfig = o.kubeConfig;
-    if (kubeConfig === undefined) {
-      kubeConfig = new KubeConfig();
-      kubeConfig.loadFromDefault();
-    }
+    const kubeConfig = o.kubeConfig ?? loadDefaultKubeConfig();
+    logger.info(
+      { kube_config: kubeConfig.source, server: kubeConfig.server },
+      'connection Lease via the API server',
+    );
     store = createKubeLeaseStore({
       kubeConfig,
       namespace: o.lease.namespace,
       name,
+      // A request that outlives the renew deadline is lost anyway (the elector gives up then).
+      requestTimeoutMs: timings.renewDeadlineMs,
       labels: {
         'app.kubernetes.io/name': 'alpaca-forwarder',
         'app.kubernetes.io/component': 'connection-lease',
@@ -84,7 +88,7 @@ export function setupConnectionLease(o: LeaseSetupOptions): LeaseSetup {
       new LeaseElector(store, {
         identity: o.identity,
         subject: 'connection lease',
-        timings: timingsFor(o.lease.durationSeconds),
+        timings,
         clock: o.clock ?? systemClock,
         logger,
         onAcquired: handlers.onAcquired,

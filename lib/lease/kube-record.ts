@@ -1,21 +1,14 @@
 /**
- * The mapping between a coordination.k8s.io/v1 Lease object and the elector's LeaseRecord /
- * LeaseSpec; shared by the forwarder's and the operator's Lease stores.
+ * The mapping between a client-node V1Lease and the elector's LeaseRecord / LeaseSpec, for the
+ * operator's Lease store (its client serialises V1MicroTime). The forwarder does not load
+ * client-node: it uses the plain-JSON mapping in lease-object.ts.
  */
 import { type V1Lease, V1MicroTime } from '@kubernetes/client-node';
-import { parseMicroTime } from './micro-time.ts';
+import { leaseRecordFromObject } from './lease-object.ts';
 import type { LeaseRecord, LeaseSpec } from './store.ts';
 
 export function leaseRecordFrom(lease: V1Lease): LeaseRecord {
-  const s = lease.spec ?? {};
-  return {
-    holderIdentity: s.holderIdentity ? s.holderIdentity : null,
-    leaseDurationSeconds: s.leaseDurationSeconds ?? null,
-    acquireTimeMs: parseMicroTime(s.acquireTime),
-    renewTimeMs: parseMicroTime(s.renewTime),
-    leaseTransitions: s.leaseTransitions ?? 0,
-    resourceVersion: lease.metadata?.resourceVersion ?? '',
-  };
+  return leaseRecordFromObject(lease);
 }
 
 /** The Lease spec to write (client-node serialises V1MicroTime with microseconds). */

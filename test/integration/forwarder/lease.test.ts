@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { kubeConfigFromFile } from '../../../forwarder/lease/kube-config.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
 import {
@@ -27,13 +28,13 @@ test('two forwarders with one key: one connection at a time, hand-over on shutdo
   const namespace = await createTestNamespace(kube.kubeConfig(), 'fwd-handover');
   const env = (pod: string) =>
     forwarderEnv(sim, kafka, topics, { POD_NAMESPACE: namespace, POD_NAME: pod, LEASE_DURATION_SEC: '5' });
-  const first = await startInProcess(env('fwd-a'), { kubeConfig: kube.kubeConfig() });
+  const first = await startInProcess(env('fwd-a'), { kubeConfig: kubeConfigFromFile(kube.kubeconfigPath) });
   cleanup.push(() => first.running.stop('test'));
   await waitReadiness(first.base, (b) => b.ready, 'first ready').catch((err) => {
     process.stderr.write(first.log.lines.filter((l) => l.includes('lease')).join('\n'));
     throw err;
   });
-  const second = await startInProcess(env('fwd-b'), { kubeConfig: kube.kubeConfig() });
+  const second = await startInProcess(env('fwd-b'), { kubeConfig: kubeConfigFromFile(kube.kubeconfigPath) });
   cleanup.push(() => second.running.stop('test'));
   await waitForLog(second, 'connection lease held by another process; waiting');
   assert.equal(

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigFromFile } from '../../../forwarder/lease/kube-config.ts';
 import { createKubeLeaseStore } from '../../../forwarder/lease/kube-store.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
 import { LeaseConflictError, type LeaseSpec, type LeaseStore } from '../../../lib/lease/store.ts';
@@ -58,7 +59,7 @@ test('a Lease taken by another holder closes the Alpaca socket at once; it recon
     LEASE_DURATION_SEC: '10',
     ENABLE_GAP_FILL: 'true',
   });
-  const fwd = await startInProcess(env, { kubeConfig: kube.kubeConfig() });
+  const fwd = await startInProcess(env, { kubeConfig: kubeConfigFromFile(kube.kubeconfigPath) });
   cleanup.push(() => fwd.running.stop('test'));
   const metricsPort = fwd.running.health.metricsPort;
 
@@ -75,7 +76,11 @@ test('a Lease taken by another holder closes the Alpaca socket at once; it recon
   assert.equal(await metric(metricsPort), '1');
   assert.ok(!JSON.stringify(ready).includes(KEY_ID), 'readiness never shows the key id');
 
-  const store = createKubeLeaseStore({ kubeConfig: admin, namespace, name });
+  const store = createKubeLeaseStore({
+    kubeConfig: kubeConfigFromFile(kube.kubeconfigPath),
+    namespace,
+    name,
+  });
   await overwrite(store, (now) => ({
     holderIdentity: 'intruder',
     leaseDurationSeconds: 3600,

@@ -6,10 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
+import { stringify } from 'yaml';
+import { type KubeClientConfig, kubeConfigFromFile } from '../../../forwarder/lease/kube-config.ts';
 import { createKubeLeaseStore } from '../../../forwarder/lease/kube-store.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
 import { timingsFor } from '../../../lib/lease/decide.ts';
@@ -27,15 +31,21 @@ const logger = pino({ level: 'silent' });
 const SAFETY_MS = 60_000;
 
 let admin: KubeConfig;
+/** The forwarder's own client config from the same kubeconfig (client-certificate/client-key files). */
+let adminLease: KubeClientConfig;
 let namespace: string;
 const electors: LeaseElector[] = [];
+const tmp = mkdtempSync(join(tmpdir(), 'lease-test-'));
 
 before(async () => {
-  admin = controlPlaneFromEnv().kubeConfig();
+  const plane = controlPlaneFromEnv();
+  admin = plane.kubeConfig();
+  adminLease = kubeConfigFromFile(plane.kubeconfigPath);
   namespace = await createTestNamespace(admin, 'lease');
 });
 
 after(async () => {
+  rmSync(tmp, { recursive: true, force: true });
   await Promise.all(electors.map((e) => e.stop()));
   await admin
     .makeApiClient(CoreV1Api)
@@ -99,7 +109,7 @@ function observed(store: LeaseStore, events: Events<Event>): LeaseStore {
   };
 }
 
-function holder(identity: string, leaseName: string, kc: KubeConfig = admin) {
+function holder(identity: string, leaseName: string, kc: KubeClientConfig = adminLease) {
   const events = new Events<Event>();
   const store = createKubeLeaseStore({ kubeConfig: kc, namespace, name: leaseName });
   const elector = new LeaseElector(observed(store, events), {
@@ -207,26 +217,36 @@ test("the operator's forwarder Role is exactly enough: acquire, renew and releas
   });
   const cluster = admin.getCurrentCluster();
   assert.ok(cluster?.caFile && token.status?.token);
-  const asForwarder = new KubeConfig();
-  asForwarder.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: cluster.server,
-        caData: Buffer.from(readFileSync(cluster.caFile)).toString('base64'),
-      },
-    ],
-    users: [{ name: 'forwarder', token: token.status.token }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'forwarder' }],
-    currentContext: 'x',
-  });
+  // A kubeconfig as a pod-less forwarder would have one: the CA inline, a bearer token.
+  const file = join(tmp, 'forwarder-kubeconfig');
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'c',
+          cluster: {
+            server: cluster.server,
+            'certificate-authority-data': readFileSync(cluster.caFile).toString('base64'),
+          },
+        },
+      ],
+      users: [{ name: 'forwarder', user: { token: token.status.token } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'forwarder' } }],
+      'current-context': 'x',
+    }),
+    { mode: 0o600 },
+  );
+  const asForwarder = kubeConfigFromFile(file);
 
   const f = holder('fwd-sa', name, asForwarder);
   f.elector.start();
   await f.events.until((s) => f.count('acquired')(s) > 0, 'acquire as the forwarder');
   await f.events.until((s) => f.count('wrote')(s) >= 3, 'two renewals as the forwarder');
   assert.equal(await f.elector.release(), true);
-  const released = await createKubeLeaseStore({ kubeConfig: admin, namespace, name }).get();
+  const released = await createKubeLeaseStore({ kubeConfig: adminLease, namespace, name }).get();
   assert.equal(released?.holderIdentity, null);
 
   const other = createKubeLeaseStore({ kubeConfig: asForwarder, namespace, name: uniqueKeyName() });
