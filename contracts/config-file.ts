@@ -63,6 +63,8 @@ export const configFileSchema = z.strictObject({
   perMessageDeflate: z.boolean().optional(),
   /** Lag (now − Alpaca event time) above which the forwarder reports `lagging` (default 2000). */
   lagThresholdMs: positiveInt.optional(),
+  /** Interval of the per-stream `heartbeat` status event, ms (default 30000; 0 = none). */
+  heartbeatIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
   /** Market-data WebSocket base, e.g. wss://stream.data.alpaca.markets (the forwarder appends /v2/{feed}). */
   streamUrl: url.optional(),
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */
@@ -99,6 +101,8 @@ export const configFileSchema = z.strictObject({
       enabled: z.boolean().optional(),
       /** Full URL of the trading stream, e.g. wss://paper-api.alpaca.markets/stream. */
       streamUrl: url.optional(),
+      /** After a gap, fetch its fills from /v2/account/activities (default true). */
+      reconcileFills: z.boolean().optional(),
     })
     .optional(),
   backfill: z

@@ -6,6 +6,10 @@ export const DEFAULTS = {
   perMessageDeflate: false,
   /** Lag (now − Alpaca event time) above which the forwarder reports `lagging`. */
   lagThresholdMs: 2_000,
+  /** Per-stream `heartbeat` status events, so a consumer tells a quiet stream from a gone forwarder. */
+  heartbeatIntervalMs: 30_000,
+  /** After a trade-updates gap, its fills are fetched from the account activities. */
+  reconcileFills: true,
   streamUrl: 'wss://stream.data.alpaca.markets',
   dataUrl: 'https://data.alpaca.markets',
   symbolsPollIntervalSeconds: 30,

@@ -25,6 +25,10 @@ export interface StatusEvent {
   /** Wanted symbols Alpaca's acks left out (reason alpaca_subscription_incomplete), and a bounded list per channel. */
   missing_count?: number;
   missing_symbols?: Record<string, string[]>;
+  /** trade_updates gaps: fills of the window read from REST (account activities) and handed to dedup. */
+  fills_fetched?: number;
+  /** trade_updates gaps: why fills could not all be recovered (REST reason), when they could not. */
+  fills_error?: string;
   ts: string;
   feed: string;
 }
