@@ -30,6 +30,7 @@ import { DedupCache } from '../pipeline/dedup.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import { SeqAllocator } from '../pipeline/seq.ts';
 import { systemMicros } from '../pipeline/time.ts';
+import { createHeartbeat } from '../status/heartbeat.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
 import { lagEvent } from '../status/status-event.ts';
@@ -170,8 +171,20 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   sink.onHealthChange((h) => overflowReporter.onHealth(h));
   const subscriptionReports = createSubscriptionReports(createSubscriptionMetrics(metrics.registry));
   readinessWiring.addDetail('subscriptions', () => subscriptionReports.detail());
+  // Periodic heartbeat status events per stream (0 disables), so "quiet" is not "gone".
+  const heartbeat = createHeartbeat({
+    intervalMs: config.heartbeatIntervalMs,
+    clock: systemClock,
+    streams: config.tradeUpdates.enabled ? ['market_data', 'trade_updates'] : ['market_data'],
+    feedOf: (stream) => (stream === 'trade_updates' ? 'alpaca' : config.alpaca.feed),
+    publish: (e) => {
+      publishStatus.event(e);
+      metrics.statusEventsPublished(e.stream);
+    },
+  });
   const onState = (state: StreamState): void => {
     readinessWiring.setState(state);
+    heartbeat.setState(state.stream, state);
     metrics.streamState(state.stream, state.status);
     if (state.status === 'reconnect' || state.status === 'error') {
       metrics.reconnect(state.stream, state.reason ?? 'unknown');
@@ -217,7 +230,12 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   const streams = createStreams({
     config,
     logger,
-    pipeline,
+    pipeline: {
+      handle: (events) => {
+        pipeline.handle(events);
+        heartbeat.observe(events);
+      },
+    },
     gapReports,
     onState,
     onDecodeIssue,
@@ -231,6 +249,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onReplaced: () => {
       readinessWiring.resetStates();
       subscriptionReports.reset();
+      heartbeat.setState('market_data', null);
+      heartbeat.setState('trade_updates', null);
     },
     isStopping: () => stopping,
     backfillPace: createBackfillPace(sink, config.kafka.maxBufferBytes),
@@ -254,6 +274,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   });
   readinessWiring.setLease(lease);
   leaseMetric(lease.lease.status());
+  heartbeat.start();
 
   // Desired subscriptions: channels from the (live) config; symbols from symbolsFrom once it
   // answered, else the static list.
@@ -343,6 +364,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
           release: () => {
             overflowReporter.stop();
             lagMonitor.stop();
+            heartbeat.stop();
             return health.close();
           },
         },

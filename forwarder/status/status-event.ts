@@ -10,8 +10,11 @@ import { formatMicros } from '../pipeline/time.ts';
 export interface StatusEvent {
   /** The stream, or `kafka` for the sink's own events (buffer overflow). */
   stream: StreamState['stream'] | 'kafka';
-  /** `lagging`: the market-data stream is behind (see lagEvent); never a connection state. */
-  status: StreamState['status'] | 'lagging';
+  /**
+   * `lagging`: the market-data stream is behind (see lagEvent); `heartbeat`: the periodic
+   * liveness event (see heartbeatEvent). Neither is a connection state.
+   */
+  status: StreamState['status'] | 'lagging' | 'heartbeat';
   reason: string | null;
   error_class: StreamState['errorClass'];
   attempt: number;
@@ -29,6 +32,13 @@ export interface StatusEvent {
   fills_fetched?: number;
   /** trade_updates gaps: why fills could not all be recovered (REST reason), when they could not. */
   fills_error?: string;
+  /** Heartbeats: the stream's connection state (`idle`: no connection yet or not held). */
+  connection?: StreamState['status'] | 'idle';
+  /** Heartbeats: receipt time of the newest event read off the stream's socket, null if none yet. */
+  last_event_at?: string | null;
+  /** Heartbeats: events read off the stream's socket since the previous heartbeat. */
+  events?: number;
+  interval_ms?: number;
   ts: string;
   feed: string;
 }
@@ -103,6 +113,31 @@ export function gapEvent(
     attempt: 0,
     gap_from: new Date(gap.fromMs).toISOString(),
     gap_to: new Date(gap.toMs).toISOString(),
+    ts: new Date(atMs).toISOString(),
+    feed,
+  };
+}
+
+/** The periodic liveness event of one stream (forwarder/status/heartbeat.ts). */
+export function heartbeatEvent(
+  stream: StreamState['stream'],
+  state: StreamState | null,
+  lastEventAtMs: number | null,
+  events: number,
+  intervalMs: number,
+  atMs: number,
+  feed: string,
+): StatusEvent {
+  return {
+    stream,
+    status: 'heartbeat',
+    reason: null,
+    error_class: state?.errorClass ?? null,
+    attempt: state?.attempt ?? 0,
+    connection: state?.status ?? 'idle',
+    last_event_at: lastEventAtMs === null ? null : new Date(lastEventAtMs).toISOString(),
+    events,
+    interval_ms: intervalMs,
     ts: new Date(atMs).toISOString(),
     feed,
   };

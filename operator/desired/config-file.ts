@@ -37,6 +37,9 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     ...(spec.lagThresholdMs !== undefined && spec.lagThresholdMs !== 2_000
       ? { lagThresholdMs: spec.lagThresholdMs }
       : {}),
+    ...(spec.heartbeatIntervalMs !== undefined && spec.heartbeatIntervalMs !== 30_000
+      ? { heartbeatIntervalMs: spec.heartbeatIntervalMs }
+      : {}),
     streamUrl: spec.streamUrl,
     dataUrl: spec.dataUrl,
     symbols: [...(spec.symbols ?? [])],
@@ -60,6 +63,8 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     tradeUpdates: {
       enabled: spec.tradeUpdates.enabled,
       ...(spec.tradeUpdates.streamUrl ? { streamUrl: spec.tradeUpdates.streamUrl } : {}),
+      // Only when off (on is the forwarder's default): the file and its hash stay as they were.
+      ...(spec.tradeUpdates.reconcileFills === false ? { reconcileFills: false } : {}),
     },
     backfill: {
       bars: { enabled: spec.backfill.bars.enabled, lookbackMinutes: spec.backfill.bars.lookbackMinutes },
