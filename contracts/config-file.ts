@@ -67,6 +67,8 @@ export const configFileSchema = z.strictObject({
   channelStaleAfterMs: positiveInt.optional(),
   /** Trading API base for the market calendar (/v2/calendar), e.g. https://paper-api.alpaca.markets. */
   tradingUrl: url.optional(),
+  /** Interval of the per-stream `heartbeat` status event, ms (default 30000; 0 = none). */
+  heartbeatIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
   /** Market-data WebSocket base, e.g. wss://stream.data.alpaca.markets (the forwarder appends /v2/{feed}). */
   streamUrl: url.optional(),
   /** REST base for backfill/gap fill, e.g. https://data.alpaca.markets. */
@@ -103,6 +105,8 @@ export const configFileSchema = z.strictObject({
       enabled: z.boolean().optional(),
       /** Full URL of the trading stream, e.g. wss://paper-api.alpaca.markets/stream. */
       streamUrl: url.optional(),
+      /** After a gap, fetch its fills from /v2/account/activities (default true). */
+      reconcileFills: z.boolean().optional(),
     })
     .optional(),
   backfill: z

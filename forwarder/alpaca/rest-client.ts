@@ -362,10 +362,10 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
   };
 }
 
-class PageTooLarge extends Error {}
+export class PageTooLarge extends Error {}
 
 /** The body as text, refusing (and cancelling) it once it passes maxBytes. */
-async function readBounded(res: Response, maxBytes: number): Promise<string> {
+export async function readBounded(res: Response, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => {});

@@ -5,8 +5,8 @@
  * else); `{"action":"error",...}` comes just before Alpaca closes and fails the connection with
  * the class its text names. Same supervisor (backoff, keepalive, states) as the market-data stream;
  * no stale detector (order updates are legitimately rare). Alpaca does not replay order updates
- * after a reconnect: the time without a connection is reported as a gap (deps.onGap) so it is
- * visible; nothing fills it (the REST source would be /v2/account/activities).
+ * after a reconnect: the time without a connection is handed on as a gap (deps.onGap); the app
+ * reconciles its fills from /v2/account/activities and reports it (app/fill-reconciler.ts).
  */
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../lib/time/clock.ts';

@@ -31,6 +31,7 @@ import { DedupCache } from '../pipeline/dedup.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import { SeqAllocator } from '../pipeline/seq.ts';
 import { systemMicros } from '../pipeline/time.ts';
+import { createHeartbeat } from '../status/heartbeat.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
 import { freshnessEvent, lagEvent } from '../status/status-event.ts';
@@ -173,6 +174,17 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   const subscriptionReports = createSubscriptionReports(createSubscriptionMetrics(metrics.registry));
   readinessWiring.addDetail('subscriptions', () => subscriptionReports.detail());
   let marketHealthy = false;
+  // Periodic heartbeat status events per stream (0 disables), so "quiet" is not "gone".
+  const heartbeat = createHeartbeat({
+    intervalMs: config.heartbeatIntervalMs,
+    clock: systemClock,
+    streams: config.tradeUpdates.enabled ? ['market_data', 'trade_updates'] : ['market_data'],
+    feedOf: (stream) => (stream === 'trade_updates' ? 'alpaca' : config.alpaca.feed),
+    publish: (e) => {
+      publishStatus.event(e);
+      metrics.statusEventsPublished(e.stream);
+    },
+  });
   const onState = (state: StreamState): void => {
     if (state.stream === 'market_data') {
       // Silence of a channel counts from the connection going live at the earliest.
@@ -182,6 +194,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       marketHealthy = healthy || (marketHealthy && state.status === 'degraded');
     }
     readinessWiring.setState(state);
+    heartbeat.setState(state.stream, state);
     metrics.streamState(state.stream, state.status);
     if (state.status === 'reconnect' || state.status === 'error') {
       metrics.reconnect(state.stream, state.reason ?? 'unknown');
@@ -278,7 +291,12 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   const streams = createStreams({
     config,
     logger,
-    pipeline,
+    pipeline: {
+      handle: (events) => {
+        pipeline.handle(events);
+        heartbeat.observe(events);
+      },
+    },
     gapReports,
     onState,
     onDecodeIssue,
@@ -295,6 +313,8 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onReplaced: () => {
       readinessWiring.resetStates();
       subscriptionReports.reset();
+      heartbeat.setState('market_data', null);
+      heartbeat.setState('trade_updates', null);
     },
     isStopping: () => stopping,
     backfillPace: createBackfillPace(sink, config.kafka.maxBufferBytes),
@@ -321,6 +341,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   });
   readinessWiring.setLease(lease);
   leaseMetric(lease.lease.status());
+  heartbeat.start();
 
   // Desired subscriptions: channels from the (live) config; symbols from symbolsFrom once it
   // answered, else the static list.
@@ -415,6 +436,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
             lagMonitor.stop();
             freshness.stop();
             calendar.stop();
+            heartbeat.stop();
             return health.close();
           },
         },

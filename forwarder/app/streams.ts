@@ -1,12 +1,14 @@
 /**
  * The Alpaca connections (market data, and trade updates when enabled) as the connection Lease
  * opens and closes them (design §4.1). Streams are single-use (stop() is final): a reopen after a
- * lost Lease creates fresh ones, fills the time without a connection over REST (market data) and
- * reports it as a gap (trade updates). The first open also starts the bars backfill.
+ * lost Lease creates fresh ones, fills the time without a connection over REST (market data; trade
+ * updates: its fills from the account activities) and reports what cannot be filled as a gap.
+ * The first open also starts the bars backfill.
  */
 import type { Logger } from 'pino';
 import { createGapFiller, runStartupBackfill } from '../alpaca/backfill.ts';
 import type { DecodeIssue } from '../alpaca/decode-issues.ts';
+import { createFillActivities, tradingRestUrl } from '../alpaca/fill-activities.ts';
 import {
   createMarketDataStream,
   type MarketDataStream,
@@ -14,11 +16,12 @@ import {
 } from '../alpaca/market-data-stream.ts';
 import { createRestClient } from '../alpaca/rest-client.ts';
 import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
-import type { AlpacaEvent, StreamState, SubscriptionSet } from '../alpaca/types.ts';
+import type { AlpacaEvent, StreamGap, StreamState, SubscriptionSet } from '../alpaca/types.ts';
 import { subscriptionsFor } from '../config/subscriptions.ts';
 import type { ForwarderConfig } from '../config/types.ts';
 import type { LeasedConnections } from '../lease/connection-lease.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import { createFillReconciler } from './fill-reconciler.ts';
 import type { GapReports } from './gap-reports.ts';
 
 export interface StreamsDeps {
@@ -107,6 +110,25 @@ export function createStreams(deps: StreamsDeps): Streams {
       },
     );
   const tradeStreamUrl = config.tradeUpdates.enabled ? config.tradeUpdates.streamUrl : null;
+  // Fills of a trade-updates gap over REST (the trading API's host: the stream URL's, https).
+  const reconciler =
+    tradeStreamUrl && config.tradeUpdates.reconcileFills
+      ? createFillReconciler({
+          activities: createFillActivities(
+            { tradingUrl: tradingRestUrl(tradeStreamUrl), credentials },
+            { logger },
+          ),
+          gapReports,
+          onEvents: (events) => pipeline.handle(events),
+          onDecodeIssue,
+          logger,
+          isStopping: deps.isStopping,
+        })
+      : null;
+  const tradeGap = (gap: StreamGap): void => {
+    if (reconciler) reconciler.reconcile(gap);
+    else gapReports.tradeUpdatesGap(gap);
+  };
   const createTrades = (): TradeUpdatesStream | null =>
     tradeStreamUrl
       ? createTradeUpdatesStream(
@@ -116,7 +138,7 @@ export function createStreams(deps: StreamsDeps): Streams {
             onEvents: (events) => pipeline.handle(events),
             onState,
             onDecodeIssue,
-            onGap: (gap) => gapReports.tradeUpdatesGap(gap),
+            onGap: tradeGap,
             onHeartbeat: () => deps.onHeartbeat?.('trade_updates'),
           },
         )
@@ -139,7 +161,7 @@ export function createStreams(deps: StreamsDeps): Streams {
         if (closedAtMs !== null) {
           const gap = { fromMs: closedAtMs, toMs: Date.now() };
           gapFiller?.fill(gap);
-          if (trades) gapReports.tradeUpdatesGap(gap);
+          if (trades) tradeGap(gap);
         }
         return;
       }

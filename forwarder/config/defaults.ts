@@ -8,6 +8,10 @@ export const DEFAULTS = {
   lagThresholdMs: 2_000,
   /** Silence after which a channel that must flow (reconnect) or a symbol (reported) is stale. */
   channelStaleAfterMs: 180_000,
+  /** Per-stream `heartbeat` status events, so a consumer tells a quiet stream from a gone forwarder. */
+  heartbeatIntervalMs: 30_000,
+  /** After a trade-updates gap, its fills are fetched from the account activities. */
+  reconcileFills: true,
   streamUrl: 'wss://stream.data.alpaca.markets',
   dataUrl: 'https://data.alpaca.markets',
   symbolsPollIntervalSeconds: 30,

@@ -90,6 +90,8 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['SYMBOLS_FROM_HEADERS_DIR', 'symbolsFrom.headersDir', str],
   ['ENABLE_TRADE_UPDATES', 'tradeUpdates.enabled', bool],
   ['ALPACA_TRADE_STREAM_URL', 'tradeUpdates.streamUrl', str],
+  ['ENABLE_TRADE_UPDATES_FILL_RECONCILE', 'tradeUpdates.reconcileFills', bool],
+  ['STATUS_HEARTBEAT_INTERVAL_MS', 'heartbeatIntervalMs', int],
   ['ENABLE_BARS_BACKFILL', 'backfill.bars.enabled', bool],
   ['BARS_BACKFILL_LOOKBACK_HOURS', 'backfill.bars.lookbackMinutes', hoursToMinutes],
   ['BARS_BACKFILL_LOOKBACK_MINUTES', 'backfill.bars.lookbackMinutes', int],

@@ -131,6 +131,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
   const tradeUpdates = {
     enabled: merged.tradeUpdates?.enabled ?? false,
     streamUrl: merged.tradeUpdates?.streamUrl ?? null,
+    reconcileFills: merged.tradeUpdates?.reconcileFills ?? d.reconcileFills,
   };
   if (tradeUpdates.enabled && !tradeUpdates.streamUrl) {
     issues.push(
@@ -193,6 +194,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
     symbolsFrom,
     channels,
     tradeUpdates,
+    heartbeatIntervalMs: merged.heartbeatIntervalMs ?? d.heartbeatIntervalMs,
     backfill: {
       bars: { ...d.backfill.bars, ...merged.backfill?.bars },
       gapFill: { ...d.backfill.gapFill, ...merged.backfill?.gapFill },

@@ -48,7 +48,10 @@ export interface ForwarderConfig {
   /** `headersDir`: files whose names/contents are request headers (null: none). */
   symbolsFrom: { url: string; pollIntervalSeconds: number; headersDir: string | null } | null;
   channels: ChannelSwitches;
-  tradeUpdates: { enabled: boolean; streamUrl: string | null };
+  /** `reconcileFills`: after a gap, its fills from /v2/account/activities (fill-reconciler.ts). */
+  tradeUpdates: { enabled: boolean; streamUrl: string | null; reconcileFills: boolean };
+  /** Per-stream `heartbeat` status events every this many ms; 0 = none. */
+  heartbeatIntervalMs: number;
   backfill: {
     bars: { enabled: boolean; lookbackMinutes: number };
     /** `enabled` switches gap fill off entirely; `trades`/`quotes` pick what it fetches beside bars. */

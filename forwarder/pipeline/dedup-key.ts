@@ -9,6 +9,7 @@
  * key's length.
  */
 import { createHash } from 'node:crypto';
+import { canonicalDecimal } from '../alpaca/fill-activities.ts';
 import type { AlpacaEvent } from '../alpaca/types.ts';
 
 /** Stable JSON: object keys sorted, so equal values hash equally whatever the key order. */
@@ -99,6 +100,16 @@ export function dedupKey(event: AlpacaEvent): string {
     case 'trade_updates': {
       const order = nested(p, 'order');
       const orderId = str(order.id) || str(order.client_order_id);
+      const update = str(p.event);
+      // A fill is named by its order and the order's filled quantity after it (strictly rising
+      // fill by fill), which the stream's copy (`order.filled_qty`) and the REST activity
+      // (`cum_qty`) both carry: the two copies of one fill share the key (fill-activities.ts).
+      if (
+        str(order.id) !== '' &&
+        (update === 'fill' || update === 'partial_fill') &&
+        typeof order.filled_qty === 'string'
+      )
+        return `trade_updates:${str(order.id)}:${update}:filled:${canonicalDecimal(order.filled_qty)}`;
       const which = str(p.execution_id) || str(p.timestamp) || t;
       return orderId
         ? `trade_updates:${orderId}:${str(p.event)}:${which}`

@@ -11,8 +11,11 @@ import { formatMicros } from '../pipeline/time.ts';
 export interface StatusEvent {
   /** The stream, or `kafka` for the sink's own events (buffer overflow). */
   stream: StreamState['stream'] | 'kafka';
-  /** `lagging`: the market-data stream is behind (see lagEvent); never a connection state. */
-  status: StreamState['status'] | 'lagging';
+  /**
+   * `lagging`: the market-data stream is behind (see lagEvent); `heartbeat`: the periodic
+   * liveness event (see heartbeatEvent). Neither is a connection state.
+   */
+  status: StreamState['status'] | 'lagging' | 'heartbeat';
   reason: string | null;
   error_class: StreamState['errorClass'];
   attempt: number;
@@ -31,6 +34,17 @@ export interface StatusEvent {
   /** The first stale (channel, symbol) pairs as `channel:SYMBOL` (bounded; counts are complete). */
   stale_symbols?: string[];
   stale_symbol_counts?: Record<string, number>;
+  /** trade_updates gaps: fills of the window read from REST (account activities) and handed to dedup. */
+  fills_fetched?: number;
+  /** trade_updates gaps: why fills could not all be recovered (REST reason), when they could not. */
+  fills_error?: string;
+  /** Heartbeats: the stream's connection state (`idle`: no connection yet or not held). */
+  connection?: StreamState['status'] | 'idle';
+  /** Heartbeats: receipt time of the newest event read off the stream's socket, null if none yet. */
+  last_event_at?: string | null;
+  /** Heartbeats: events read off the stream's socket since the previous heartbeat. */
+  events?: number;
+  interval_ms?: number;
   ts: string;
   feed: string;
 }
@@ -131,6 +145,31 @@ export function freshnessEvent(
     stale_symbols: report.staleSymbols.map((s) => `${s.channel}:${s.symbol}`),
     stale_symbol_counts: { ...report.staleCounts },
     ts: new Date(report.atMs).toISOString(),
+    feed,
+  };
+}
+
+/** The periodic liveness event of one stream (forwarder/status/heartbeat.ts). */
+export function heartbeatEvent(
+  stream: StreamState['stream'],
+  state: StreamState | null,
+  lastEventAtMs: number | null,
+  events: number,
+  intervalMs: number,
+  atMs: number,
+  feed: string,
+): StatusEvent {
+  return {
+    stream,
+    status: 'heartbeat',
+    reason: null,
+    error_class: state?.errorClass ?? null,
+    attempt: state?.attempt ?? 0,
+    connection: state?.status ?? 'idle',
+    last_event_at: lastEventAtMs === null ? null : new Date(lastEventAtMs).toISOString(),
+    events,
+    interval_ms: intervalMs,
+    ts: new Date(atMs).toISOString(),
     feed,
   };
 }

@@ -40,6 +40,9 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     ...(spec.channelStaleAfterMs !== undefined && spec.channelStaleAfterMs !== 180_000
       ? { channelStaleAfterMs: spec.channelStaleAfterMs }
       : {}),
+    ...(spec.heartbeatIntervalMs !== undefined && spec.heartbeatIntervalMs !== 30_000
+      ? { heartbeatIntervalMs: spec.heartbeatIntervalMs }
+      : {}),
     streamUrl: spec.streamUrl,
     dataUrl: spec.dataUrl,
     symbols: [...(spec.symbols ?? [])],
@@ -63,6 +66,8 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     tradeUpdates: {
       enabled: spec.tradeUpdates.enabled,
       ...(spec.tradeUpdates.streamUrl ? { streamUrl: spec.tradeUpdates.streamUrl } : {}),
+      // Only when off (on is the forwarder's default): the file and its hash stay as they were.
+      ...(spec.tradeUpdates.reconcileFills === false ? { reconcileFills: false } : {}),
     },
     backfill: {
       bars: { enabled: spec.backfill.bars.enabled, lookbackMinutes: spec.backfill.bars.lookbackMinutes },

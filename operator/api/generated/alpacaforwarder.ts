@@ -29,6 +29,10 @@ export interface AlpacaForwarderSpec {
    */
   channelStaleAfterMs: number;
   /**
+   * Interval of the per-stream heartbeat status event (connection state, last event time, events since the previous one), so a consumer tells a quiet stream from a forwarder that is gone. 0 sends none.
+   */
+  heartbeatIntervalMs: number;
+  /**
    * Base URL of the market-data WebSocket; the forwarder appends /v2/{feed} (wss://stream.data.alpaca.markets becomes wss://stream.data.alpaca.markets/v2/iex).
    */
   streamUrl: string;
@@ -131,6 +135,10 @@ export interface AlpacaForwarderSpec {
      * Full URL of the trading stream; chosen explicitly (paper or live), never defaulted.
      */
     streamUrl?: string;
+    /**
+     * After a gap in the trading stream, fetch its fills from the account activities (GET /v2/account/activities?activity_types=FILL) and forward them (source rest, deduplicated against the stream); other order events in a gap are reported, not recovered.
+     */
+    reconcileFills: boolean;
   };
   /**
    * REST backfill at start-up and after stream gaps.

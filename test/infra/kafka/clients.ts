@@ -196,6 +196,8 @@ export interface ReadRecord {
 export interface ReadOptions {
   /** Stop after this many records; without it, stop at the end offsets taken before reading. */
   count?: number;
+  /** Stop once this holds for the records read so far (instead of a count or the end offsets). */
+  until?: (records: readonly ReadRecord[]) => boolean;
   timeoutMs?: number;
 }
 
@@ -207,15 +209,17 @@ export interface ReadOptions {
 export async function readTopic(info: KafkaInfo, topic: string, o: ReadOptions = {}): Promise<ReadRecord[]> {
   const timeoutMs = o.timeoutMs ?? 60_000;
   const ends = new Map<number, bigint>();
-  if (o.count === undefined) {
+  if (o.count === undefined && o.until === undefined) {
     const offsets = await withAdmin(info, (admin) => admin.fetchTopicOffsets(topic));
     for (const p of offsets) ends.set(p.partition, BigInt(p.high));
   }
   const reached = new Map<number, bigint>();
   const done = (records: ReadRecord[]): boolean =>
-    o.count !== undefined
-      ? records.length >= o.count
-      : [...ends].every(([p, end]) => end === 0n || (reached.get(p) ?? 0n) >= end);
+    o.until !== undefined
+      ? o.until(records)
+      : o.count !== undefined
+        ? records.length >= o.count
+        : [...ends].every(([p, end]) => end === 0n || (reached.get(p) ?? 0n) >= end);
   const records: ReadRecord[] = [];
   if (done(records)) return records;
 

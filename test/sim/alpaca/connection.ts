@@ -5,6 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Account, AccountBook } from './accounts.ts';
+import type { ActivityLedger } from './activities.ts';
 import type { SimClock } from './clock.ts';
 import { type DecodedClientFrame, decodeClientFrame, type Encoding, encodeFrame } from './codec.ts';
 import type { Faults } from './faults.ts';
@@ -24,6 +25,8 @@ export interface SimContext {
   faults: Faults;
   history: History;
   restBudget: RestBudget;
+  /** Fills per account, served by `/v2/account/activities`. */
+  activities: ActivityLedger;
 }
 
 export abstract class SimConnection {

@@ -1,6 +1,7 @@
 /**
  * Historical REST API on the sim's HTTP server: `/v2/stocks/{bars|trades|quotes}` and
- * `/v2/stocks/{symbol}/{bars|trades|quotes}`, with header auth (403), the per-minute request
+ * `/v2/stocks/{symbol}/{bars|trades|quotes}`, plus the trading API's `/v2/account/activities`
+ * (activities.ts), with header auth (403), the per-minute request
  * budget (429 `too many requests.`), recent-SIP entitlement (403), parameter validation (400/422)
  * and pages built from what the stream emitted.
  */
@@ -43,8 +44,9 @@ function answer(ctx: SimContext, req: IncomingMessage, res: ServerResponse): voi
     answerCalendarRequest(ctx, req, res, url, finish);
     return;
   }
+  const activities = /^\/v2\/account\/activities(?:\/([^/]+))?$/.exec(url.pathname);
   const m = /^\/v2\/stocks\/(?:([^/]+)\/)?(bars|trades|quotes)$/.exec(url.pathname);
-  if (m === null) {
+  if (m === null && activities === null) {
     sendJson(res, 404, { message: 'Not Found' });
     finish(404, null);
     return;
@@ -81,6 +83,13 @@ function answer(ctx: SimContext, req: IncomingMessage, res: ServerResponse): voi
     finish(status, account.keyId);
     return;
   }
+  if (activities !== null) {
+    const answer = ctx.activities.page(account.keyId, activities[1] ?? null, url.searchParams);
+    sendJson(res, answer.status, answer.body, budget.headers);
+    finish(answer.status, account.keyId);
+    return;
+  }
+  if (m === null) return;
   let pathSymbol: string | null = null;
   try {
     pathSymbol = m[1] === undefined ? null : decodeURIComponent(m[1]);

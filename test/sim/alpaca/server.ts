@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { AccountBook } from './accounts.ts';
+import { ActivityLedger } from './activities.ts';
 import type { CalendarRow } from './calendar.ts';
 import { systemClock, type TimerHandle } from './clock.ts';
 import type { Encoding } from './codec.ts';
@@ -193,6 +194,10 @@ export class AlpacaSim {
 
   /** Sends a trade update to trading sessions listening to trade_updates (optionally one account); returns how many got it. */
   pushTradeUpdate(data: Record<string, unknown>, opts: { keyId?: string } = {}): number {
+    // A fill happened at the broker whether or not a socket hears of it: it is an account
+    // activity (of the named account, else of every account) from now on.
+    for (const a of this.ctx.accounts.all())
+      if (opts.keyId === undefined || a.keyId === opts.keyId) this.ctx.activities.record(a.keyId, data);
     let n = 0;
     for (const c of this.conns.values()) {
       if (!(c instanceof TradingConnection)) continue;
@@ -384,6 +389,7 @@ export async function startAlpacaSim(input: SimOptionsInput = {}): Promise<Alpac
     faults: new Faults(),
     history: new History(options.historyLimit),
     restBudget: new RestBudget(options.clock),
+    activities: new ActivityLedger(),
   };
   const server = createServer((req, res) => handleRest(ctx, req, res));
   const wss = new WebSocketServer({

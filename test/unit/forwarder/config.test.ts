@@ -51,6 +51,8 @@ describe('config from env', () => {
     assert.equal(config.kafka.sasl, null);
     assert.deepEqual(config.symbols, ['AAPL', 'MSFT']);
     assert.equal(config.tradeUpdates.enabled, false);
+    assert.equal(config.tradeUpdates.reconcileFills, true, 'fills of a gap reconciled by default');
+    assert.equal(config.heartbeatIntervalMs, 30_000);
     assert.equal(config.lease.enabled, false);
   });
 
@@ -90,6 +92,8 @@ describe('config from env', () => {
           ALPACA_WS_PERMESSAGE_DEFLATE: 'TRUE',
           ALPACA_LAG_THRESHOLD_MS: '5000',
           ALPACA_CHANNEL_STALE_AFTER_MS: '60000',
+          ENABLE_TRADE_UPDATES_FILL_RECONCILE: 'false',
+          STATUS_HEARTBEAT_INTERVAL_MS: '0',
         }),
       ),
       null,
@@ -102,7 +106,12 @@ describe('config from env', () => {
     assert.equal(config.alpaca.tradingUrl, 'http://127.0.0.1:1236', 'from the trade stream URL');
     assert.equal(config.alpaca.streamUrl, 'ws://127.0.0.1:1234');
     assert.deepEqual(config.symbols, ['NVDA', 'AMD']);
-    assert.deepEqual(config.tradeUpdates, { enabled: true, streamUrl: 'ws://127.0.0.1:1236/stream' });
+    assert.deepEqual(config.tradeUpdates, {
+      enabled: true,
+      streamUrl: 'ws://127.0.0.1:1236/stream',
+      reconcileFills: false,
+    });
+    assert.equal(config.heartbeatIntervalMs, 0);
     assert.equal(config.backfill.bars.enabled, true);
     assert.deepEqual(config.reconnect, { baseMs: 100, maxMs: 2000, cooldown406Ms: 90_000 });
     assert.deepEqual(config.dedup, { ttlSeconds: 5, maxEntries: 10000 });

@@ -83,3 +83,27 @@ test('a trade-updates gap is counted and published as degraded trade_updates_gap
     feed: 'alpaca',
   });
 });
+
+test('a reconciled trade-updates gap is still reported, with the fills fetched and why some are missing', async () => {
+  const { sink, metrics, reports } = setup();
+  const gap = { fromMs: T0 - 2_000, toMs: T0 };
+  reports.tradeUpdatesGap(gap, { fillsFetched: 3 });
+  reports.tradeUpdatesGap(gap, {
+    fillsFetched: 1,
+    error: { errorClass: 'alpaca_auth', reason: 'alpaca_rest_403_forbidden' },
+  });
+  const payloads = sink.records.map((r) => JSON.parse(r.value ?? '{}').payload);
+  assert.equal(payloads[0].reason, 'trade_updates_gap');
+  assert.equal(payloads[0].fills_fetched, 3);
+  assert.equal(payloads[0].fills_error, undefined);
+  assert.equal(payloads[0].error_class, null);
+  assert.equal(payloads[1].fills_fetched, 1);
+  assert.equal(payloads[1].fills_error, 'alpaca_rest_403_forbidden');
+  assert.equal(payloads[1].error_class, 'alpaca_auth');
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^alpaca_forwarder_trade_updates_gaps_total 2$/m);
+  assert.match(
+    text,
+    /^alpaca_forwarder_gap_fill_failures_total\{stream="trade_updates",reason="alpaca_rest_403_forbidden"\} 1$/m,
+  );
+});

@@ -433,6 +433,28 @@ describe('config file', () => {
     );
     const stale = forwarder({ spec: { channelStaleAfterMs: 60_000 } });
     assert.equal(renderConfigFile(stale, SETTINGS).channelStaleAfterMs, 60_000);
+    assert.equal(
+      parsed.heartbeatIntervalMs,
+      undefined,
+      'the default heartbeat interval (30 s) is not rendered',
+    );
+    assert.equal(
+      parsed.tradeUpdates?.reconcileFills,
+      undefined,
+      'fill reconciliation on (the default) is not rendered',
+    );
+    const quiet = forwarder({
+      spec: {
+        heartbeatIntervalMs: 0,
+        tradeUpdates: {
+          enabled: true,
+          streamUrl: 'wss://paper-api.alpaca.markets/stream',
+          reconcileFills: false,
+        },
+      },
+    });
+    assert.equal(renderConfigFile(quiet, SETTINGS).heartbeatIntervalMs, 0);
+    assert.equal(renderConfigFile(quiet, SETTINGS).tradeUpdates?.reconcileFills, false);
     for (const k of [
       'image',
       'resources',
