@@ -5,6 +5,8 @@
  * for that check, and Strimzi's KafkaTopic/KafkaUser CRDs. Run by scripts/test.sh
  * before the test runner so that slow first-time work is logged as its own step.
  */
+
+import { ensureArgoCdApplicationCrd } from './go-tools/argocd-crds.ts';
 import { ensureKubeconform } from './go-tools/index.ts';
 import { ensureMonitoringCrds } from './go-tools/monitoring-crds.ts';
 import { prepareKafka } from './kafka/index.ts';
@@ -19,6 +21,7 @@ if (parts.has('kube')) {
   const log = (line: string) => process.stderr.write(`[go-tools] ${line}\n`);
   await ensureKubeconform(log);
   await ensureMonitoringCrds(log);
+  await ensureArgoCdApplicationCrd(log);
   // Strimzi's KafkaTopic/KafkaUser CRDs for the mode-strimzi tests (io.strimzi:api from Maven Central).
   await ensureStrimziCrds();
 }

@@ -5,7 +5,8 @@
  * (GET /openapi/v2), converted to kubeconform's layout (test/infra/kubeconform/openapi-schemas.ts).
  * The API server is a private one serving the project's CRD and the Prometheus Operator's
  * PodMonitor and PrometheusRule CRDs (generated from that project's Go types,
- * test/infra/go-tools/monitoring-crds.ts): private, so that other test files' operators never
+ * test/infra/go-tools/monitoring-crds.ts) and Argo CD's Application CRD (from its Go module,
+ * test/infra/go-tools/argocd-crds.ts): private, so that other test files' operators never
  * discover PodMonitors. Strict: an unknown field is an error, as a typo in a manifest would be
  * silently pruned by the API server.
  */
@@ -19,6 +20,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { AlpacaForwarder } from '../../../operator/api/types.ts';
 import { buildChildren } from '../../../operator/desired/children.ts';
 import { computeStatus } from '../../../operator/status/compute.ts';
+import { ensureArgoCdApplicationCrd } from '../../infra/go-tools/argocd-crds.ts';
 import { ensureKubeconform } from '../../infra/go-tools/index.ts';
 import { ensureMonitoringCrds } from '../../infra/go-tools/monitoring-crds.ts';
 import { type ControlPlane, KUBE_VERSION, startPrivateControlPlane } from '../../infra/kube/index.ts';
@@ -36,13 +38,13 @@ import { projectRoot, run } from '../../unit/packaging/tools.ts';
 const CRD_FILE = 'crds/alpacaforwarders.torghut.io.yaml';
 const FIELD_MANAGER = 'kubeconform-test';
 /**
- * Kinds whose CRDs the test API server does not serve (Argo CD's Application: no package any
- * registry here serves carries its CRD), so it has no schema for them. Named here so any other
+ * Kinds whose CRDs the test API server does not serve, so it has no schema for them: none. Any
  * kind without a schema fails the test.
  */
-const NOT_SERVED = ['Application'] as const;
+const NOT_SERVED: readonly string[] = [];
 const SERVED_CRDS = [
   'alpacaforwarders.torghut.io',
+  'applications.argoproj.io',
   'podmonitors.monitoring.coreos.com',
   'prometheusrules.monitoring.coreos.com',
 ];
@@ -104,8 +106,7 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
       KUBE_VERSION,
       '-schema-location',
       path.join(work, 'schemas'),
-      '-skip',
-      NOT_SERVED.join(','),
+      ...(NOT_SERVED.length > 0 ? ['-skip', NOT_SERVED.join(',')] : []),
       ...files,
     ]);
     assert.ok(r.code === 0 || r.code === 1, `kubeconform exit ${r.code}: ${r.stderr}`);
@@ -122,7 +123,7 @@ describe('kubeconform (strict) against the test API server OpenAPI', () => {
 
   before(async () => {
     kubeconform = await ensureKubeconform(log);
-    const monitoringCrds = await ensureMonitoringCrds(log);
+    const monitoringCrds = [...(await ensureMonitoringCrds(log)), await ensureArgoCdApplicationCrd(log)];
     work = await mkdtemp(path.join(os.tmpdir(), 'kubeconform-'));
     const started = await startPrivateControlPlane({ log });
     plane = started;
