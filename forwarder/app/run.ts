@@ -7,21 +7,17 @@ import { hostname } from 'node:os';
 import type { DestinationStream, Logger } from 'pino';
 import type { ReadinessBody } from '../../contracts/readiness.ts';
 import { systemClock } from '../../lib/time/clock.ts';
-import { createCalendarSource } from '../alpaca/calendar-source.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import { SUBSCRIPTION_INCOMPLETE } from '../alpaca/market-data-stream.ts';
 import type { StreamState } from '../alpaca/types.ts';
-import { type Env, readEnv } from '../config/env.ts';
-import { readHeaderDir } from '../config/header-files.ts';
+import type { Env } from '../config/env.ts';
 import { loadConfig } from '../config/load.ts';
-import { allowedSymbols, ConfigError, type Resolved } from '../config/resolve.ts';
+import { ConfigError, type Resolved } from '../config/resolve.ts';
 import { subscriptionsFor } from '../config/subscriptions.ts';
-import { createSymbolsPoller } from '../config/symbols-source.ts';
 import type { ForwarderConfig } from '../config/types.ts';
-import { type ConfigWatcher, watchConfigFile } from '../config/watch.ts';
 import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
-import { createSubscriptionMetrics, createSymbolsSourceMetrics } from '../health/subscription-metrics.ts';
+import { createSubscriptionMetrics } from '../health/subscription-metrics.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
 import type { KubeClientConfig } from '../lease/kube-config.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
@@ -34,16 +30,16 @@ import { systemMicros } from '../pipeline/time.ts';
 import { createHeartbeat } from '../status/heartbeat.ts';
 import { createOverflowReporter } from '../status/overflow-reporter.ts';
 import { createStatusPublisher, STATUS_LANE_BYTES } from '../status/publisher.ts';
-import { freshnessEvent, lagEvent } from '../status/status-event.ts';
 import { createBackfillPace } from './backfill-pace.ts';
-import { createFreshnessMonitor } from './freshness.ts';
 import { createGapReports } from './gap-reports.ts';
-import { createLagMonitor } from './lag-monitor.ts';
+import { createMarketMonitors } from './market-monitors.ts';
 import { createReadinessWiring } from './readiness-wiring.ts';
 import { shutdown } from './shutdown.ts';
 import { allTopics, sinkConfigFor } from './sink-config.ts';
+import { startInOrder } from './start-order.ts';
 import { createStreams } from './streams.ts';
 import { createSubscriptionReports } from './subscription-reports.ts';
+import { createSymbolSources } from './symbol-sources.ts';
 
 export interface RunOptions {
   env: Env;
@@ -212,8 +208,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   };
 
   let stopping = false;
-  const stopWaiters: (() => void)[] = [];
-  let startSinkDone: Promise<void> = Promise.resolve();
+  const starting = new AbortController();
   const gapReports = createGapReports({
     feed: config.alpaca.feed,
     metrics,
@@ -221,73 +216,21 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     logger,
     now: Date.now,
   });
-  const lagMonitor = createLagMonitor({
-    thresholdMs: config.alpaca.lagThresholdMs,
-    clock: systemClock,
-    onLag: (s) => metrics.wsLagNow(s),
-    onChange: ({ lagging, lagMs, atMs }) => {
-      // Reported, never acted on: the forwarder keeps reading while it is behind.
-      logger[lagging ? 'warn' : 'info'](
-        { lag_ms: Math.round(lagMs), threshold_ms: config.alpaca.lagThresholdMs },
-        lagging ? 'market-data stream is lagging; still reading' : 'market-data stream caught up',
-      );
-      publishStatus.event(lagEvent(lagging, lagMs, atMs, config.alpaca.feed));
-      metrics.statusEventsPublished('market_data');
-      readiness();
-    },
-  });
-  readinessWiring.setLag(() => ({ ...lagMonitor.snapshot(), thresholdMs: config.alpaca.lagThresholdMs }));
-  const calendar = createCalendarSource(
-    {
-      tradingUrl: config.alpaca.tradingUrl,
-      credentials: { keyId: config.alpaca.keyId, secretKey: config.alpaca.secretKey },
-    },
-    { logger, onOrigin: (origin) => metrics.calendarOrigin(origin) },
-  );
   let reconnectMarket: () => void = () => {};
-  const freshness = createFreshnessMonitor({
-    feed: config.alpaca.feed,
-    staleAfterMs: config.alpaca.channelStaleAfterMs,
-    clock: systemClock,
-    phase: (nowMs) => calendar.phase(config.alpaca.feed, nowMs),
-    onCheck: (report) => metrics.freshness(report),
-    onChange: (report) => {
-      const stale = report.staleChannels.length + report.staleSymbols.length > 0;
-      logger[stale ? 'warn' : 'info'](
-        {
-          stale_channels: report.staleChannels,
-          stale_symbols: report.staleSymbols.map((s) => `${s.channel}:${s.symbol}`),
-          stale_symbol_counts: report.staleCounts,
-          phase: report.phase,
-        },
-        stale ? 'market data is stale' : 'market data is fresh again',
-      );
-      publishStatus.event(freshnessEvent(report, config.alpaca.feed));
+  const monitors = createMarketMonitors({
+    config,
+    logger,
+    metrics,
+    readinessWiring,
+    publish: (e) => {
+      publishStatus.event(e);
       metrics.statusEventsPublished('market_data');
-      readiness();
     },
-    onChannelSilent: (channel, silentForMs) => {
-      logger.warn(
-        { channel, silent_for_ms: silentForMs, threshold_ms: config.alpaca.channelStaleAfterMs },
-        'a channel that must flow is silent; reconnecting the market-data stream',
-      );
-      reconnectMarket();
-    },
+    refreshReadiness: () => readiness(),
+    reconnectMarket: () => reconnectMarket(),
   });
+  const { freshness } = monitors;
   freshness.setSubscriptions(subscriptionsFor(config));
-  readinessWiring.setFreshness(() => {
-    const r = freshness.snapshot();
-    const c = calendar.origin();
-    return {
-      phase: r?.phase ?? 'unknown',
-      calendar: c.origin,
-      calendarReason: c.reason,
-      staleAfterMs: config.alpaca.channelStaleAfterMs,
-      staleChannels: r?.staleChannels ?? [],
-      staleSymbols: (r?.staleSymbols ?? []).map((s) => `${s.channel}:${s.symbol}`),
-      staleCounts: r?.staleCounts ?? { trades: 0, quotes: 0, bars: 0 },
-    };
-  });
   const streams = createStreams({
     config,
     logger,
@@ -302,7 +245,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     onDecodeIssue,
     onHeartbeat: (stream) => metrics.heartbeat(stream),
     onMarketEvents: (events) => {
-      lagMonitor.observe(events);
+      monitors.lag.observe(events);
       freshness.observe(events);
     },
     onSubscriptionCheck: (check) => {
@@ -320,8 +263,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     backfillPace: createBackfillPace(sink, config.kafka.maxBufferBytes),
   });
   reconnectMarket = () => streams.reconnectMarket();
-  void calendar.start();
-  freshness.start();
+  monitors.start();
 
   // Connect only while holding the Lease named after the key id; a lost Lease closes the sockets
   // at once and they reopen when it is back. Disabled (no Kubernetes access) when lease.enabled
@@ -343,99 +285,37 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   leaseMetric(lease.lease.status());
   heartbeat.start();
 
-  // Desired subscriptions: channels from the (live) config; symbols from symbolsFrom once it
-  // answered, else the static list.
-  let liveConfig = config;
-  let remoteSymbols: string[] | null = null;
-  // The live symbol count reaches the operator's status through /readyz.
-  readinessWiring.setSymbolCount(() => (remoteSymbols ?? liveConfig.symbols).length);
-  const applySubscriptions = (): void => {
-    const next = subscriptionsFor({
-      symbols: remoteSymbols ?? liveConfig.symbols,
-      channels: liveConfig.channels,
-    });
-    freshness.setSubscriptions(next);
-    streams.updateSubscriptions(next);
-  };
-  let watcher: ConfigWatcher | null = null;
-  if (config.configFile) {
-    watcher = watchConfigFile(config.configFile, {
-      env: readEnv(options.env),
-      initial: config,
-      logger: logger.child({ component: 'config-watch' }),
-      onSubscriptions: (next) => {
-        liveConfig = next;
-        applySubscriptions();
-      },
-      onResult: (result) => metrics.configReloads(result),
-    });
-  }
-  const symbolsMetrics = createSymbolsSourceMetrics(metrics.registry);
-  const symbolsPoller = config.symbolsFrom
-    ? createSymbolsPoller({
-        url: config.symbolsFrom.url,
-        intervalMs: config.symbolsFrom.pollIntervalSeconds * 1000,
-        logger,
-        ...(config.symbolsFrom.headersDir
-          ? {
-              headers: (
-                (dir: string) => () =>
-                  readHeaderDir(dir)
-              )(config.symbolsFrom.headersDir),
-            }
-          : {}),
-        onResult: (r) => {
-          symbolsMetrics.fetched(r.ok ? 'ok' : r.reason);
-          if (r.ok) symbolsMetrics.succeeded(r.symbols, r.atMs);
-        },
-        onSymbols: (symbols) => {
-          const allowlist = liveConfig.symbolsAllowlist;
-          const allowed = allowlist ? allowedSymbols(symbols, allowlist) : symbols;
-          if (allowed.length < symbols.length) {
-            logger.warn(
-              { symbols: symbols.length, notAllowed: symbols.length - allowed.length },
-              allowed.length === 0
-                ? 'symbolsFrom: no symbol of the answer is in the allowlist; the previous list stays'
-                : 'symbolsFrom: symbols outside the allowlist are left out',
-            );
-            if (allowed.length === 0) return;
-          }
-          remoteSymbols = allowed;
-          applySubscriptions();
-        },
-      })
-    : null;
-
-  if (symbolsPoller) {
-    readinessWiring.addDetail('symbols_source', () => {
-      const s = symbolsPoller.status();
-      const age = s.last_success_at === null ? null : Date.now() - Date.parse(s.last_success_at);
-      return { ...s, last_success_age_ms: age };
-    });
-  }
+  const sources = createSymbolSources({
+    config,
+    env: options.env,
+    logger,
+    metrics,
+    readinessWiring,
+    onSubscriptions: (next) => {
+      freshness.setSubscriptions(next);
+      streams.updateSubscriptions(next);
+    },
+  });
 
   let stopped: Promise<number> | null = null;
   const stop = (signal = 'stop'): Promise<number> => {
     stopped ??= (async () => {
       stopping = true;
-      for (const w of stopWaiters.splice(0)) w();
+      starting.abort();
       return shutdown(
         {
           logger,
           gracePeriodMs: config.shutdown.gracePeriodMs,
           sink,
           stopSources: async () => {
-            watcher?.close();
-            symbolsPoller?.stop();
-            await startSinkDone.catch(() => {});
+            sources.stop();
+            await started.catch(() => {});
             // Close frames first, then the Lease is released: the next holder may connect at once.
             await lease.lease.shutdown();
           },
           release: () => {
             overflowReporter.stop();
-            lagMonitor.stop();
-            freshness.stop();
-            calendar.stop();
+            monitors.stop();
             heartbeat.stop();
             return health.close();
           },
@@ -452,39 +332,17 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     });
   }
 
-  // Kafka first: the Alpaca slot is only taken once Kafka accepts records (reading data that
-  // cannot be delivered would only fill the bounded buffer). start() resolves after the first
-  // connect attempt, good or bad; the sink keeps retrying and reports through onHealthChange.
-  startSinkDone = (async () => {
-    await sink.start();
-    if (sink.health().ok || stopping) return;
-    const h = sink.health();
-    logger.error(
-      { error_class: h.errorClass, reason: h.reason },
-      'Kafka not available; waiting before connecting to Alpaca',
-    );
-    await new Promise<void>((resolve) => {
-      const off = sink.onHealthChange((next) => {
-        if (next.ok || stopping) {
-          off();
-          resolve();
-        }
-      });
-      stopWaiters.push(() => {
-        off();
-        resolve();
-      });
-    });
-  })();
-  startSinkDone = startSinkDone.then(async () => {
-    if (stopping) return;
-    // The first symbolsFrom answer (or its failure) before connecting: subscribe once, right.
-    await symbolsPoller?.start();
+  // Kafka first, then the first symbolsFrom answer, then the Lease (and so the streams); stop()
+  // aborts the sequence (forwarder/app/start-order.ts).
+  const { poller } = sources;
+  const started = startInOrder({
+    sink,
+    firstSymbols: poller ? () => poller.start() : null,
+    startLease: () => lease.lease.start(),
+    logger,
+    signal: starting.signal,
   });
-  void startSinkDone.then(() => {
-    // Connects once the Lease is ours (at once when the Lease is disabled).
-    if (!stopping) lease.lease.start();
-  });
+  started.catch((err) => logger.error({ err }, 'start-up failed'));
 
   return { config, health, stop };
 }
