@@ -202,10 +202,11 @@ const allSubjects = (): Subject[] => {
   if (wanted.has('e'))
     out.push({
       key: 'e',
-      name: 'e forwarder now, Node default heap',
+      name: `e forwarder now, ${a['node-options'] || 'Node default heap'}`,
       spawn: (t, b) =>
         spawn(process.execPath, [...prof('e'), NOW_MAIN], {
-          env: forwarderEnv(t, b),
+          // --node-options applies here too, so e can try other heap flags beside b's.
+          env: { ...forwarderEnv(t, b), ...nodeOptions() },
           stdio,
         }),
     });
