@@ -10,17 +10,10 @@
  * fill seen on both paths is published once.
  */
 import type { Logger } from 'pino';
-import { type Clock, sleep, systemClock } from '../../lib/time/clock.ts';
-import { type BackoffConfig, DEFAULT_BACKOFF, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
+import { type Clock, systemClock } from '../../lib/time/clock.ts';
+import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
 import { checkTradeUpdateBounds } from './field-bounds.ts';
-import {
-  AlpacaRestError,
-  classifyRestFailure,
-  type FetchLike,
-  MAX_PAGE_BYTES,
-  PageTooLarge,
-  readBounded,
-} from './rest-client.ts';
+import { AlpacaRestError, createRestGet, type FetchLike, MAX_PAGE_BYTES } from './rest-client.ts';
 import type { AlpacaCredentials } from './secrets.ts';
 import { toUtcRfc3339 } from './timestamp.ts';
 import type { AlpacaEvent } from './types.ts';
@@ -196,72 +189,29 @@ export function createFillActivities(config: FillActivitiesConfig, deps: FillAct
     Accept: 'application/json',
   };
 
+  const get = createRestGet({
+    fetch: doFetch,
+    clock,
+    random,
+    logger,
+    headers,
+    maxRetries,
+    timeoutMs,
+    maxBytes: MAX_PAGE_BYTES,
+    backoff,
+    requestLabel: 'activities',
+    bodyLabel: 'activities page',
+  });
   async function getPage(url: string): Promise<unknown[]> {
-    for (let attempt = 1; ; attempt++) {
-      let status = 0;
-      let retryAfter: string | null = null;
-      let body = '';
-      try {
-        const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-        status = res.status;
-        body = await readBounded(res, MAX_PAGE_BYTES);
-        if (res.ok) {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(body);
-          } catch {
-            throw new AlpacaRestError(
-              status,
-              'unknown',
-              'alpaca_rest_invalid_json',
-              'activities page is not JSON',
-            );
-          }
-          if (!Array.isArray(parsed))
-            throw new AlpacaRestError(
-              status,
-              'unknown',
-              'alpaca_rest_unexpected_shape',
-              'activities page is not an array',
-            );
-          return parsed;
-        }
-        retryAfter = res.headers.get('retry-after');
-      } catch (err) {
-        if (err instanceof AlpacaRestError) throw err;
-        if (err instanceof PageTooLarge)
-          throw new AlpacaRestError(
-            status,
-            'unknown',
-            'alpaca_rest_page_too_large',
-            'activities page too large',
-          );
-        status = 0;
-        logger.warn({ err: (err as Error).message, attempt }, 'activities request failed');
-      }
-      const cls = classifyRestFailure(status, body);
-      const retry = status === 0 || status === 429 || status >= 500;
-      if (!retry || attempt > maxRetries) {
-        throw new AlpacaRestError(
-          status,
-          cls.errorClass,
-          cls.reason,
-          `GET /v2/account/activities failed with ${status === 0 ? 'a network error' : `HTTP ${status}`} (${cls.reason}) after ${attempt} attempt(s)`,
-        );
-      }
-      const delay = reconnectDelayMs(
-        backoff,
-        'transient',
-        attempt,
-        random,
-        parseRetryAfterMs(retryAfter, clock.now()),
+    const parsed = await get(url);
+    if (!Array.isArray(parsed))
+      throw new AlpacaRestError(
+        200,
+        'unknown',
+        'alpaca_rest_unexpected_shape',
+        'activities page is not an array',
       );
-      logger.warn(
-        { status, reason: cls.reason, attempt, delayMs: delay },
-        'activities request will be retried',
-      );
-      await sleep(clock, delay);
-    }
+    return parsed;
   }
 
   return {

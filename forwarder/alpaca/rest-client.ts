@@ -204,61 +204,19 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
     Accept: 'application/json',
   };
 
-  async function getPage(url: string): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      let status = 0;
-      let retryAfter: string | null = null;
-      let bodyText = '';
-      try {
-        const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-        status = res.status;
-        bodyText = await readBounded(res, maxPageBytes);
-        if (res.ok) {
-          try {
-            return JSON.parse(bodyText);
-          } catch {
-            throw new AlpacaRestError(
-              status,
-              'unknown',
-              'alpaca_rest_invalid_json',
-              'REST response is not JSON',
-            );
-          }
-        }
-        retryAfter = res.headers.get('retry-after');
-      } catch (err) {
-        if (err instanceof AlpacaRestError) throw err;
-        if (err instanceof PageTooLarge) {
-          throw new AlpacaRestError(
-            status,
-            'unknown',
-            'alpaca_rest_page_too_large',
-            `REST response larger than ${maxPageBytes} bytes`,
-          );
-        }
-        status = 0;
-        logger.warn({ err: (err as Error).message, attempt }, 'REST request failed');
-      }
-      const cls = classifyRestFailure(status, bodyText);
-      if ((status !== 0 && !retryable(status)) || attempt > maxRetries) {
-        throw new AlpacaRestError(
-          status,
-          cls.errorClass,
-          cls.reason,
-          `GET ${new URL(url).pathname} failed with ${status === 0 ? 'a network error' : `HTTP ${status}`} (${cls.reason}) after ${attempt} attempt(s)`,
-        );
-      }
-      const delay = reconnectDelayMs(
-        backoff,
-        'transient',
-        attempt,
-        random,
-        parseRetryAfterMs(retryAfter, clock.now()),
-      );
-      logger.warn({ status, reason: cls.reason, attempt, delayMs: delay }, 'REST request will be retried');
-      await sleep(clock, delay);
-    }
-  }
+  const getPage = createRestGet({
+    fetch: doFetch,
+    clock,
+    random,
+    logger,
+    headers,
+    maxRetries,
+    timeoutMs,
+    maxBytes: maxPageBytes,
+    backoff,
+    requestLabel: 'REST',
+    bodyLabel: 'REST response',
+  });
 
   async function getAll(
     kind: Kind,
@@ -386,4 +344,88 @@ export async function readBounded(res: Response, maxBytes: number): Promise<stri
     chunks.push(value);
   }
   return Buffer.concat(chunks, total).toString('utf8');
+}
+
+/**
+ * One GET of an Alpaca REST page with the project's rules, shared by the market-data client above
+ * and the account activities (fill-activities.ts): Alpaca's key headers, a per-request timeout, a
+ * bounded body, JSON parsed; a network error, 429 or 5xx retried with jittered backoff
+ * (Retry-After honoured as a floor) up to `maxRetries`; anything else, or the last failure, an
+ * AlpacaRestError with a classified reason.
+ */
+export interface RestGetOptions {
+  fetch: FetchLike;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  headers: Record<string, string>;
+  maxRetries: number;
+  timeoutMs: number;
+  maxBytes: number;
+  backoff: BackoffConfig;
+  /** What is fetched, in log lines (`REST request failed`) and error texts (`REST response is not JSON`). */
+  requestLabel: string;
+  bodyLabel: string;
+}
+
+/** Returns a getter of parsed JSON bodies. */
+export function createRestGet(o: RestGetOptions): (url: string) => Promise<unknown> {
+  return async function get(url: string): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      let status = 0;
+      let retryAfter: string | null = null;
+      let bodyText = '';
+      try {
+        const res = await o.fetch(url, { headers: o.headers, signal: AbortSignal.timeout(o.timeoutMs) });
+        status = res.status;
+        bodyText = await readBounded(res, o.maxBytes);
+        if (res.ok) {
+          try {
+            return JSON.parse(bodyText);
+          } catch {
+            throw new AlpacaRestError(
+              status,
+              'unknown',
+              'alpaca_rest_invalid_json',
+              `${o.bodyLabel} is not JSON`,
+            );
+          }
+        }
+        retryAfter = res.headers.get('retry-after');
+      } catch (err) {
+        if (err instanceof AlpacaRestError) throw err;
+        if (err instanceof PageTooLarge) {
+          throw new AlpacaRestError(
+            status,
+            'unknown',
+            'alpaca_rest_page_too_large',
+            `${o.bodyLabel} larger than ${o.maxBytes} bytes`,
+          );
+        }
+        status = 0;
+        o.logger.warn({ err: (err as Error).message, attempt }, `${o.requestLabel} request failed`);
+      }
+      const cls = classifyRestFailure(status, bodyText);
+      if ((status !== 0 && !retryable(status)) || attempt > o.maxRetries) {
+        throw new AlpacaRestError(
+          status,
+          cls.errorClass,
+          cls.reason,
+          `GET ${new URL(url).pathname} failed with ${status === 0 ? 'a network error' : `HTTP ${status}`} (${cls.reason}) after ${attempt} attempt(s)`,
+        );
+      }
+      const delay = reconnectDelayMs(
+        o.backoff,
+        'transient',
+        attempt,
+        o.random,
+        parseRetryAfterMs(retryAfter, o.clock.now()),
+      );
+      o.logger.warn(
+        { status, reason: cls.reason, attempt, delayMs: delay },
+        `${o.requestLabel} request will be retried`,
+      );
+      await sleep(o.clock, delay);
+    }
+  };
 }
