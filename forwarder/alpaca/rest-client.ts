@@ -13,6 +13,7 @@
  */
 import type { Logger } from 'pino';
 import type { ErrorClass } from '../../contracts/readiness.ts';
+import { BodyTooLargeError, readBoundedText } from '../../lib/http/bounded-body.ts';
 import { type Clock, sleep, systemClock } from '../../lib/time/clock.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
@@ -320,32 +321,6 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
   };
 }
 
-export class PageTooLarge extends Error {}
-
-/** The body as text, refusing (and cancelling) it once it passes maxBytes. */
-export async function readBounded(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => {});
-    throw new PageTooLarge();
-  }
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new PageTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
-}
-
 /**
  * One GET of an Alpaca REST page with the project's rules, shared by the market-data client above
  * and the account activities (fill-activities.ts): Alpaca's key headers, a per-request timeout, a
@@ -378,7 +353,7 @@ export function createRestGet(o: RestGetOptions): (url: string) => Promise<unkno
       try {
         const res = await o.fetch(url, { headers: o.headers, signal: AbortSignal.timeout(o.timeoutMs) });
         status = res.status;
-        bodyText = await readBounded(res, o.maxBytes);
+        bodyText = await readBoundedText(res, o.maxBytes);
         if (res.ok) {
           try {
             return JSON.parse(bodyText);
@@ -394,7 +369,7 @@ export function createRestGet(o: RestGetOptions): (url: string) => Promise<unkno
         retryAfter = res.headers.get('retry-after');
       } catch (err) {
         if (err instanceof AlpacaRestError) throw err;
-        if (err instanceof PageTooLarge) {
+        if (err instanceof BodyTooLargeError) {
           throw new AlpacaRestError(
             status,
             'unknown',

@@ -5,8 +5,10 @@
  * outage or a bad answer never unsubscribes anything and never reaches Alpaca (no 400/405 from a
  * bad list). Headers (e.g. Authorization, from a Secret) are read afresh for every poll.
  */
+
 import type { Logger } from 'pino';
 import { symbolListSchema } from '../../contracts/config-file.ts';
+import { BodyTooLargeError, readBoundedText } from '../../lib/http/bounded-body.ts';
 
 /** Largest answer read, in bytes; a larger one is refused (`too_large`) unread past the cap. */
 export const MAX_SYMBOLS_RESPONSE_BYTES = 1024 * 1024;
@@ -74,32 +76,6 @@ export interface SymbolsPoller {
   status(): SymbolsSourceStatus;
 }
 
-class TooLarge extends Error {}
-
-/** The body as text, refusing (without reading on) anything over `max` bytes. */
-async function readCapped(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel();
-    throw new TooLarge();
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export function createSymbolsPoller(deps: SymbolsPollerDeps): SymbolsPoller {
   const doFetch = deps.fetch ?? fetch;
   const now = deps.now ?? Date.now;
@@ -141,7 +117,7 @@ export function createSymbolsPoller(deps: SymbolsPollerDeps): SymbolsPoller {
         await res.body?.cancel();
         return { ok: false, reason: `http_${res.status}` };
       }
-      const text = await readCapped(res, maxBytes);
+      const text = await readBoundedText(res, maxBytes);
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -150,7 +126,7 @@ export function createSymbolsPoller(deps: SymbolsPollerDeps): SymbolsPoller {
       }
       return parseSymbolsResponse(body, maxSymbols);
     } catch (err) {
-      if (err instanceof TooLarge) return { ok: false, reason: 'too_large' };
+      if (err instanceof BodyTooLargeError) return { ok: false, reason: 'too_large' };
       if (err instanceof HeadersError) return { ok: false, reason: 'headers_unreadable' };
       return { ok: false, reason: (err as Error).name === 'TimeoutError' ? 'timeout' : 'fetch_error' };
     }

@@ -5,7 +5,9 @@
  * timeout, non-JSON, schema mismatch, a status code that contradicts `ready`) is `unknown` with
  * a stable reason and is never trusted.
  */
+
 import { type ReadinessBody, readinessBodySchema } from '../../contracts/readiness.ts';
+import { BodyTooLargeError, readBoundedText } from '../../lib/http/bounded-body.ts';
 
 export interface ProbeTarget {
   namespace: string;
@@ -76,7 +78,7 @@ export class HttpReadinessProbe implements ReadinessProbe {
     let text: string;
     try {
       res = await this.#fetch(url, { signal: combined, headers: { accept: 'application/json' } });
-      text = await readLimited(res, this.#maxBody);
+      text = await readBoundedText(res, this.#maxBody);
     } catch (err) {
       if (err instanceof BodyTooLargeError)
         return { kind: 'unknown', reason: 'bad_body', detail: err.message };
@@ -121,28 +123,4 @@ export function parseReadiness(httpStatus: number, text: string): ProbeOutcome {
     };
   }
   return { kind: 'reported', httpStatus, body: parsed.data };
-}
-
-class BodyTooLargeError extends Error {
-  constructor(max: number) {
-    super(`body larger than ${max} bytes`);
-  }
-}
-
-async function readLimited(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new BodyTooLargeError(max);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
