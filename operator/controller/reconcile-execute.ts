@@ -14,8 +14,14 @@ import type { ReconcilerDeps } from './reconcile.ts';
 import type { ReconcileScope } from './reconcile-observe.ts';
 import type { ReconcileAction } from './reconcile-plan.ts';
 
+/** What the actions run against. */
+export type ExecutionDeps = Pick<
+  ReconcilerDeps,
+  'client' | 'probes' | 'recorder' | 'metrics' | 'secretInputs' | 'topics'
+>;
+
 export interface ExecutionContext extends ReconcileScope {
-  deps: ReconcilerDeps;
+  deps: ExecutionDeps;
   signal: AbortSignal;
   log: Logger;
 }
