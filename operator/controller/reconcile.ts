@@ -99,14 +99,9 @@ export function makeReconciler(deps: ReconcilerDeps) {
     const started = performance.now();
     let result: ReconcileReport['result'] = 'success';
     const seen: Seen = { resourceVersion: undefined, restarted: false };
+    const scope = { key: `${namespace}/${name}`, namespace, name };
     try {
-      const out = await reconcileOne(
-        deps,
-        { key: `${namespace}/${name}`, namespace, name },
-        signal,
-        log,
-        seen,
-      );
+      const out = await reconcileOne(deps, scope, signal, log, seen);
       if (out?.requeueAfterMs !== undefined) result = 'requeue';
       return out;
     } catch (err) {
@@ -118,20 +113,7 @@ export function makeReconciler(deps: ReconcilerDeps) {
         return undefined;
       }
       result = 'error';
-      deps.metrics.reconcileErrors.inc({ kind: err instanceof KubeError ? err.kind : 'internal' });
-      const retryable = err instanceof KubeError && err.retryable;
-      // The full error goes to the operator log only; the Event below carries a fixed text.
-      if (retryable || signal.aborted) log.warn({ err }, 'reconcile failed');
-      else log.error({ err }, 'reconcile failed');
-      // Errors that retrying alone will not fix are shown on the resource (deduplicated Events).
-      if (seen.af && !signal.aborted && !retryable) {
-        await deps.recorder.record(eventTarget(seen.af), {
-          type: 'Warning',
-          reason: 'ReconcileError',
-          action: 'Reconcile',
-          note: reconcileErrorNote(err),
-        });
-      }
+      await reportFailure(deps, err, signal, log, seen.af);
       throw err;
     } finally {
       deps.metrics.reconciles.inc({ result });
@@ -186,6 +168,30 @@ async function reconcileOne(
   const finish = planFinish({ observed, children, deployment, runs, probe, probeIntervalNotReadyMs });
   await execute(ctx, finish, seen);
   return seen.requeueAfterMs !== undefined ? { requeueAfterMs: seen.requeueAfterMs } : undefined;
+}
+
+/** A failed reconcile: counted, logged in full, and an Event when retrying alone will not fix it. */
+async function reportFailure(
+  deps: ReconcilerDeps,
+  err: unknown,
+  signal: AbortSignal,
+  log: Logger,
+  af: AlpacaForwarder | undefined,
+): Promise<void> {
+  deps.metrics.reconcileErrors.inc({ kind: err instanceof KubeError ? err.kind : 'internal' });
+  const retryable = err instanceof KubeError && err.retryable;
+  // The full error goes to the operator log only; the Event below carries a fixed text.
+  if (retryable || signal.aborted) log.warn({ err }, 'reconcile failed');
+  else log.error({ err }, 'reconcile failed');
+  // Errors that retrying alone will not fix are shown on the resource (deduplicated Events).
+  if (af && !signal.aborted && !retryable) {
+    await deps.recorder.record(eventTarget(af), {
+      type: 'Warning',
+      reason: 'ReconcileError',
+      action: 'Reconcile',
+      note: reconcileErrorNote(err),
+    });
+  }
 }
 
 /** The answers a request about an object deleted meanwhile gets: 404, or 409 (precondition). */
