@@ -197,6 +197,20 @@ export function podAnnotations(af: AlpacaForwarder, inputs: DeploymentInputs): R
   return out;
 }
 
+/**
+ * The Deployment with the pod-template annotation restartedAt set to a new value (the 406
+ * policy's restart): the same object buildDeployment gives for these inputs with that restartedAt.
+ */
+export function withRestartedAt(d: V1Deployment, restartedAt: string): V1Deployment {
+  const template = d.spec?.template;
+  if (!d.spec || !template) throw new Error('withRestartedAt: the Deployment has no pod template');
+  const annotations = { ...template.metadata?.annotations, [ANNOTATION_RESTARTED_AT]: restartedAt };
+  return {
+    ...d,
+    spec: { ...d.spec, template: { ...template, metadata: { ...template.metadata, annotations } } },
+  };
+}
+
 export function desiredReplicas(af: AlpacaForwarder, inputs: Pick<DesiredInputs, 'hold'>): 0 | 1 {
   return af.spec.suspend || inputs.hold ? 0 : 1;
 }

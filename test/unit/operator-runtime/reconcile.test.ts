@@ -13,12 +13,12 @@ import { INTERNAL_ERROR_NOTE } from '../../../operator/controller/error-note.ts'
 import { SecretInputsMemo } from '../../../operator/controller/inputs.ts';
 import type { ProbeOutcome, ProbeTarget } from '../../../operator/controller/probe.ts';
 import {
-  applyWaves,
   type KubeOps,
   makeReconciler,
   type ProbeBoard,
   type ReconcileCache,
 } from '../../../operator/controller/reconcile.ts';
+import { applyWaves } from '../../../operator/controller/reconcile-plan.ts';
 import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
 import { KubeError, toKubeError } from '../../../operator/kube/errors.ts';
 import { EventRecorder } from '../../../operator/kube/events.ts';
