@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     op.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+        logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (err) => {
-    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection');
+    logger.error({ err }, 'unhandled rejection');
   });
 }
 

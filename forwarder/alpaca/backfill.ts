@@ -103,10 +103,10 @@ export async function runStartupBackfill(deps: StartupBackfillDeps): Promise<voi
     if (partial.length > 0) await onPage(partial);
     logger.error(
       {
-        errorClass: rest?.errorClass ?? 'unknown',
+        error_class: rest?.errorClass ?? 'unknown',
         reason: rest?.reason ?? 'alpaca_backfill_failed',
-        err: (err as Error).message,
-        deliveredEvents: delivered,
+        err,
+        delivered_events: delivered,
       },
       'bars backfill failed; the events fetched before the failure are delivered',
     );
@@ -208,7 +208,10 @@ export function createGapFiller(deps: GapFillerDeps): GapFiller {
           };
           try {
             await fetchGap(deps.rest, request, gap, { onPage });
-            logger.info({ gap, kind: request.kind, events: delivered }, 'gap filled over REST');
+            logger.info(
+              { gap: { from_ms: gap.fromMs, to_ms: gap.toMs }, kind: request.kind, events: delivered },
+              'gap filled over REST',
+            );
           } catch (err) {
             const rest = err instanceof AlpacaRestError ? err : null;
             const cls: { errorClass: ErrorClass; reason: string } = rest
@@ -218,11 +221,12 @@ export function createGapFiller(deps: GapFillerDeps): GapFiller {
             if (partial.length > 0) await onPage(partial);
             logger.error(
               {
-                gap,
+                gap: { from_ms: gap.fromMs, to_ms: gap.toMs },
                 kind: request.kind,
-                ...cls,
-                err: (err as Error).message,
-                deliveredEvents: delivered,
+                error_class: cls.errorClass,
+                reason: cls.reason,
+                err,
+                delivered_events: delivered,
               },
               'gap fill failed; the events fetched before the failure are delivered',
             );

@@ -188,10 +188,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       {
         stream: options.stream,
         reason: cls.reason,
-        errorClass: cls.errorClass,
+        error_class: cls.errorClass,
         attempt: failures,
-        delayMs: delay,
-        ...(lingering ? { waitingForSlot: true } : {}),
+        delay_ms: delay,
+        ...(lingering ? { waiting_for_slot: true } : {}),
       },
       lingering
         ? 'alpaca stream ended without a close handshake; Alpaca keeps its slot for a while, next attempt once it is free'
@@ -208,7 +208,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     c.discardedFrames += 1;
     if (c.discardedFrames === 1)
       logger.warn(
-        { stream: options.stream, closeTimeoutMs: timing.closeTimeoutMs },
+        { stream: options.stream, close_timeout_ms: timing.closeTimeoutMs },
         'stop: no close frame from Alpaca in time; frames still arriving are dropped (counted as shutdown)',
       );
     try {
@@ -345,7 +345,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
             c.upgrade = { status, retryAfter };
           },
           onError(err) {
-            logger.debug({ stream: options.stream, err: err.message }, 'alpaca socket error');
+            logger.debug({ stream: options.stream, err }, 'alpaca socket error');
           },
           onClose(code) {
             c.closed = true;
@@ -364,7 +364,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         },
       );
     } catch (err) {
-      logger.error({ stream: options.stream, err: (err as Error).message }, 'could not create socket');
+      logger.error({ stream: options.stream, err }, 'could not create socket');
       c.closed = true;
       failConnection(c, LOCAL_FAILURES.connectFailed);
     }

@@ -87,7 +87,7 @@ export function createIssueReporter(
         kind: issue.kind,
         reason: issue.reason,
         type: truncateForLog(issue.type),
-        atMs: issue.atMs,
+        at_ms: issue.atMs,
       };
       const msg = 'alpaca message not forwarded (first of its kind; further ones are counted and summarized)';
       if (warn) logger.warn(fields, msg);

@@ -262,14 +262,18 @@ export function createMarketDataStream(
       if (key !== session.reportedMissing) {
         session.reportedMissing = key;
         logger.warn(
-          { missing: boundedMissing(missing, 20), missingCount, attempts: session.resubscribeAttempts },
+          {
+            missing: boundedMissing(missing, 20),
+            missing_count: missingCount,
+            attempts: session.resubscribeAttempts,
+          },
           'subscription ack left wanted symbols out; resubscribing them',
         );
         link.degrade(SUBSCRIPTION_INCOMPLETE);
       }
       if (!retrying) {
         logger.warn(
-          { missingCount, attempts: session.resubscribeAttempts },
+          { missing_count: missingCount, attempts: session.resubscribeAttempts },
           'wanted symbols still missing after the resubscribe attempts; reported until a reconnect or a subscription change',
         );
         return;
@@ -317,7 +321,7 @@ export function createMarketDataStream(
           session.phase = 'auth';
           send({ action: 'auth', key: config.credentials.keyId, secret: config.credentials.secretKey });
         } else if (c.msg === 'authenticated' && session.phase === 'auth') {
-          logger.info({ maskedKeyId: maskKeyId(config.credentials.keyId) }, 'authenticated');
+          logger.info({ masked_key_id: maskKeyId(config.credentials.keyId) }, 'authenticated');
           link.holdsSlot?.();
           live = session;
           subscribeFull();
@@ -472,8 +476,8 @@ export function createMarketDataStream(
         {
           url,
           encoding,
-          perMessageDeflate: config.perMessageDeflate ?? false,
-          maskedKeyId: maskKeyId(config.credentials.keyId),
+          per_message_deflate: config.perMessageDeflate ?? false,
+          masked_key_id: maskKeyId(config.credentials.keyId),
         },
         'starting market-data stream',
       );

@@ -378,7 +378,7 @@ export function createRestGet(o: RestGetOptions): (url: string) => Promise<unkno
           );
         }
         status = 0;
-        o.logger.warn({ err: (err as Error).message, attempt }, `${o.requestLabel} request failed`);
+        o.logger.warn({ err, attempt }, `${o.requestLabel} request failed`);
       }
       const cls = classifyRestFailure(status, bodyText);
       if ((status !== 0 && !retryable(status)) || attempt > o.maxRetries) {
@@ -397,7 +397,7 @@ export function createRestGet(o: RestGetOptions): (url: string) => Promise<unkno
         parseRetryAfterMs(retryAfter, o.clock.now()),
       );
       o.logger.warn(
-        { status, reason: cls.reason, attempt, delayMs: delay },
+        { status, reason: cls.reason, attempt, delay_ms: delay },
         `${o.requestLabel} request will be retried`,
       );
       await sleep(o.clock, delay);

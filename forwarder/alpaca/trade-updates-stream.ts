@@ -121,7 +121,7 @@ export function createTradeUpdatesStream(
             case 'authorization':
               if (!m.authorized) {
                 logger.warn(
-                  { action: m.action, maskedKeyId: maskKeyId(config.credentials.keyId) },
+                  { action: m.action, masked_key_id: maskKeyId(config.credentials.keyId) },
                   'trade stream unauthorized',
                 );
                 link.fail(LOCAL_FAILURES.tradeUpdatesUnauthorized);
@@ -151,10 +151,10 @@ export function createTradeUpdatesStream(
               const cls = classifyTradeStreamError(m.message);
               logger.warn(
                 {
-                  errorClass: cls.errorClass,
+                  error_class: cls.errorClass,
                   reason: cls.reason,
                   error_message: loggableAlpacaText(m.message, config.credentials),
-                  keyId: maskKeyId(config.credentials.keyId),
+                  masked_key_id: maskKeyId(config.credentials.keyId),
                 },
                 'trade stream error',
               );
@@ -236,7 +236,10 @@ export function createTradeUpdatesStream(
 
   return {
     start() {
-      logger.info({ url, maskedKeyId: maskKeyId(config.credentials.keyId) }, 'starting trade-updates stream');
+      logger.info(
+        { url, masked_key_id: maskKeyId(config.credentials.keyId) },
+        'starting trade-updates stream',
+      );
       supervisor.start();
     },
     stop: () => supervisor.stop(),

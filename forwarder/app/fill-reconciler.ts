@@ -62,7 +62,12 @@ export function createFillReconciler(deps: FillReconcilerDeps): FillReconciler {
         });
       }
       logger.info(
-        { gap, fills: result.events.length, dropped: result.dropped.length, pages: result.pages },
+        {
+          gap: { from_ms: gap.fromMs, to_ms: gap.toMs },
+          fills: result.events.length,
+          dropped: result.dropped.length,
+          pages: result.pages,
+        },
         'trade-updates gap: fills reconciled over REST',
       );
       const first = result.dropped[0];
@@ -77,7 +82,13 @@ export function createFillReconciler(deps: FillReconcilerDeps): FillReconciler {
         ? { errorClass: rest.errorClass, reason: rest.reason }
         : { errorClass: 'unknown' as ErrorClass, reason: 'alpaca_activities_failed' };
       logger.error(
-        { gap, ...error, err: (err as Error).message, deliveredFills: partial.length },
+        {
+          gap: { from_ms: gap.fromMs, to_ms: gap.toMs },
+          error_class: error.errorClass,
+          reason: error.reason,
+          err,
+          delivered_fills: partial.length,
+        },
         'trade-updates gap: fills could not be reconciled; those fetched before the failure are delivered',
       );
       deliver(partial);

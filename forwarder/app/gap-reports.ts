@@ -39,7 +39,14 @@ export function createGapReports(deps: GapReportDeps): GapReports {
   return {
     fillFailed(gap, error) {
       deps.metrics.gapFillFailure('market_data', error.reason);
-      deps.logger.error({ gap, ...error }, 'gap could not be filled; events in it may be missing');
+      deps.logger.error(
+        {
+          gap: { from_ms: gap.fromMs, to_ms: gap.toMs },
+          error_class: error.errorClass,
+          reason: error.reason,
+        },
+        'gap could not be filled; events in it may be missing',
+      );
       deps.publish(gapEvent('market_data', error.reason, error.errorClass, gap, deps.now(), deps.feed));
       deps.metrics.statusEventsPublished('market_data');
     },
@@ -61,7 +68,11 @@ export function createGapReports(deps: GapReportDeps): GapReports {
         }
       }
       deps.logger.warn(
-        { gap, fills_fetched: recovery?.fillsFetched, fills_error: recovery?.error?.reason },
+        {
+          gap: { from_ms: gap.fromMs, to_ms: gap.toMs },
+          fills_fetched: recovery?.fillsFetched,
+          fills_error: recovery?.error?.reason,
+        },
         recovery === undefined
           ? 'trade-updates gap: order updates in it may be missing (not replayed)'
           : recovery.error === undefined

@@ -46,7 +46,7 @@ export async function shutdown(parts: ShutdownParts, signal: string): Promise<nu
     );
     logger.info('streams closed');
   } catch (err) {
-    logger.error({ err: (err as Error).message }, 'streams did not close cleanly');
+    logger.error({ err }, 'streams did not close cleanly');
   }
   // flush(timeout) resolves when everything is acked or when its timeout passes (records then
   // stay buffered); the outer bound is only a safety net. close() always runs, so the Kafka
@@ -56,7 +56,7 @@ export async function shutdown(parts: ShutdownParts, signal: string): Promise<nu
     const budget = Math.max(1, left() - Math.min(3000, parts.gracePeriodMs / 5));
     await withTimeout(parts.sink.flush(budget), budget + SAFETY_MS, 'Kafka flush');
   } catch (err) {
-    logger.error({ err: (err as Error).message }, 'Kafka flush did not return');
+    logger.error({ err }, 'Kafka flush did not return');
   }
   const afterFlush = parts.sink.health();
   if (afterFlush.bufferedRecords > 0) {
@@ -75,12 +75,12 @@ export async function shutdown(parts: ShutdownParts, signal: string): Promise<nu
     await withTimeout(parts.sink.close(1), Math.max(CLOSE_BOUND_MS, left()), 'Kafka close');
     if (code === 0) logger.info('Kafka flushed and disconnected');
   } catch (err) {
-    logger.error({ err: (err as Error).message }, 'Kafka client did not disconnect');
+    logger.error({ err }, 'Kafka client did not disconnect');
   }
   try {
     await withTimeout(parts.release(), Math.min(left(), 2000), 'releasing resources');
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'release after shutdown failed');
+    logger.warn({ err }, 'release after shutdown failed');
   }
   logger.info({ exit_code: code }, 'shutdown complete');
   return code;

@@ -74,7 +74,7 @@ export function createSymbolSources(d: SymbolSourceDeps): SymbolSources {
           const allowed = allowlist ? allowedSymbols(symbols, allowlist) : symbols;
           if (allowed.length < symbols.length) {
             logger.warn(
-              { symbols: symbols.length, notAllowed: symbols.length - allowed.length },
+              { symbols: symbols.length, not_allowed: symbols.length - allowed.length },
               allowed.length === 0
                 ? 'symbolsFrom: no symbol of the answer is in the allowlist; the previous list stays'
                 : 'symbolsFrom: symbols outside the allowlist are left out',

@@ -119,11 +119,11 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     const c = classifyKafkaError(err, 'produce');
     log.warn(
       {
-        errorClass: c.errorClass,
+        error_class: c.errorClass,
         reason: c.reason,
         phase: 'produce',
-        bufferedRecords: bufferedRecords(),
-        error: scrub(describeError(err)),
+        buffered_records: bufferedRecords(),
+        err: scrub(describeError(err)),
       },
       'kafka send attempt failed; the client retries the batch with the same sequence numbers',
     );
@@ -192,7 +192,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   async function connectOnce(): Promise<void> {
     if (needsNewSession && client.resetProducer) {
       log.warn(
-        { bufferedRecords: bufferedRecords() },
+        { buffered_records: bufferedRecords() },
         'kafka producer session reset after a sequence error; the unacked batch may be written twice',
       );
       await client.resetProducer();
@@ -228,13 +228,13 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     const delay = exponentialDelayMs(retryAttempt, retryInitialMs, retryMaxMs);
     log.warn(
       {
-        errorClass: c.errorClass,
+        error_class: c.errorClass,
         reason: c.reason,
         phase,
         attempt: retryAttempt,
-        retryInMs: delay,
-        bufferedRecords: bufferedRecords(),
-        error: scrub(describeError(err)),
+        retry_in_ms: delay,
+        buffered_records: bufferedRecords(),
+        err: scrub(describeError(err)),
       },
       phase === 'connect'
         ? 'kafka connect/metadata check failed; retrying'
@@ -263,7 +263,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     overflowed++;
     metrics.overflowed?.(r.record.topic, 1);
     log.error(
-      { topic: r.record.topic, recordKey: r.record.key, bytes: r.bytes, error: scrub(describeError(err)) },
+      { topic: r.record.topic, record_key: r.record.key, bytes: r.bytes, err: scrub(describeError(err)) },
       'kafka rejected a record as invalid or too large; it is dropped and counted as overflowed',
     );
     ackedThrough = r.id;
@@ -292,7 +292,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     belowWaiters = still;
   }
 
-  // Log fields: `recordKey`, not `key`, which the forwarder's logger redacts as a secret name.
+  // Log fields: `record_key`, not `key`, which the forwarder's logger redacts as a secret name.
   function overflow(record: ProducedRecord, why: 'buffer_full' | 'sink_closed'): void {
     overflowed++;
     metrics.overflowed?.(record.topic, 1);
@@ -302,11 +302,11 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     if (overflowEpisode === 1) {
       const fields = {
         topic: record.topic,
-        recordKey: record.key,
+        record_key: record.key,
         why,
-        bufferedBytes: bufferedBytes(),
-        maxBufferBytes: o.maxBufferBytes,
-        overflowedTotal: overflowed,
+        buffered_bytes: bufferedBytes(),
+        max_buffer_bytes: o.maxBufferBytes,
+        overflowed_total: overflowed,
       };
       const msg =
         'kafka sink dropped a record (buffer overflow); counting further drops until records are accepted again';
@@ -334,12 +334,16 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     timers.clearTimeout(handle);
     if (outcome === 'timeout') {
       waiters = waiters.filter((w) => w.targetId !== targetId);
+      const h = health.snapshot();
       log.warn(
         {
-          timeoutMs,
-          unackedRecords: targetId - ackedThrough,
-          bufferedBytes: bufferedBytes(),
-          health: health.snapshot(),
+          timeout_ms: timeoutMs,
+          unacked_records: targetId - ackedThrough,
+          buffered_bytes: bufferedBytes(),
+          kafka_ok: h.ok,
+          error_class: h.errorClass,
+          reason: h.reason,
+          consecutive_failures: h.consecutiveFailures,
         },
         'kafka sink flush timed out; records are still buffered',
       );
@@ -353,9 +357,9 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       log.info(
         {
           topics: o.topics,
-          lingerMs: o.lingerMs,
-          batchBytes: o.batchBytes,
-          maxBufferBytes: o.maxBufferBytes,
+          linger_ms: o.lingerMs,
+          batch_bytes: o.batchBytes,
+          max_buffer_bytes: o.maxBufferBytes,
         },
         'kafka sink starting',
       );
@@ -380,7 +384,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
         return false;
       }
       if (overflowEpisode > 0) {
-        const fields = { dropped: overflowEpisode, overflowedTotal: overflowed };
+        const fields = { dropped: overflowEpisode, overflowed_total: overflowed };
         if (episodeLogged) log.warn(fields, 'kafka sink accepts records again after an overflow');
         else log.debug(fields, 'kafka sink accepts records again after an overflow');
         overflowEpisode = 0;
@@ -404,7 +408,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       const lost = bufferedRecords();
       if (lost > 0)
         log.error(
-          { lostRecords: lost, bufferedBytes: bufferedBytes() },
+          { lost_records: lost, buffered_bytes: bufferedBytes() },
           'kafka sink closed with unacked records',
         );
       // An attempt still running (e.g. connecting to a dead broker) gets a short grace, then the
@@ -422,7 +426,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       try {
         await client.disconnect();
       } catch (err) {
-        log.warn({ error: scrub(describeError(err)) }, 'kafka disconnect failed');
+        log.warn({ err: scrub(describeError(err)) }, 'kafka disconnect failed');
       }
       log.info('kafka sink closed');
     },

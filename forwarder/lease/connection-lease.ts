@@ -50,7 +50,7 @@ export function createConnectionLease(parts: ConnectionLeaseParts): ConnectionLe
     if (!open) return closing;
     open = false;
     closing = connections.close().catch((err: unknown) => {
-      logger.error({ err: (err as Error).message }, 'closing Alpaca connections failed');
+      logger.error({ err }, 'closing Alpaca connections failed');
     });
     return closing;
   };

@@ -76,7 +76,7 @@ export function setupConnectionLease(o: LeaseSetupOptions): LeaseSetup {
   } catch (err) {
     // Keep running (health, metrics) and say why no connection is made: readiness shows
     // lease_unavailable with error `kube_config`.
-    logger.error({ err: (err as Error).message }, 'no Kubernetes client config for the connection Lease');
+    logger.error({ err }, 'no Kubernetes client config for the connection Lease');
     store = unavailableStore(
       new LeaseStoreError('kube_config', `Kubernetes client config: ${(err as Error).message}`),
     );

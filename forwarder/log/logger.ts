@@ -33,11 +33,25 @@ export const REDACT_PATHS: string[] = SECRET_FIELDS.flatMap((f) => {
   return ['', '*', '*.*', '*.*.*'].map(join);
 });
 
+/**
+ * `err` (design §4.11): type, message and stack (causes included, as pino writes them) and a
+ * `code`, never an error's other properties: an AlpacaRestError carries the events read before it
+ * failed, a client error its request, so a logged error costs bounded bytes.
+ */
+export function serializeErr(err: unknown): unknown {
+  const s = pino.stdSerializers.err(err as Error);
+  if ((s as unknown) === err || typeof s !== 'object' || s === null) return s;
+  const code = (err as { code?: unknown }).code;
+  const withCode = typeof code === 'string' || typeof code === 'number' ? { code } : {};
+  return { type: s.type, message: s.message, stack: s.stack, ...withCode };
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { app: 'alpaca-forwarder' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: serializeErr },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label: string) => ({ level: label }) },
   };

@@ -117,10 +117,7 @@ export class LeaseElector {
       this.#o.logger.info(`${this.#o.subject} released`);
       return true;
     } catch (err) {
-      this.#o.logger.warn(
-        { err: (err as Error).message },
-        `${this.#o.subject} not released; it expires after its duration`,
-      );
+      this.#o.logger.warn({ err }, `${this.#o.subject} not released; it expires after its duration`);
       return false;
     }
   }
@@ -216,10 +213,7 @@ export class LeaseElector {
   #failed(err: unknown): void {
     const code = err instanceof LeaseStoreError ? err.code : 'timeout_or_error';
     if (code !== this.#status.error) {
-      this.#o.logger.warn(
-        { code, err: (err as Error).message },
-        `${this.#o.subject} request failed; retrying`,
-      );
+      this.#o.logger.warn({ code, err }, `${this.#o.subject} request failed; retrying`);
     }
     this.#update(this.#held ? { error: code } : { phase: 'unavailable', error: code });
   }

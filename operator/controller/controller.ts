@@ -177,10 +177,7 @@ export class Controller {
         // The CRD is not installed (yet): one line says so, the retries stay quiet.
         if (rt === ALPACA_FORWARDER && this.#missingCrd.absorbs(err)) return;
         const log = reason === 'error' || reason === 'list_error' ? 'warn' : 'debug';
-        this.#o.logger[log](
-          { watch: name, reason, err: err instanceof Error ? err.message : err },
-          'watch restarting',
-        );
+        this.#o.logger[log]({ watch: name, reason, err }, 'watch restarting');
       },
     });
     this.#all.push(lw as unknown as ListWatcher<KubernetesObject>);
@@ -224,10 +221,7 @@ export class Controller {
       timers: this.#o.timers,
       onDepth: (d) => m.queueDepth.set(d),
       onError: (key, err, retryInMs) =>
-        this.#o.logger.warn(
-          { key, retryInMs, err: err instanceof Error ? err.message : String(err) },
-          'reconcile failed; retrying',
-        ),
+        this.#o.logger.warn({ key, retry_in_ms: retryInMs, err }, 'reconcile failed; retrying'),
     });
     for (const af of this.forwarders()) this.#queue.add(resourceKey(af.metadata.namespace, af.metadata.name));
   }

@@ -38,7 +38,7 @@ export class MissingCrdReporter {
       return true;
     }
     if (this.#waiting && err instanceof KubeError && (err.status === 429 || err.status === 503)) {
-      this.#logger.debug({ crd: this.#crd, err: err.message }, `CRD ${this.#crd} not served yet`);
+      this.#logger.debug({ crd: this.#crd, err }, `CRD ${this.#crd} not served yet`);
       return true;
     }
     return false;

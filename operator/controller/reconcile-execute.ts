@@ -101,7 +101,7 @@ async function writeStatus(ctx: ExecutionContext, status: AlpacaForwarderStatus)
   ctx.signal.throwIfAborted();
   await ctx.deps.client.applyStatus(ALPACA_FORWARDER, ctx.namespace, ctx.name, status);
   ctx.log.info(
-    { ready: status.conditions?.find((c) => c.type === 'Ready')?.reason, errorClass: status.errorClass },
+    { ready: status.conditions?.find((c) => c.type === 'Ready')?.reason, error_class: status.errorClass },
     'status updated',
   );
 }
@@ -115,5 +115,8 @@ async function restart(
   await ctx.deps.client.apply(a.deployment);
   ctx.deps.metrics.restartsTriggered.inc({ namespace: ctx.namespace, name: ctx.name });
   state.restarted = true;
-  ctx.log.warn({ restartedAt: a.restartedAt, reason: a.reason }, 'forwarder pod restarted by the 406 policy');
+  ctx.log.warn(
+    { restarted_at: a.restartedAt, reason: a.reason },
+    'forwarder pod restarted by the 406 policy',
+  );
 }

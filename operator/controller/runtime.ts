@@ -86,8 +86,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
       reportingController: REPORTING_CONTROLLER,
       reportingInstance: identity,
       timers,
-      onError: (err) =>
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write Event'),
+      onError: (err) => logger.warn({ err }, 'could not write Event'),
     },
   );
   const port = FORWARDER_POD.healthPort;
@@ -99,16 +98,13 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     });
 
   const podMonitors = optionalKind(() => client.serves(POD_MONITOR), timers, {
-    onError: (err) =>
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'PodMonitor discovery failed'),
+    onError: (err) => logger.warn({ err }, 'PodMonitor discovery failed'),
   });
   const strimziTopics = optionalKind(() => client.serves(KAFKA_TOPIC), timers, {
-    onError: (err) =>
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'KafkaTopic discovery failed'),
+    onError: (err) => logger.warn({ err }, 'KafkaTopic discovery failed'),
   });
   const strimziUsers = optionalKind(() => client.serves(KAFKA_USER), timers, {
-    onError: (err) =>
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'KafkaUser discovery failed'),
+    onError: (err) => logger.warn({ err }, 'KafkaUser discovery failed'),
   });
   // The controller needs the reconciler, the reconciler reads the controller's caches.
   let controller: Controller | undefined;
@@ -255,7 +251,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
         void ctl.stopLeading();
         ctl.stopWatches();
         logger.warn(
-          { graceSeconds: config.SHUTDOWN_GRACE_SECONDS },
+          { grace_seconds: config.SHUTDOWN_GRACE_SECONDS },
           'reconciles still in flight after the shutdown grace: the Lease is left to expire instead of being released',
         );
       }

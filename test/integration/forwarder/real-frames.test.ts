@@ -58,9 +58,11 @@ describe('real Alpaca frames through the CLI', () => {
 
     sim.tradingError(trading, `access key verification failed for ${KEY_ID}`);
     const logged = await child.waitForLog((l) => l.msg === 'trade stream error');
-    assert.equal(logged.errorClass, 'alpaca_auth');
+    assert.equal(logged.error_class, 'alpaca_auth');
     assert.equal(logged.reason, 'alpaca_trade_updates_auth_error');
     assert.equal(logged.error_message, 'access key verification failed for PKFW****');
+    // The production logger redacts `keyId`/`key_id`; the masked id has a field of its own.
+    assert.equal(logged.masked_key_id, 'PKFW****');
     const body = await waitReadiness(
       base,
       (b) => b.gates.trade_updates === false,

@@ -24,7 +24,7 @@ test('with the production logger, a session with auth, errors and reconnects log
       cb();
     },
   });
-  // The production logger: its redaction must not hide the masked key id (a `keyId` field would be).
+  // The production logger: its redaction must not hide the masked key id (a `keyId` or `key_id` field would be).
   const logger = createLogger('trace', sink);
   let refuse = true;
   const srv = await startFakeAlpaca({
@@ -44,10 +44,10 @@ test('with the production logger, a session with auth, errors and reconnects log
   await h.stream.stop();
   const text = lines.join('');
   const masked = lines
-    .map((l) => JSON.parse(l) as { msg: string; maskedKeyId?: string })
-    .filter((l) => l.maskedKeyId);
+    .map((l) => JSON.parse(l) as { msg: string; masked_key_id?: string })
+    .filter((l) => l.masked_key_id);
   assert.ok(masked.length > 0, 'the masked key id is logged');
-  for (const l of masked) assert.equal(l.maskedKeyId, 'PKSE****', `masked key id in "${l.msg}"`);
+  for (const l of masked) assert.equal(l.masked_key_id, 'PKSE****', `masked key id in "${l.msg}"`);
   assert.ok(!text.includes('TOPSECRETVALUE'));
   assert.ok(!text.includes('PKSECRETKEYID1234'));
 });

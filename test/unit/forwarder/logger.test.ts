@@ -42,3 +42,28 @@ test('secrets are redacted by configuration wherever they appear in a logged obj
   assert.equal(first.level, 'info');
   assert.equal(first.config.kafka.sasl.username, 'user', 'non-secret fields stay readable');
 });
+
+test('an err is logged as type, message, stack and code only, whatever else the error carries', () => {
+  const lines: string[] = [];
+  const out = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger('info', out);
+  const err = Object.assign(new Error('page failed', { cause: new Error('socket hang up') }), {
+    code: 'ECONNRESET',
+    partialEvents: Array.from({ length: 1000 }, (_, i) => ({ S: 'AAPL', i })),
+  });
+  logger.warn({ err, masked_key_id: 'PKTE****' }, 'request failed');
+  logger.warn({ err: 'KafkaJSConnectionError: refused' }, 'text error');
+  const [first, second] = lines.map((l) => JSON.parse(l));
+  assert.deepEqual(Object.keys(first.err).sort(), ['code', 'message', 'stack', 'type']);
+  assert.equal(first.err.type, 'Error');
+  assert.equal(first.err.code, 'ECONNRESET');
+  assert.match(first.err.message, /page failed: socket hang up/);
+  assert.match(first.err.stack, /caused by: Error: socket hang up/);
+  assert.equal(first.masked_key_id, 'PKTE****', 'the masked key id field is not redacted');
+  assert.equal(second.err, 'KafkaJSConnectionError: refused');
+});

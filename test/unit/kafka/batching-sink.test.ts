@@ -273,7 +273,7 @@ test('flush timeout resolves and logs what is left', async () => {
   assert.equal(client.sends.length, 1);
   timers.advance(500);
   await f;
-  assert.ok(lines.some((l) => l.includes('flush timed out') && l.includes('"unackedRecords":1')));
+  assert.ok(lines.some((l) => l.includes('flush timed out') && l.includes('"unacked_records":1')));
 });
 
 test('close flushes, disconnects, reports closed; later sends are counted as overflow', async () => {
@@ -383,7 +383,7 @@ test('under the forwarder logger (which redacts any `key` field) drop logs still
   await settle();
   const drops = lines.map((l) => JSON.parse(l)).filter((l) => /dropped|rejected a record/.test(l.msg));
   assert.equal(drops.length, 2, lines.join(''));
-  for (const d of drops) assert.equal(d.recordKey, 'AAPL', JSON.stringify(d));
+  for (const d of drops) assert.equal(d.record_key, 'AAPL', JSON.stringify(d));
 });
 
 test('a client retrying a send itself: each failed attempt counts in health while the send is pending; success restores it', async () => {
