@@ -1,26 +1,26 @@
 /**
  * The market-data stream: `{streamUrl}/v2/{feed}`, welcome → auth → subscribe, events in read
  * order, subscription diffs on the live socket, gap reports. Connection lifetime, keepalive and
- * backoff are the supervisor's job; whether data is missing is the freshness monitor's
- * (forwarder/app/freshness.ts), which asks for a reconnect through `reconnect()`.
+ * backoff are the supervisor's job; gap tracking and decode-issue reporting stream-session.ts's;
+ * whether data is missing is the freshness monitor's (forwarder/app/freshness.ts), which asks for
+ * a reconnect through `reconnect()`.
  */
 import { encode } from '@msgpack/msgpack';
-import type { Logger } from 'pino';
-import { type Clock, systemClock, type TimerHandle } from '../../lib/time/clock.ts';
-import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
-import {
-  type ConnectionTiming,
-  createSupervisor,
-  DEFAULT_TIMING,
-  type SessionLink,
-} from './connection-supervisor.ts';
-import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
+import { systemClock, type TimerHandle } from '../../lib/time/clock.ts';
+import type { SessionLink } from './connection-supervisor.ts';
 import { classifyAlpacaError, LOCAL_FAILURES } from './error-classification.ts';
-import { MAX_MARKET_DATA_FRAME_BYTES, withMaxPayload } from './frame-bounds.ts';
+import { MAX_MARKET_DATA_FRAME_BYTES } from './frame-bounds.ts';
 import { decodeFrame, type WireEncoding } from './frame-decode.ts';
 import { decodeMessage } from './message-decode.ts';
-import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
-import { type SocketFactory, wsSocketFactory } from './socket.ts';
+import { maskKeyId } from './secrets.ts';
+import {
+  callHandler,
+  createStreamSession,
+  type SessionContext,
+  type StreamConnectionConfig,
+  type StreamSession,
+  type StreamSessionDeps,
+} from './stream-session.ts';
 import {
   ackChannels,
   countEntries,
@@ -34,20 +34,17 @@ import {
   subscriptionMessages,
   unionSubscriptions,
 } from './subscriptions.ts';
-import type { AlpacaEvent, StreamGap, StreamState, SubscriptionSet } from './types.ts';
+import type { AlpacaEvent, SubscriptionSet } from './types.ts';
 
-export interface MarketDataStreamConfig {
+export interface MarketDataStreamConfig extends StreamConnectionConfig {
   /** e.g. wss://stream.data.alpaca.markets (no path). */
   streamUrl: string;
   feed: string;
-  credentials: AlpacaCredentials;
   subscriptions: SubscriptionSet;
   /** Default msgpack (what the official SDKs use). */
   encoding?: WireEncoding;
   /** Offer permessage-deflate (compressed frames: fewer bytes, more CPU). Default false. */
   perMessageDeflate?: boolean;
-  reconnect?: Partial<BackoffConfig>;
-  timing?: Partial<ConnectionTiming>;
   /** Split subscribe/unsubscribe messages above this many symbol entries. Default 1000. */
   maxSymbolsPerMessage?: number;
   /** Forward daily bars (`d`) on the bars channel instead of only counting them. */
@@ -88,33 +85,21 @@ export const SUBSCRIPTION_INCOMPLETE = {
   retry: 'degrade',
 } as const;
 
-export interface MarketDataStreamDeps {
-  logger: Logger;
-  /** Events of one frame, in read order. Called synchronously from the socket reader. */
-  onEvents(batch: AlpacaEvent[]): void;
-  onState(state: StreamState): void;
-  /** A WebSocket gap to fill over REST (from the last data before a drop to the resubscribe). */
-  onGap?(gap: StreamGap): void;
-  onDecodeIssue?: DecodeIssueSink;
+/** onGap: a WebSocket gap to fill over REST (from the last data before a drop to the resubscribe). */
+export interface MarketDataStreamDeps extends StreamSessionDeps {
   /** The set the server confirmed after each subscription change. */
   onSubscriptionConfirmed?(set: SubscriptionSet): void;
   /** Each comparison of a round's acks with the wanted set (complete or not). */
   onSubscriptionCheck?(check: SubscriptionCheck): void;
   /** A resubscribe of `symbols` missing symbol entries was sent. */
   onResubscribe?(symbols: SubscriptionSet): void;
-  clock?: Clock;
-  random?: () => number;
-  socketFactory?: SocketFactory;
 }
 
-export interface MarketDataStream {
-  start(): void;
-  stop(): Promise<void>;
+export interface MarketDataStream extends StreamSession {
   /** Sends subscribe/unsubscribe diffs on the live socket; remembered for every resubscribe. */
   updateSubscriptions(next: SubscriptionSet): void;
   /** What the forwarder wants and what the server last confirmed (null before the first ack). */
   subscriptions(): { desired: SubscriptionSet; confirmed: SubscriptionSet | null };
-  state(): StreamState | null;
   /**
    * Closes the live connection cleanly and reconnects (reason `alpaca_stream_stale`): a channel
    * that must flow is silent. No-op while not connected.
@@ -136,11 +121,6 @@ export function createMarketDataStream(
   const resubscribe: ResubscribeConfig = { ...DEFAULT_RESUBSCRIBE, ...config.resubscribe };
   const url = marketDataUrl(config.streamUrl, config.feed);
   const logger = deps.logger.child({ component: 'alpaca-market-data', feed: config.feed });
-  const reportIssue = createIssueReporter(
-    logger,
-    deps.onDecodeIssue,
-    deps.clock ? { clock: deps.clock } : {},
-  );
 
   let desired = normaliseSubscriptions(config.subscriptions);
   let confirmed: SubscriptionSet | null = null;
@@ -148,8 +128,6 @@ export function createMarketDataStream(
   const ackedChannels = new Set<SubscriptionChannel>();
   /** The live session, while one is authenticated. */
   let live: LiveSession | null = null;
-  let lastDataAtMs: number | null = null;
-  let gapFromMs: number | null = null;
 
   type Phase = 'welcome' | 'auth' | 'subscribe' | 'live';
   interface LiveSession {
@@ -186,8 +164,8 @@ export function createMarketDataStream(
     for (const m of msgs) session.link.send(encodeMessage(m));
   }
 
-  function createSession(link: SessionLink) {
-    let readyAtMs: number | null = null;
+  function createProtocol(ctx: SessionContext) {
+    const { link, issue, noteData, deliver } = ctx;
     const session: LiveSession = {
       link,
       phase: 'welcome',
@@ -205,22 +183,7 @@ export function createMarketDataStream(
 
     function becomeLive(): void {
       session.phase = 'live';
-      readyAtMs = clock.now();
-      link.ready();
-      if (gapFromMs !== null) {
-        const gap: StreamGap = { fromMs: gapFromMs, toMs: readyAtMs };
-        gapFromMs = null;
-        logger.info({ gap }, 'stream gap after reconnect');
-        try {
-          deps.onGap?.(gap);
-        } catch (err) {
-          logger.error({ err }, 'onGap handler threw');
-        }
-      }
-    }
-
-    function noteData(receivedAtMs: number): void {
-      lastDataAtMs = receivedAtMs;
+      ctx.live();
     }
 
     function subscribeFull(): void {
@@ -287,25 +250,14 @@ export function createMarketDataStream(
         const still = missingFromAck(session.sent, confirmed ?? EMPTY_SUBSCRIPTIONS, ackedChannels);
         if (countEntries(still) === 0) return;
         session.resubscribeAttempts += 1;
-        try {
-          deps.onResubscribe?.(still);
-        } catch (err) {
-          logger.error({ err }, 'onResubscribe handler threw');
-        }
+        callHandler(logger, 'onResubscribe', () => deps.onResubscribe?.(still));
         sendRound(session, subscriptionMessages('subscribe', still, maxPerMessage));
       }, delay);
     }
 
     function report(r: Omit<SubscriptionCheck, 'resubscribeAttempts' | 'atMs'>): void {
-      try {
-        deps.onSubscriptionCheck?.({
-          ...r,
-          resubscribeAttempts: session.resubscribeAttempts,
-          atMs: clock.now(),
-        });
-      } catch (err) {
-        logger.error({ err }, 'onSubscriptionCheck handler threw');
-      }
+      const check = { ...r, resubscribeAttempts: session.resubscribeAttempts, atMs: clock.now() };
+      callHandler(logger, 'onSubscriptionCheck', () => deps.onSubscriptionCheck?.(check));
     }
 
     /** A reply (ack or error) to one of the round's messages; the last one closes the round. */
@@ -349,11 +301,8 @@ export function createMarketDataStream(
         session.roundChannels.add(ch);
         ackedChannels.add(ch);
       }
-      try {
-        deps.onSubscriptionConfirmed?.(confirmed);
-      } catch (err) {
-        logger.error({ err }, 'onSubscriptionConfirmed handler threw');
-      }
+      const ack = confirmed;
+      callHandler(logger, 'onSubscriptionConfirmed', () => deps.onSubscriptionConfirmed?.(ack));
       if (session.phase === 'subscribe') becomeLive();
       if (session.phase === 'live') answered();
     }
@@ -363,13 +312,7 @@ export function createMarketDataStream(
       onFrame(data: Buffer, isBinary: boolean, receivedAtMs: number) {
         const frame = decodeFrame(data, isBinary, encoding);
         if (!frame.ok) {
-          reportIssue({
-            stream: 'market_data',
-            kind: 'malformed_frame',
-            type: null,
-            reason: frame.reason,
-            atMs: receivedAtMs,
-          });
+          issue('malformed_frame', null, frame.reason, receivedAtMs);
           return;
         }
         let batch: AlpacaEvent[] = [];
@@ -377,12 +320,7 @@ export function createMarketDataStream(
           if (batch.length === 0) return;
           const out = batch;
           batch = [];
-          noteData(receivedAtMs);
-          try {
-            deps.onEvents(out);
-          } catch (err) {
-            logger.error({ err, events: out.length }, 'onEvents handler threw');
-          }
+          deliver(out, receivedAtMs);
         };
         for (const raw of frame.messages) {
           const m = decodeMessage(raw, { receivedAtMs, forwardDailyBars: config.forwardDailyBars });
@@ -395,95 +333,53 @@ export function createMarketDataStream(
               onControl(m);
               break;
             case 'malformed':
-              reportIssue({
-                stream: 'market_data',
-                kind: 'malformed_message',
-                type: m.type,
-                reason: m.reason,
-                atMs: receivedAtMs,
-              });
+              issue('malformed_message', m.type, m.reason, receivedAtMs);
               break;
             case 'unknown':
-              reportIssue({
-                stream: 'market_data',
-                kind: 'unknown_type',
-                type: m.type,
-                reason: 'unknown_type',
-                atMs: receivedAtMs,
-              });
+              issue('unknown_type', m.type, 'unknown_type', receivedAtMs);
               break;
             case 'not_forwarded':
               noteData(receivedAtMs);
-              reportIssue({
-                stream: 'market_data',
-                kind: 'not_forwarded',
-                type: m.type,
-                reason: m.reason,
-                atMs: receivedAtMs,
-              });
+              issue('not_forwarded', m.type, m.reason, receivedAtMs);
               break;
           }
         }
         flush();
       },
-      onDiscardedFrame(receivedAtMs: number) {
-        reportIssue({
-          stream: 'market_data',
-          kind: 'not_forwarded',
-          type: null,
-          reason: 'shutdown',
-          atMs: receivedAtMs,
-        });
-      },
       onEnd() {
         session.resubscribeTimer?.cancel();
         session.resubscribeTimer = null;
         if (live === session) live = null;
-        // Data was flowing on this connection: everything after the last message (or after the
-        // resubscribe, if nothing came) until the next resubscribe is a gap.
-        // Nothing was missed while live before the last data (or before going live, if later).
-        if (readyAtMs !== null && gapFromMs === null)
-          gapFromMs = Math.max(lastDataAtMs ?? readyAtMs, readyAtMs);
       },
     };
   }
 
-  const supervisor = createSupervisor({
-    stream: 'market_data',
-    url,
-    headers: { 'Content-Type': encoding === 'msgpack' ? 'application/msgpack' : 'application/json' },
-    socketFactory: withMaxPayload(
-      (socketUrl, options, events) =>
-        (deps.socketFactory ?? wsSocketFactory)(
-          socketUrl,
-          { ...options, perMessageDeflate: config.perMessageDeflate ?? false },
-          events,
-        ),
-      MAX_MARKET_DATA_FRAME_BYTES,
-    ),
-    clock,
-    random: deps.random ?? Math.random,
-    backoff: { ...DEFAULT_BACKOFF, ...config.reconnect },
-    timing: { ...DEFAULT_TIMING, ...config.timing },
-    logger,
-    onState: deps.onState,
-    createSession: (link) => createSession(link),
-  });
+  const perMessageDeflate = config.perMessageDeflate ?? false;
+  const stream = createStreamSession(
+    {
+      stream: 'market_data',
+      url,
+      headers: { 'Content-Type': encoding === 'msgpack' ? 'application/msgpack' : 'application/json' },
+      maxPayloadBytes: MAX_MARKET_DATA_FRAME_BYTES,
+      socketOptions: { perMessageDeflate },
+      credentials: config.credentials,
+      reconnect: config.reconnect,
+      timing: config.timing,
+      startLog: {
+        msg: 'starting market-data stream',
+        fields: { encoding, per_message_deflate: perMessageDeflate },
+      },
+      // Data was flowing on the connection that ended: everything after the last message (or
+      // after the resubscribe, if nothing came) until the next resubscribe is a gap.
+      gapLog: { level: 'info', msg: 'stream gap after reconnect' },
+    },
+    { ...deps, logger },
+    createProtocol,
+  );
 
   return {
-    start() {
-      logger.info(
-        {
-          url,
-          encoding,
-          per_message_deflate: config.perMessageDeflate ?? false,
-          masked_key_id: maskKeyId(config.credentials.keyId),
-        },
-        'starting market-data stream',
-      );
-      supervisor.start();
-    },
-    stop: () => supervisor.stop(),
+    start: stream.start,
+    stop: stream.stop,
     updateSubscriptions(next) {
       const target = normaliseSubscriptions(next);
       desired = target;
@@ -508,7 +404,7 @@ export function createMarketDataStream(
       );
     },
     subscriptions: () => ({ desired, confirmed }),
-    state: () => supervisor.lastState(),
+    state: stream.state,
     reconnect() {
       const session = live;
       if (session === null || session.phase !== 'live') return;

@@ -3,56 +3,39 @@
  * (no welcome), listen `trade_updates`, forward every update. Frames are JSON in text (live) or
  * binary (paper) frames; a binary frame of the single byte 0x01 is a heartbeat (counted, nothing
  * else); `{"action":"error",...}` comes just before Alpaca closes and fails the connection with
- * the class its text names. Same supervisor (backoff, keepalive, states) as the market-data stream;
- * no stale detector (order updates are legitimately rare). Alpaca does not replay order updates
- * after a reconnect: the time without a connection is handed on as a gap (deps.onGap); the app
- * reconciles its fills from /v2/account/activities and reports it (app/fill-reconciler.ts).
+ * the class its text names. Runs on stream-session.ts like the market-data stream (supervisor:
+ * backoff, keepalive, states; gaps; decode issues); no stale detector (order updates are
+ * legitimately rare). Alpaca does not replay order updates after a reconnect: the time without a
+ * connection is handed on as a gap (deps.onGap); the app reconciles its fills from
+ * /v2/account/activities and reports it (app/fill-reconciler.ts).
  */
-import type { Logger } from 'pino';
-import { type Clock, systemClock } from '../../lib/time/clock.ts';
-import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
-import {
-  type ConnectionTiming,
-  createSupervisor,
-  DEFAULT_TIMING,
-  type SessionLink,
-} from './connection-supervisor.ts';
-import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
 import { classifyTradeStreamError, LOCAL_FAILURES } from './error-classification.ts';
-import { MAX_TRADE_UPDATES_FRAME_BYTES, withMaxPayload } from './frame-bounds.ts';
+import { MAX_TRADE_UPDATES_FRAME_BYTES } from './frame-bounds.ts';
 import { decodeFrame } from './frame-decode.ts';
-import { type AlpacaCredentials, loggableAlpacaText, maskKeyId } from './secrets.ts';
-import { type SocketFactory, wsSocketFactory } from './socket.ts';
+import { loggableAlpacaText, maskKeyId } from './secrets.ts';
+import {
+  createStreamSession,
+  type StreamConnectionConfig,
+  type StreamSession,
+  type StreamSessionConfig,
+  type StreamSessionDeps,
+} from './stream-session.ts';
 import { decodeTradeStreamMessage } from './trade-update-decode.ts';
-import type { AlpacaEvent, StreamGap, StreamState } from './types.ts';
+import type { AlpacaEvent } from './types.ts';
 
-export interface TradeUpdatesStreamConfig {
+export interface TradeUpdatesStreamConfig extends StreamConnectionConfig {
   /** e.g. wss://paper-api.alpaca.markets; `/stream` is appended unless already there. */
   tradeStreamUrl: string;
-  credentials: AlpacaCredentials;
-  reconnect?: Partial<BackoffConfig>;
-  timing?: Partial<ConnectionTiming>;
 }
 
-export interface TradeUpdatesStreamDeps {
-  logger: Logger;
-  onEvents(batch: AlpacaEvent[]): void;
-  onState(state: StreamState): void;
-  onDecodeIssue?: DecodeIssueSink;
-  /** A gap after a reconnect (from the last update, or going live, to listening again). */
-  onGap?(gap: StreamGap): void;
+/** onGap: from the last update (or going live) to listening again; its updates are not replayed. */
+export interface TradeUpdatesStreamDeps extends StreamSessionDeps {
   /** Alpaca's 1-byte binary heartbeat frame (0x01) arrived; it carries nothing to forward. */
   onHeartbeat?(): void;
-  clock?: Clock;
-  random?: () => number;
-  socketFactory?: SocketFactory;
 }
 
-export interface TradeUpdatesStream {
-  start(): void;
-  stop(): Promise<void>;
-  state(): StreamState | null;
-}
+/** start(), stop() (final) and the connection's last state. */
+export type TradeUpdatesStream = StreamSession;
 
 /** The trading stream's heartbeat: a binary frame holding the single byte 0x01. */
 const HEARTBEAT_BYTE = 0x01;
@@ -66,33 +49,26 @@ export function createTradeUpdatesStream(
   config: TradeUpdatesStreamConfig,
   deps: TradeUpdatesStreamDeps,
 ): TradeUpdatesStream {
-  const clock = deps.clock ?? systemClock;
   const url = tradeUpdatesUrl(config.tradeStreamUrl);
   const logger = deps.logger.child({ component: 'alpaca-trade-updates' });
-  const reportIssue = createIssueReporter(
-    logger,
-    deps.onDecodeIssue,
-    deps.clock ? { clock: deps.clock } : {},
-  );
 
-  let lastEventAtMs: number | null = null;
-  let gapFromMs: number | null = null;
+  const sessionConfig: StreamSessionConfig = {
+    stream: 'trade_updates',
+    url,
+    headers: {},
+    maxPayloadBytes: MAX_TRADE_UPDATES_FRAME_BYTES,
+    credentials: config.credentials,
+    reconnect: config.reconnect,
+    timing: config.timing,
+    startLog: { msg: 'starting trade-updates stream' },
+    gapLog: {
+      level: 'warn',
+      msg: 'trade-updates gap after reconnect; order updates in it are not replayed',
+    },
+  };
 
-  function reportGap(toMs: number): void {
-    if (gapFromMs === null) return;
-    const gap: StreamGap = { fromMs: gapFromMs, toMs };
-    gapFromMs = null;
-    logger.warn({ gap }, 'trade-updates gap after reconnect; order updates in it are not replayed');
-    try {
-      deps.onGap?.(gap);
-    } catch (err) {
-      logger.error({ err }, 'onGap handler threw');
-    }
-  }
-
-  function createSession(link: SessionLink) {
+  return createStreamSession(sessionConfig, { ...deps, logger }, ({ link, issue, deliver, live }) => {
     let phase: 'auth' | 'listen' | 'live' = 'auth';
-    let readyAtMs: number | null = null;
     const send = (msg: Record<string, unknown>): void => link.send(JSON.stringify(msg));
     return {
       onOpen() {
@@ -105,13 +81,7 @@ export function createTradeUpdatesStream(
         }
         const frame = decodeFrame(data, isBinary, 'json');
         if (!frame.ok) {
-          reportIssue({
-            stream: 'trade_updates',
-            kind: 'malformed_frame',
-            type: null,
-            reason: frame.reason,
-            atMs: receivedAtMs,
-          });
+          issue('malformed_frame', null, frame.reason, receivedAtMs);
           return;
         }
         const batch: AlpacaEvent[] = [];
@@ -136,9 +106,7 @@ export function createTradeUpdatesStream(
               if (m.streams.includes('trade_updates')) {
                 if (phase !== 'live') {
                   phase = 'live';
-                  readyAtMs = clock.now();
-                  link.ready();
-                  reportGap(readyAtMs);
+                  live();
                 }
               } else if (phase === 'live' || phase === 'listen') {
                 link.fail(LOCAL_FAILURES.protocol);
@@ -162,87 +130,25 @@ export function createTradeUpdatesStream(
               return;
             }
             case 'event':
-              if (m.symbolMissing) {
-                reportIssue({
-                  stream: 'trade_updates',
-                  kind: 'malformed_message',
-                  type: 'trade_updates',
-                  reason: 'missing_order_symbol_forwarded_as_unknown',
-                  atMs: receivedAtMs,
-                });
-              }
+              if (m.symbolMissing)
+                issue(
+                  'malformed_message',
+                  'trade_updates',
+                  'missing_order_symbol_forwarded_as_unknown',
+                  receivedAtMs,
+                );
               batch.push(m.event);
               break;
             case 'unknown':
-              reportIssue({
-                stream: 'trade_updates',
-                kind: 'unknown_type',
-                type: m.type,
-                reason: 'unknown_stream',
-                atMs: receivedAtMs,
-              });
+              issue('unknown_type', m.type, 'unknown_stream', receivedAtMs);
               break;
             case 'malformed':
-              reportIssue({
-                stream: 'trade_updates',
-                kind: 'malformed_message',
-                type: m.type,
-                reason: m.reason,
-                atMs: receivedAtMs,
-              });
+              issue('malformed_message', m.type, m.reason, receivedAtMs);
               break;
           }
         }
-        if (batch.length > 0) {
-          lastEventAtMs = receivedAtMs;
-          try {
-            deps.onEvents(batch);
-          } catch (err) {
-            logger.error({ err, events: batch.length }, 'onEvents handler threw');
-          }
-        }
-      },
-      onDiscardedFrame(receivedAtMs: number) {
-        reportIssue({
-          stream: 'trade_updates',
-          kind: 'not_forwarded',
-          type: null,
-          reason: 'shutdown',
-          atMs: receivedAtMs,
-        });
-      },
-      onEnd() {
-        // Updates after the last one received (or after going live, if later) until the next
-        // listen are missed.
-        if (readyAtMs !== null && gapFromMs === null)
-          gapFromMs = Math.max(lastEventAtMs ?? readyAtMs, readyAtMs);
+        deliver(batch, receivedAtMs);
       },
     };
-  }
-
-  const supervisor = createSupervisor({
-    stream: 'trade_updates',
-    url,
-    headers: {},
-    socketFactory: withMaxPayload(deps.socketFactory ?? wsSocketFactory, MAX_TRADE_UPDATES_FRAME_BYTES),
-    clock,
-    random: deps.random ?? Math.random,
-    backoff: { ...DEFAULT_BACKOFF, ...config.reconnect },
-    timing: { ...DEFAULT_TIMING, ...config.timing },
-    logger,
-    onState: deps.onState,
-    createSession,
   });
-
-  return {
-    start() {
-      logger.info(
-        { url, masked_key_id: maskKeyId(config.credentials.keyId) },
-        'starting trade-updates stream',
-      );
-      supervisor.start();
-    },
-    stop: () => supervisor.stop(),
-    state: () => supervisor.lastState(),
-  };
 }
