@@ -13,8 +13,9 @@
  *     [--rounds 2] [--rate 20000] [--seconds 10] [--ladder 20000,40000,...] [--ladder-seconds 5]
  *     [--steady-events 1000000] [--steady-rate 20000] [--steady-variants b,c,d] [--steady-rounds 1]
  *     [--overload-seconds 20] [--overload-rate N] [--overload-variants b] [--ref 4a5e016]
+ *     [--dist] [--e-flags "--max-semi-space-size=4;--max-semi-space-size=8 MALLOC_ARENA_MAX=2"]
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,14 @@ const { values: a } = parseArgs({
     'node-options': { type: 'string', default: '' },
     /** Print each run's RSS over time (MB, one sample per --rss-every offered events). */
     'rss-every': { type: 'string', default: '0' },
+    /**
+     * Variant e once per `;`-separated set, each run as e1, e2, ...: node flags (`--x=y`) and
+     * environment (`NAME=value`, e.g. MALLOC_ARENA_MAX=2) for the forwarder now, to compare heap
+     * settings side by side in one run. Without it, e is the forwarder with Node's default heap.
+     */
+    'e-flags': { type: 'string' },
+    /** Run b and e from the built dist/forwarder/main.js (`npm run build` first), as the image does. */
+    dist: { type: 'boolean', default: false },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -77,7 +86,16 @@ const SECRET = 'sk-versus-0001';
 const DEFAULT_DEDUP_CAP = 100_000;
 const symbols = Array.from({ length: num('symbols') }, (_, i) => `V${String(i).padStart(4, '0')}`);
 const HERE = import.meta.dirname;
-const NOW_MAIN = fileURLToPath(new URL('../../forwarder/main.ts', import.meta.url));
+const NOW_MAIN = fileURLToPath(
+  new URL(a.dist ? '../../dist/forwarder/main.js' : '../../forwarder/main.ts', import.meta.url),
+);
+if (a.dist) {
+  const built = spawnSync('npm', ['run', 'build'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) throw new Error('npm run build failed');
+}
 /** The V8 heap flags of the forwarder image (Dockerfile.forwarder ENTRYPOINT): b runs as the pod does. */
 const IMAGE_V8_FLAGS = (() => {
   const dockerfile = readFileSync(new URL('../../Dockerfile.forwarder', import.meta.url), 'utf8');
@@ -199,17 +217,29 @@ const allSubjects = (): Subject[] => {
           stdio,
         }),
     });
-  if (wanted.has('e'))
-    out.push({
-      key: 'e',
-      name: `e forwarder now, ${a['node-options'] || 'Node default heap'}`,
-      spawn: (t, b) =>
-        spawn(process.execPath, [...prof('e'), NOW_MAIN], {
-          // --node-options applies here too, so e can try other heap flags beside b's.
-          env: { ...forwarderEnv(t, b), ...nodeOptions() },
-          stdio,
-        }),
-    });
+  if (wanted.has('e')) {
+    const sets = a['e-flags'] === undefined ? [''] : String(a['e-flags']).split(';');
+    for (const [i, set] of sets.entries()) {
+      const words = set.trim().split(/\s+/).filter(Boolean);
+      const flags = words.filter((w) => w.startsWith('-'));
+      const env = Object.fromEntries(
+        words
+          .filter((w) => !w.startsWith('-'))
+          .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+      );
+      const key = sets.length === 1 ? 'e' : `e${i + 1}`;
+      out.push({
+        key,
+        name: `${key} forwarder now, ${set.trim() || a['node-options'] || 'Node default heap'}`,
+        spawn: (t, b) =>
+          spawn(process.execPath, [...flags, ...prof(key), NOW_MAIN], {
+            // --node-options applies here too, so e can try other heap flags beside b's.
+            env: { ...forwarderEnv(t, b), ...nodeOptions(), ...env },
+            stdio,
+          }),
+      });
+    }
+  }
   if (wanted.has('c'))
     out.push({
       key: 'c',
