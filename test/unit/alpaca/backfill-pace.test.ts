@@ -13,9 +13,9 @@ import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.
 import type { AlpacaEvent } from '../../../forwarder/alpaca/types.ts';
 import { backfillHighWaterBytes, createBackfillPace } from '../../../forwarder/app/backfill-pace.ts';
 import { createBatchingSink } from '../../../forwarder/kafka/batching-sink.ts';
-import { FakeClient, ManualTimers, settle, values } from '../kafka/fakes.ts';
-import { silentLogger } from './support/harness.ts';
-import { createManualClock } from './support/manual-clock.ts';
+import { FakeClient, ManualTimers, settle, values } from '../../support/kafka-fakes.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 const PAGES = 4;
 const PER_PAGE = 500;

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { type CalendarOrigin, createCalendarSource } from '../../../forwarder/alpaca/calendar-source.ts';
 import { newYorkToUtcMs } from '../../../forwarder/alpaca/market-calendar.ts';
 import type { FetchLike } from '../../../forwarder/alpaca/rest-client.ts';
-import { silentLogger } from './support/harness.ts';
-import { createManualClock } from './support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 test('fallback named while Alpaca fails; Alpaca calendar (a special closed day) once it answers; daily refresh', async () => {
   // Wednesday 2026-11-25, 12:00 New York: a trading day by the rule set.

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { DEFAULT_BACKOFF } from '../../../forwarder/alpaca/backoff.ts';
 import { createSupervisor, DEFAULT_TIMING } from '../../../forwarder/alpaca/connection-supervisor.ts';
 import type { SocketEvents, StreamSocket } from '../../../forwarder/alpaca/socket.ts';
-import { silentLogger } from './support/harness.ts';
-import { createManualClock } from './support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 /** One fake socket the test drives: what the supervisor did to it, and its event callbacks. */
 function fakeSocket() {

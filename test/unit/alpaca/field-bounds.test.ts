@@ -5,8 +5,8 @@ import { checkMarketDataBounds, FIELD_BOUNDS } from '../../../forwarder/alpaca/f
 import { decodeMessage } from '../../../forwarder/alpaca/message-decode.ts';
 import { AlpacaRestError, createRestClient, type FetchLike } from '../../../forwarder/alpaca/rest-client.ts';
 import { decodeTradeStreamMessage } from '../../../forwarder/alpaca/trade-update-decode.ts';
-import { silentLogger } from './support/harness.ts';
-import { createManualClock } from './support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 const opts = { receivedAtMs: 0 };
 // Alpaca's documented examples (stocks stream reference).

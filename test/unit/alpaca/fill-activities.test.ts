@@ -11,8 +11,8 @@ import {
 import { AlpacaRestError, type FetchLike } from '../../../forwarder/alpaca/rest-client.ts';
 import { decodeTradeStreamMessage } from '../../../forwarder/alpaca/trade-update-decode.ts';
 import { dedupKey } from '../../../forwarder/pipeline/dedup-key.ts';
-import { silentLogger } from './support/harness.ts';
-import { createManualClock } from './support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 /** A FILL activity as Alpaca's docs show it (decimals as strings). */
 const activity = (over: Record<string, unknown> = {}) => ({

@@ -20,8 +20,8 @@ import { resolveConfig } from '../../../forwarder/config/resolve.ts';
 import { subscriptionsFor } from '../../../forwarder/config/subscriptions.ts';
 import { dedupKey } from '../../../forwarder/pipeline/dedup-key.ts';
 import { buildEnvelope } from '../../../forwarder/pipeline/envelope.ts';
-import { baseEnv } from '../forwarder/helpers/env.ts';
-import { envelopeErrors } from '../forwarder/helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
+import { baseEnv } from '../../support/forwarder-env.ts';
 
 const CREDS = { keyId: 'PKREALFRAMES0001', secretKey: 'sk-real-frames-secret-0001' };
 

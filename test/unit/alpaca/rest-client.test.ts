@@ -11,8 +11,8 @@ import {
 import { AlpacaRestError, createRestClient, type FetchLike } from '../../../forwarder/alpaca/rest-client.ts';
 import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.ts';
 import type { AlpacaEvent } from '../../../forwarder/alpaca/types.ts';
-import { silentLogger } from './support/harness.ts';
-import { createManualClock } from './support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 interface Call {
   url: URL;

@@ -5,9 +5,9 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { decodeTradeStreamMessage } from '../../../forwarder/alpaca/trade-update-decode.ts';
 import { createTradeUpdatesStream, tradeUpdatesUrl } from '../../../forwarder/alpaca/trade-updates-stream.ts';
 import type { AlpacaEvent, StreamGap, StreamState } from '../../../forwarder/alpaca/types.ts';
-import { silentLogger } from './support/harness.ts';
-import { createManualClock } from './support/manual-clock.ts';
-import { createRecorder } from './support/waiter.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { createRecorder } from '../../support/recorder.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 const servers: WebSocketServer[] = [];
 after(async () => {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../../forwarder/config/load.ts';
 import { subscriptionsFor } from '../../../forwarder/config/subscriptions.ts';
 import type { ForwarderConfig } from '../../../forwarder/config/types.ts';
 import { type ConfigWatcher, type ReloadResult, watchConfigFile } from '../../../forwarder/config/watch.ts';
-import { baseEnv } from './helpers/env.ts';
+import { baseEnv } from '../../support/forwarder-env.ts';
 
 /** Writes files the way the kubelet updates a ConfigMap volume: new dir, then an atomic ..data swap. */
 async function configMapVolume() {

@@ -7,7 +7,7 @@ import { configFileSchema } from '../../../contracts/config-file.ts';
 import { readEnv } from '../../../forwarder/config/env.ts';
 import { loadConfig } from '../../../forwarder/config/load.ts';
 import { ConfigError, resolveConfig } from '../../../forwarder/config/resolve.ts';
-import { baseEnv } from './helpers/env.ts';
+import { baseEnv } from '../../support/forwarder-env.ts';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {

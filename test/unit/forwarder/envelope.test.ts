@@ -12,7 +12,7 @@ import { SeqAllocator } from '../../../forwarder/pipeline/seq.ts';
 import { formatMicros } from '../../../forwarder/pipeline/time.ts';
 import { createStatusPublisher } from '../../../forwarder/status/publisher.ts';
 import { render, TARGETS } from '../../../scripts/generate-types.ts';
-import { envelopeErrors } from './helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
 import { MemorySink } from './helpers/fake-sink.ts';
 
 const T0 = Date.UTC(2026, 0, 2, 15, 0, 0);

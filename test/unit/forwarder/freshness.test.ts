@@ -15,7 +15,7 @@ import {
 import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.ts';
 import type { AlpacaEvent, EventChannel, SubscriptionSet } from '../../../forwarder/alpaca/types.ts';
 import { createFreshnessMonitor, type FreshnessReport } from '../../../forwarder/app/freshness.ts';
-import { createManualClock } from '../alpaca/support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
 
 const parsed = parseCalendar([
   { date: '2026-11-25', open: '09:30', close: '16:00', session_open: '0400', session_close: '2000' },

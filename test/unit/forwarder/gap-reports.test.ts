@@ -5,7 +5,7 @@ import { createGapReports } from '../../../forwarder/app/gap-reports.ts';
 import { createMetrics } from '../../../forwarder/health/metrics.ts';
 import { SeqAllocator } from '../../../forwarder/pipeline/seq.ts';
 import { createStatusPublisher } from '../../../forwarder/status/publisher.ts';
-import { envelopeErrors } from './helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
 import { MemorySink } from './helpers/fake-sink.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);

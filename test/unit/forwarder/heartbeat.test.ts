@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { AlpacaEvent, StreamState } from '../../../forwarder/alpaca/types.ts';
 import { createHeartbeat } from '../../../forwarder/status/heartbeat.ts';
 import type { StatusEvent } from '../../../forwarder/status/status-event.ts';
-import { createManualClock } from '../alpaca/support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);
 

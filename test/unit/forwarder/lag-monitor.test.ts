@@ -7,8 +7,8 @@ import type { AlpacaEvent, StreamState } from '../../../forwarder/alpaca/types.t
 import { createLagMonitor, type LagChange } from '../../../forwarder/app/lag-monitor.ts';
 import { evaluateReadiness } from '../../../forwarder/health/readiness.ts';
 import { lagEvent } from '../../../forwarder/status/status-event.ts';
-import { silentLogger } from '../alpaca/support/harness.ts';
-import { createManualClock } from '../alpaca/support/manual-clock.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 import { HEALTHY_SINK } from './helpers/fake-sink.ts';
 
 const wsEvent = (eventMs: number, source: 'ws' | 'rest' = 'ws'): AlpacaEvent => ({

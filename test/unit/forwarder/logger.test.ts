@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { readEnv } from '../../../forwarder/config/env.ts';
 import { resolveConfig } from '../../../forwarder/config/resolve.ts';
 import { createLogger } from '../../../forwarder/log/logger.ts';
-import { baseEnv } from './helpers/env.ts';
+import { baseEnv } from '../../support/forwarder-env.ts';
 
 test('secrets are redacted by configuration wherever they appear in a logged object', () => {
   const lines: string[] = [];

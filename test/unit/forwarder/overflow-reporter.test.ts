@@ -11,8 +11,8 @@ import { createOverflowReporter } from '../../../forwarder/status/overflow-repor
 import { createStatusPublisher } from '../../../forwarder/status/publisher.ts';
 import { type StatusEvent, statusEnvelope } from '../../../forwarder/status/status-event.ts';
 import type { Clock } from '../../../lib/time/clock.ts';
-import { FakeClient, ManualTimers, settle, silentLogger } from '../kafka/fakes.ts';
-import { envelopeErrors } from './helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
+import { FakeClient, ManualTimers, settle, silentLogger } from '../../support/kafka-fakes.ts';
 
 const T0 = Date.UTC(2026, 0, 2, 15, 0, 0);
 

@@ -12,7 +12,7 @@ import { sinkConfigFor } from '../../../forwarder/app/sink-config.ts';
 import { readEnv } from '../../../forwarder/config/env.ts';
 import { ConfigError, resolveConfig } from '../../../forwarder/config/resolve.ts';
 import type { ForwarderConfig } from '../../../forwarder/config/types.ts';
-import { baseEnv } from './helpers/env.ts';
+import { baseEnv } from '../../support/forwarder-env.ts';
 
 type Check = (c: ForwarderConfig) => void;
 /** key → [value, check of the resolved config] (honoured) or [value, 'refused']. */

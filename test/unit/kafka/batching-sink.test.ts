@@ -9,7 +9,14 @@ import {
 } from '../../../forwarder/kafka/batching-sink.ts';
 import type { SinkHealth } from '../../../forwarder/kafka/sink.ts';
 import { createLogger } from '../../../forwarder/log/logger.ts';
-import { FakeClient, kafkaError, ManualTimers, settle, silentLogger, values } from './fakes.ts';
+import {
+  FakeClient,
+  kafkaError,
+  ManualTimers,
+  settle,
+  silentLogger,
+  values,
+} from '../../support/kafka-fakes.ts';
 
 function setup(over: Partial<BatchingOptions> = {}) {
   const client = new FakeClient();

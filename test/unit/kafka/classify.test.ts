@@ -11,7 +11,7 @@ import {
 } from '@platformatic/kafka';
 import { missingTopicsError } from '../../../forwarder/kafka/platformatic-client.ts';
 import { classifyKafkaError } from '../../../lib/kafka/classify.ts';
-import { kafkaError } from './fakes.ts';
+import { kafkaError } from '../../support/kafka-fakes.ts';
 
 const cases: [string, unknown, 'connect' | 'produce', string, string][] = [
   [

@@ -9,7 +9,7 @@ import {
   KafkaSinkConfigError,
 } from '../../../forwarder/kafka/sink.ts';
 import { describeSinkConfig, validateSinkConfig } from '../../../forwarder/kafka/sink-config.ts';
-import { silentLogger } from './fakes.ts';
+import { silentLogger } from '../../support/kafka-fakes.ts';
 
 const good: KafkaSinkConfig = {
   brokers: ['kafka-0.kafka:9093'],

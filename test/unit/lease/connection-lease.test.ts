@@ -4,8 +4,8 @@ import pino from 'pino';
 import { createConnectionLease, type LeasedConnections } from '../../../forwarder/lease/connection-lease.ts';
 import type { LeaseTimings } from '../../../lib/lease/decide.ts';
 import { LeaseElector } from '../../../lib/lease/elector.ts';
-import { createManualClock } from '../alpaca/support/manual-clock.ts';
-import { clockRunner, FakeLeaseStore } from '../lib/lease/fake-store.ts';
+import { clockRunner, FakeLeaseStore } from '../../support/fake-lease-store.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
 
 const T: LeaseTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 const logger = pino({ level: 'silent' });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { setupConnectionLease } from '../../../forwarder/lease/setup.ts';
-import { createManualClock } from '../alpaca/support/manual-clock.ts';
-import { settle } from '../lib/lease/fake-store.ts';
+import { settle } from '../../support/fake-lease-store.ts';
+import { createManualClock } from '../../support/manual-clock.ts';
 
 const logger = pino({ level: 'silent' });
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import { WorkQueue } from '../../../operator/controller/queue.ts';
 import { KubeError, toKubeError } from '../../../operator/kube/errors.ts';
-import { FakeTimers, flush } from './fake-timers.ts';
+import { FakeTimers, flush } from '../../support/fake-timers.ts';
 
 const status = (code: number, message: string) =>
   new ApiException(code, 'Unsuccessful HTTP Request', JSON.stringify({ kind: 'Status', code, message }), {});

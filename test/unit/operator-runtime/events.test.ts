@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { EventsV1Event } from '@kubernetes/client-node';
 import { EventRecorder, type EventSink } from '../../../operator/kube/events.ts';
-import { FakeTimers } from './fake-timers.ts';
+import { FakeTimers } from '../../support/fake-timers.ts';
 
 const target = {
   apiVersion: 'torghut.io/v1alpha1',

@@ -6,7 +6,7 @@ import { LeaseElector } from '../../../lib/lease/elector.ts';
 import { KubeError } from '../../../operator/kube/errors.ts';
 import { type LeaseApi, operatorLeaseStore } from '../../../operator/kube/lease-store.ts';
 import { asClock } from '../../../operator/kube/timers.ts';
-import { FakeTimers } from './fake-timers.ts';
+import { FakeTimers } from '../../support/fake-timers.ts';
 
 /**
  * The operator's leader election: the shared Lease elector (lib/lease/) on the operator's Lease

@@ -8,7 +8,7 @@ import {
   type WatchEvent,
   type WatchSource,
 } from '../../../operator/kube/list-watcher.ts';
-import { FakeTimers, flush } from './fake-timers.ts';
+import { FakeTimers, flush } from '../../support/fake-timers.ts';
 
 const obj = (name: string, rv: string): KubernetesObject => ({
   apiVersion: 'v1',

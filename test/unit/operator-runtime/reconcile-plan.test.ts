@@ -26,8 +26,8 @@ import { EventRecorder } from '../../../operator/kube/events.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
 import { deploymentState } from '../../../operator/status/deployment-state.ts';
 import type { ProbeResult } from '../../../operator/status/probe.ts';
-import { forwarder, SETTINGS } from '../operator/fixtures.ts';
-import { failingBody, readyBody } from '../operator/readiness-bodies.ts';
+import { forwarder, SETTINGS } from '../../support/operator-fixtures.ts';
+import { failingBody, readyBody } from '../../support/readiness-bodies.ts';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const INTERVALS = { probeIntervalReadyMs: 30_000, probeIntervalNotReadyMs: 10_000 };

@@ -24,9 +24,9 @@ import { KubeError, toKubeError } from '../../../operator/kube/errors.ts';
 import { EventRecorder } from '../../../operator/kube/events.ts';
 import type { ResourceType } from '../../../operator/kube/resources.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
-import { forwarder, SECRET_VALUES, SETTINGS } from '../operator/fixtures.ts';
-import { readyBody } from '../operator/readiness-bodies.ts';
-import { FakeTimers } from './fake-timers.ts';
+import { FakeTimers } from '../../support/fake-timers.ts';
+import { forwarder, SECRET_VALUES, SETTINGS } from '../../support/operator-fixtures.ts';
+import { readyBody } from '../../support/readiness-bodies.ts';
 
 type Write = { op: 'apply' | 'status' | 'delete' | 'event'; kind: string; obj?: unknown };
 

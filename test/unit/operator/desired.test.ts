@@ -21,7 +21,7 @@ import type { DesiredInputs } from '../../../operator/desired/inputs.ts';
 import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
 import type { PodMonitor } from '../../../operator/desired/pod-monitor.ts';
 import { referencedSecretKeys } from '../../../operator/desired/secret-refs.ts';
-import { forwarder, SECRET_VALUES, SETTINGS } from './fixtures.ts';
+import { forwarder, SECRET_VALUES, SETTINGS } from '../../support/operator-fixtures.ts';
 
 const SASL_SPEC = {
   kafka: {

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { decode, ExtData, encode, encodeTimeSpecToTimestamp } from '@msgpack/msgpack';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createRecorder, type Recorder } from './waiter.ts';
+import { createRecorder, type Recorder } from '../../../support/recorder.ts';
 
 export interface FakeConnection {
   id: number;

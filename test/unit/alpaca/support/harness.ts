@@ -1,5 +1,5 @@
 /** Builds a market-data stream wired to recorders and a manual clock. */
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import type { DecodeIssue } from '../../../../forwarder/alpaca/decode-issues.ts';
 import {
   createMarketDataStream,
@@ -14,10 +14,9 @@ import type {
   StreamState,
   SubscriptionSet,
 } from '../../../../forwarder/alpaca/types.ts';
-import { createManualClock, type ManualClock } from './manual-clock.ts';
-import { createRecorder, type Recorder } from './waiter.ts';
-
-export const silentLogger = pino({ level: 'silent' });
+import { createManualClock, type ManualClock } from '../../../support/manual-clock.ts';
+import { createRecorder, type Recorder } from '../../../support/recorder.ts';
+import { silentLogger } from '../../../support/silent-logger.ts';
 
 export interface Harness {
   stream: MarketDataStream;

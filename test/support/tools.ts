@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 
 export type Tool = 'lua5.1' | 'shellcheck' | 'hadolint' | 'prometheus' | 'promtool';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const execFileAsync = promisify(execFile);
 

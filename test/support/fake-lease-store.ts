@@ -5,8 +5,8 @@ import {
   type LeaseSpec,
   type LeaseStore,
   LeaseStoreError,
-} from '../../../../lib/lease/store.ts';
-import type { ManualClock } from '../../alpaca/support/manual-clock.ts';
+} from '../../lib/lease/store.ts';
+import type { ManualClock } from './manual-clock.ts';
 
 export type Op = 'get' | 'create' | 'replace';
 

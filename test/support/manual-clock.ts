@@ -1,5 +1,5 @@
 /** A clock whose time moves only when the test says so; due timers run in time order. */
-import type { Clock, TimerHandle } from '../../../../lib/time/clock.ts';
+import type { Clock, TimerHandle } from '../../lib/time/clock.ts';
 
 export interface ManualClock extends Clock {
   advance(ms: number): void;

@@ -2,7 +2,7 @@
  * Forwarder /readyz bodies (the readiness contract, design 3.2) for operator tests: unit tests of
  * the probe and the reconcile, and the integration /readyz stand-in.
  */
-import type { ReadinessBody } from '../../../contracts/readiness.ts';
+import type { ReadinessBody } from '../../contracts/readiness.ts';
 
 export function readyBody(): ReadinessBody {
   return {

@@ -1,5 +1,5 @@
 /** A manual clock for driving timer-based loops in tests: time moves only with advance(). */
-import type { Cancel, Timers } from '../../../operator/kube/timers.ts';
+import type { Cancel, Timers } from '../../operator/kube/timers.ts';
 
 interface Pending {
   at: number;

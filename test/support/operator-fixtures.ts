@@ -5,17 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { crdOpenApiSchema } from '../../../operator/api/type-schema.ts';
-import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../operator/api/types.ts';
-import type { OperatorSettings } from '../../../operator/desired/settings.ts';
-import { DEFAULT_SETTINGS } from '../../../operator/desired/settings.ts';
+import { crdOpenApiSchema } from '../../operator/api/type-schema.ts';
+import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../operator/api/types.ts';
+import type { OperatorSettings } from '../../operator/desired/settings.ts';
+import { DEFAULT_SETTINGS } from '../../operator/desired/settings.ts';
 
 type Node = Record<string, unknown>;
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const CRD = parse(
   readFileSync(
-    fileURLToPath(new URL('../../../crds/alpacaforwarders.torghut.io.yaml', import.meta.url)),
+    fileURLToPath(new URL('../../crds/alpacaforwarders.torghut.io.yaml', import.meta.url)),
     'utf8',
   ),
 );

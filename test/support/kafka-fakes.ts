@@ -1,8 +1,8 @@
 /** Test doubles for the sink engine: a scriptable SinkClient and manual timers. */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { OutBatch, SinkClient } from '../../../forwarder/kafka/client.ts';
-import type { Timers } from '../../../forwarder/kafka/timers.ts';
+import type { OutBatch, SinkClient } from '../../forwarder/kafka/client.ts';
+import type { Timers } from '../../forwarder/kafka/timers.ts';
 
 export class ManualTimers implements Timers {
   private t = 0;
