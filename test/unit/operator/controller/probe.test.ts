@@ -6,8 +6,8 @@ import {
   HttpReadinessProbe,
   podIpUrlResolver,
   serviceUrlResolver,
-} from '../../../operator/controller/probe.ts';
-import { readyBody } from '../../support/readiness-bodies.ts';
+} from '../../../../operator/controller/probe.ts';
+import { readyBody } from '../../../support/readiness-bodies.ts';
 
 /** A loopback stand-in for the forwarder's /readyz; each test sets the answer. */
 let answer: { status: number; body: string; hang?: boolean } = { status: 200, body: '' };

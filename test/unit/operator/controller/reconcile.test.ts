@@ -8,25 +8,25 @@ import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../operator/api/types.ts';
-import { INTERNAL_ERROR_NOTE } from '../../../operator/controller/error-note.ts';
-import { SecretInputsMemo } from '../../../operator/controller/inputs.ts';
-import type { ProbeOutcome, ProbeTarget } from '../../../operator/controller/probe.ts';
+import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../../operator/api/types.ts';
+import { INTERNAL_ERROR_NOTE } from '../../../../operator/controller/error-note.ts';
+import { SecretInputsMemo } from '../../../../operator/controller/inputs.ts';
+import type { ProbeOutcome, ProbeTarget } from '../../../../operator/controller/probe.ts';
 import {
   type KubeOps,
   makeReconciler,
   type ProbeBoard,
   type ReconcileCache,
-} from '../../../operator/controller/reconcile.ts';
-import { applyWaves } from '../../../operator/controller/reconcile-plan.ts';
-import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
-import { KubeError, toKubeError } from '../../../operator/kube/errors.ts';
-import { EventRecorder } from '../../../operator/kube/events.ts';
-import type { ResourceType } from '../../../operator/kube/resources.ts';
-import { createOperatorMetrics } from '../../../operator/metrics.ts';
-import { FakeTimers } from '../../support/fake-timers.ts';
-import { forwarder, SECRET_VALUES, SETTINGS } from '../../support/operator-fixtures.ts';
-import { readyBody } from '../../support/readiness-bodies.ts';
+} from '../../../../operator/controller/reconcile.ts';
+import { applyWaves } from '../../../../operator/controller/reconcile-plan.ts';
+import { ANNOTATION_RESTARTED_AT } from '../../../../operator/desired/names.ts';
+import { KubeError, toKubeError } from '../../../../operator/kube/errors.ts';
+import { EventRecorder } from '../../../../operator/kube/events.ts';
+import type { ResourceType } from '../../../../operator/kube/resources.ts';
+import { createOperatorMetrics } from '../../../../operator/metrics.ts';
+import { FakeTimers } from '../../../support/fake-timers.ts';
+import { forwarder, SECRET_VALUES, SETTINGS } from '../../../support/operator-fixtures.ts';
+import { readyBody } from '../../../support/readiness-bodies.ts';
 
 type Write = { op: 'apply' | 'status' | 'delete' | 'event'; kind: string; obj?: unknown };
 

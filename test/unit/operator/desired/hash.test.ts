@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { configHash, renderConfigFile } from '../../../operator/desired/config-file.ts';
-import { canonicalJson, keyIdHash, secretHash } from '../../../operator/desired/hash.ts';
-import { forwarder, SECRET_VALUES, SETTINGS } from '../../support/operator-fixtures.ts';
+import { configHash, renderConfigFile } from '../../../../operator/desired/config-file.ts';
+import { canonicalJson, keyIdHash, secretHash } from '../../../../operator/desired/hash.ts';
+import { forwarder, SECRET_VALUES, SETTINGS } from '../../../support/operator-fixtures.ts';
 
 test('canonicalJson sorts keys at every level and drops undefined members', () => {
   assert.equal(

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ProbeOutcome, ProbeTarget, ReadinessProbe } from '../../../operator/controller/probe.ts';
-import { ProbeScheduler, probeSignature } from '../../../operator/controller/probe-scheduler.ts';
-import { FakeTimers } from '../../support/fake-timers.ts';
-import { failingBody, readyBody } from '../../support/readiness-bodies.ts';
+import type { ProbeOutcome, ProbeTarget, ReadinessProbe } from '../../../../operator/controller/probe.ts';
+import { ProbeScheduler, probeSignature } from '../../../../operator/controller/probe-scheduler.ts';
+import { FakeTimers } from '../../../support/fake-timers.ts';
+import { failingBody, readyBody } from '../../../support/readiness-bodies.ts';
 
 const target = (name: string, podIP = '10.0.0.1'): ProbeTarget => ({
   namespace: 'ns',

@@ -7,27 +7,31 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../operator/api/types.ts';
-import { stampApplied } from '../../../operator/controller/apply-needed.ts';
-import type { KubeOps } from '../../../operator/controller/reconcile.ts';
-import { type ExecutionState, execute } from '../../../operator/controller/reconcile-execute.ts';
+import type { AlpacaForwarder, AlpacaForwarderStatus } from '../../../../operator/api/types.ts';
+import { stampApplied } from '../../../../operator/controller/apply-needed.ts';
+import type { KubeOps } from '../../../../operator/controller/reconcile.ts';
+import { type ExecutionState, execute } from '../../../../operator/controller/reconcile-execute.ts';
 import {
   type FinishInput,
   forwarderRuns,
   planFinish,
   planProbe,
-} from '../../../operator/controller/reconcile-finish.ts';
-import type { Observed } from '../../../operator/controller/reconcile-observe.ts';
-import { planChildren, planGone, type ReconcileAction } from '../../../operator/controller/reconcile-plan.ts';
-import { buildChildren } from '../../../operator/desired/children.ts';
-import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
-import { KubeError } from '../../../operator/kube/errors.ts';
-import { EventRecorder } from '../../../operator/kube/events.ts';
-import { createOperatorMetrics } from '../../../operator/metrics.ts';
-import { deploymentState } from '../../../operator/status/deployment-state.ts';
-import type { ProbeResult } from '../../../operator/status/probe.ts';
-import { forwarder, SETTINGS } from '../../support/operator-fixtures.ts';
-import { failingBody, readyBody } from '../../support/readiness-bodies.ts';
+} from '../../../../operator/controller/reconcile-finish.ts';
+import type { Observed } from '../../../../operator/controller/reconcile-observe.ts';
+import {
+  planChildren,
+  planGone,
+  type ReconcileAction,
+} from '../../../../operator/controller/reconcile-plan.ts';
+import { buildChildren } from '../../../../operator/desired/children.ts';
+import { ANNOTATION_RESTARTED_AT } from '../../../../operator/desired/names.ts';
+import { KubeError } from '../../../../operator/kube/errors.ts';
+import { EventRecorder } from '../../../../operator/kube/events.ts';
+import { createOperatorMetrics } from '../../../../operator/metrics.ts';
+import { deploymentState } from '../../../../operator/status/deployment-state.ts';
+import type { ProbeResult } from '../../../../operator/status/probe.ts';
+import { forwarder, SETTINGS } from '../../../support/operator-fixtures.ts';
+import { failingBody, readyBody } from '../../../support/readiness-bodies.ts';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const INTERVALS = { probeIntervalReadyMs: 30_000, probeIntervalNotReadyMs: 10_000 };

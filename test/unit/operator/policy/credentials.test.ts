@@ -1,8 +1,8 @@
 /** One stream per Alpaca account: the oldest resource with a key id hash wins; documented tie-break. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { keyIdHash } from '../../../operator/desired/hash.ts';
-import { type CredentialHolder, decideCredentialsInUse } from '../../../operator/policy/credentials.ts';
+import { keyIdHash } from '../../../../operator/desired/hash.ts';
+import { type CredentialHolder, decideCredentialsInUse } from '../../../../operator/policy/credentials.ts';
 
 const HASH = keyIdHash('PKTESTKEYID0000000001');
 

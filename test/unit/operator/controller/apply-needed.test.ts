@@ -7,7 +7,7 @@ import {
   applyNeeded,
   contains,
   stampApplied,
-} from '../../../operator/controller/apply-needed.ts';
+} from '../../../../operator/controller/apply-needed.ts';
 
 const intent = (extra: Record<string, unknown> = {}): KubernetesObject & Record<string, unknown> => ({
   apiVersion: 'v1',

@@ -1,7 +1,7 @@
 /** optionalKind: one discovery call per TTL, the CRD installed later is picked up, a failed lookup keeps the last answer. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { optionalKind } from '../../../operator/kube/discovery.ts';
+import { optionalKind } from '../../../../operator/kube/discovery.ts';
 
 test('asks discovery once per TTL, sees a CRD installed later, keeps the last answer when discovery fails', async () => {
   let now = 0;

@@ -13,15 +13,15 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { configFileSchema } from '../../../contracts/config-file.ts';
-import { buildChildren, type ChildObject } from '../../../operator/desired/children.ts';
-import { InvalidConfigFileError, renderConfigFile } from '../../../operator/desired/config-file.ts';
-import { keyIdHash, secretHash } from '../../../operator/desired/hash.ts';
-import type { DesiredInputs } from '../../../operator/desired/inputs.ts';
-import { ANNOTATION_RESTARTED_AT } from '../../../operator/desired/names.ts';
-import type { PodMonitor } from '../../../operator/desired/pod-monitor.ts';
-import { referencedSecretKeys } from '../../../operator/desired/secret-refs.ts';
-import { forwarder, SECRET_VALUES, SETTINGS } from '../../support/operator-fixtures.ts';
+import { configFileSchema } from '../../../../contracts/config-file.ts';
+import { buildChildren, type ChildObject } from '../../../../operator/desired/children.ts';
+import { InvalidConfigFileError, renderConfigFile } from '../../../../operator/desired/config-file.ts';
+import { keyIdHash, secretHash } from '../../../../operator/desired/hash.ts';
+import type { DesiredInputs } from '../../../../operator/desired/inputs.ts';
+import { ANNOTATION_RESTARTED_AT } from '../../../../operator/desired/names.ts';
+import type { PodMonitor } from '../../../../operator/desired/pod-monitor.ts';
+import { referencedSecretKeys } from '../../../../operator/desired/secret-refs.ts';
+import { forwarder, SECRET_VALUES, SETTINGS } from '../../../support/operator-fixtures.ts';
 
 const SASL_SPEC = {
   kafka: {

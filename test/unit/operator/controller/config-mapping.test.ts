@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AlpacaForwarder } from '../../../operator/api/types.ts';
-import { ConfigError, loadConfig } from '../../../operator/controller/config.ts';
-import { resolveSecretInputs } from '../../../operator/controller/inputs.ts';
+import type { AlpacaForwarder } from '../../../../operator/api/types.ts';
+import { ConfigError, loadConfig } from '../../../../operator/controller/config.ts';
+import { resolveSecretInputs } from '../../../../operator/controller/inputs.ts';
 import {
   labelOwnerKey,
   ownerKey,
   ownersOfSecret,
   referencedSecrets,
-} from '../../../operator/controller/mapping.ts';
-import { keyIdHash } from '../../../operator/desired/hash.ts';
+} from '../../../../operator/controller/mapping.ts';
+import { keyIdHash } from '../../../../operator/desired/hash.ts';
 
 describe('operator env config', () => {
   test('defaults apply when unset; values parse strictly', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { EventsV1Event } from '@kubernetes/client-node';
-import { EventRecorder, type EventSink } from '../../../operator/kube/events.ts';
-import { FakeTimers } from '../../support/fake-timers.ts';
+import { EventRecorder, type EventSink } from '../../../../operator/kube/events.ts';
+import { FakeTimers } from '../../../support/fake-timers.ts';
 
 const target = {
   apiVersion: 'torghut.io/v1alpha1',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { WorkQueue } from '../../../operator/controller/queue.ts';
-import { FakeTimers, flush } from '../../support/fake-timers.ts';
+import { WorkQueue } from '../../../../operator/controller/queue.ts';
+import { FakeTimers, flush } from '../../../support/fake-timers.ts';
 
 /** A handler whose calls the test completes by hand. */
 function manualHandler() {

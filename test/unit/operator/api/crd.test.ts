@@ -10,13 +10,13 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { crdOpenApiSchema } from '../../../operator/api/type-schema.ts';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../../operator/api/types.ts';
-import { render, TARGETS } from '../../../scripts/generate-types.ts';
+import { crdOpenApiSchema } from '../../../../operator/api/type-schema.ts';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../../../operator/api/types.ts';
+import { render, TARGETS } from '../../../../scripts/generate-types.ts';
 
 type Node = Record<string, unknown>;
 
-const CRD_FILE = fileURLToPath(new URL('../../../crds/alpacaforwarders.torghut.io.yaml', import.meta.url));
+const CRD_FILE = fileURLToPath(new URL('../../../../crds/alpacaforwarders.torghut.io.yaml', import.meta.url));
 const crd = parse(await readFile(CRD_FILE, 'utf8')) as Node;
 const root = crdOpenApiSchema(crd);
 
@@ -248,7 +248,7 @@ test('printer columns Ready, Reason, Feed, Symbols, Restarts, Age, and Error cla
 test('operator/api/generated/alpacaforwarder.ts is up to date with the CRD', async () => {
   const target = TARGETS.find((t) => t.output === 'operator/api/generated/alpacaforwarder.ts');
   assert.ok(target, 'scripts/generate-types.ts has no CRD target');
-  const file = fileURLToPath(new URL(`../../../${target.output}`, import.meta.url));
+  const file = fileURLToPath(new URL(`../../../../${target.output}`, import.meta.url));
   assert.equal(
     await readFile(file, 'utf8'),
     await render(target),

@@ -7,8 +7,8 @@ import {
   type RestartReason,
   type WatchEvent,
   type WatchSource,
-} from '../../../operator/kube/list-watcher.ts';
-import { FakeTimers, flush } from '../../support/fake-timers.ts';
+} from '../../../../operator/kube/list-watcher.ts';
+import { FakeTimers, flush } from '../../../support/fake-timers.ts';
 
 const obj = (name: string, rv: string): KubernetesObject => ({
   apiVersion: 'v1',

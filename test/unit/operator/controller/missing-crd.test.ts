@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { isMissingResource, MissingCrdReporter } from '../../../operator/controller/missing-crd.ts';
-import { toKubeError } from '../../../operator/kube/errors.ts';
+import { isMissingResource, MissingCrdReporter } from '../../../../operator/controller/missing-crd.ts';
+import { toKubeError } from '../../../../operator/kube/errors.ts';
 
 const CRD = 'alpacaforwarders.torghut.io';
 const apiError = (code: number) => new ApiException(code, 'Unsuccessful HTTP Request', '{}', {});

@@ -11,8 +11,8 @@ import {
   type RestartBookkeeping,
   type RestartDecision,
   type RestartPolicyInput,
-} from '../../../operator/policy/restart.ts';
-import { forwarder } from '../../support/operator-fixtures.ts';
+} from '../../../../operator/policy/restart.ts';
+import { forwarder } from '../../../support/operator-fixtures.ts';
 
 const POLICY = forwarder().spec.restartPolicy.on406; // defaults: enabled, 180 s, 3/h, cooldown 600 s
 const T0 = Date.parse('2026-11-02T14:00:00.000Z');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
-import { WorkQueue } from '../../../operator/controller/queue.ts';
-import { KubeError, toKubeError } from '../../../operator/kube/errors.ts';
-import { FakeTimers, flush } from '../../support/fake-timers.ts';
+import { WorkQueue } from '../../../../operator/controller/queue.ts';
+import { KubeError, toKubeError } from '../../../../operator/kube/errors.ts';
+import { FakeTimers, flush } from '../../../support/fake-timers.ts';
 
 const status = (code: number, message: string) =>
   new ApiException(code, 'Unsuccessful HTTP Request', JSON.stringify({ kind: 'Status', code, message }), {});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GroupIndex } from '../../../operator/controller/group-index.ts';
+import { GroupIndex } from '../../../../operator/controller/group-index.ts';
 
 interface Pod {
   name: string;

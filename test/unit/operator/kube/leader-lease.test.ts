@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1Lease } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { LeaseElector } from '../../../lib/lease/elector.ts';
-import { KubeError } from '../../../operator/kube/errors.ts';
-import { type LeaseApi, operatorLeaseStore } from '../../../operator/kube/lease-store.ts';
-import { asClock } from '../../../operator/kube/timers.ts';
-import { FakeTimers } from '../../support/fake-timers.ts';
+import { LeaseElector } from '../../../../lib/lease/elector.ts';
+import { KubeError } from '../../../../operator/kube/errors.ts';
+import { type LeaseApi, operatorLeaseStore } from '../../../../operator/kube/lease-store.ts';
+import { asClock } from '../../../../operator/kube/timers.ts';
+import { FakeTimers } from '../../../support/fake-timers.ts';
 
 /**
  * The operator's leader election: the shared Lease elector (lib/lease/) on the operator's Lease

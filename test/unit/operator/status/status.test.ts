@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ReadinessBody } from '../../../contracts/readiness.ts';
-import type { AlpacaForwarder, AlpacaForwarderStatus, Condition } from '../../../operator/api/types.ts';
-import { decideRestart } from '../../../operator/policy/restart.ts';
-import { computeStatus, type StatusInput } from '../../../operator/status/compute.ts';
-import { type DeploymentState, deploymentState } from '../../../operator/status/deployment-state.ts';
-import type { ProbeResult } from '../../../operator/status/probe.ts';
-import { forwarder, SECRET_VALUES } from '../../support/operator-fixtures.ts';
+import type { ReadinessBody } from '../../../../contracts/readiness.ts';
+import type { AlpacaForwarder, AlpacaForwarderStatus, Condition } from '../../../../operator/api/types.ts';
+import { decideRestart } from '../../../../operator/policy/restart.ts';
+import { computeStatus, type StatusInput } from '../../../../operator/status/compute.ts';
+import { type DeploymentState, deploymentState } from '../../../../operator/status/deployment-state.ts';
+import type { ProbeResult } from '../../../../operator/status/probe.ts';
+import { forwarder, SECRET_VALUES } from '../../../support/operator-fixtures.ts';
 
 const NOW = new Date('2026-11-02T14:00:00.000Z');
 const STABLE: DeploymentState = {
