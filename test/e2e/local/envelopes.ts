@@ -4,7 +4,7 @@
  * (channel, symbol) in partition order.
  */
 import type { ReadRecord } from '../../infra/kafka/index.ts';
-import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
 
 export const MARKET_TOPICS = ['torghut.trades.v1', 'torghut.quotes.v1', 'torghut.bars.1m.v1'];
 

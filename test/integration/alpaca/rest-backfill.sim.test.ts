@@ -9,7 +9,7 @@ import { AlpacaRestError, createRestClient } from '../../../forwarder/alpaca/res
 import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.ts';
 import type { AlpacaEvent } from '../../../forwarder/alpaca/types.ts';
 import { type AlpacaSim, ManualClock, startAlpacaSim } from '../../sim/alpaca/index.ts';
-import { silentLogger } from '../../unit/alpaca/support/harness.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 import { clockOf, simStream } from './sim-harness.ts';
 
 const sims: AlpacaSim[] = [];

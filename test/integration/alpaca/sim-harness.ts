@@ -10,8 +10,8 @@ import { normaliseSubscriptions } from '../../../forwarder/alpaca/subscriptions.
 import type { AlpacaEvent, StreamGap, StreamState } from '../../../forwarder/alpaca/types.ts';
 import type { Clock } from '../../../lib/time/clock.ts';
 import type { ManualClock } from '../../sim/alpaca/index.ts';
-import { silentLogger } from '../../unit/alpaca/support/harness.ts';
-import { createRecorder, type Recorder } from '../../unit/alpaca/support/waiter.ts';
+import { createRecorder, type Recorder } from '../../support/recorder.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 
 export function clockOf(sim: ManualClock): Clock {
   return { now: () => sim.now(), setTimeout: (fn, ms) => sim.setTimer(ms, fn) };

@@ -4,8 +4,8 @@ import { after, test } from 'node:test';
 import { createTradeUpdatesStream } from '../../../forwarder/alpaca/trade-updates-stream.ts';
 import type { AlpacaEvent, StreamState } from '../../../forwarder/alpaca/types.ts';
 import { type AlpacaSim, ManualClock, startAlpacaSim, tradeUpdate } from '../../sim/alpaca/index.ts';
-import { silentLogger } from '../../unit/alpaca/support/harness.ts';
-import { createRecorder } from '../../unit/alpaca/support/waiter.ts';
+import { createRecorder } from '../../support/recorder.ts';
+import { silentLogger } from '../../support/silent-logger.ts';
 import { clockOf, QUIET_TIMING } from './sim-harness.ts';
 
 const sims: AlpacaSim[] = [];

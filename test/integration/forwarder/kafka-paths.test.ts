@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv, startPrivateKafka } from '../../infra/kafka/index.ts';
 import type { AlpacaSim } from '../../sim/alpaca/index.ts';
-import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
 import {
   cleanupAfterAll,
   forwarderEnv,

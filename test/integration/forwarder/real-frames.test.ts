@@ -10,7 +10,7 @@ import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import type { AlpacaSim } from '../../sim/alpaca/index.ts';
 import { tradeUpdate } from '../../sim/alpaca/index.ts';
-import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
 import { cleanupAfterAll, KEY_ID, SECRET, startCliStack, waitReadiness } from './harness.ts';
 
 const kafka = kafkaFromEnv();

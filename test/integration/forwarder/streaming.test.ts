@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
-import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
 import {
   forwarderEnv,
   freshTopics,

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { readTopic } from '../../infra/kafka/clients.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { tradeUpdate } from '../../sim/alpaca/index.ts';
-import { envelopeErrors } from '../../unit/forwarder/helpers/envelope-schema.ts';
+import { envelopeErrors } from '../../support/envelope-schema.ts';
 import {
   cleanupAfterAll,
   forwarderEnv,

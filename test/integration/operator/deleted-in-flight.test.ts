@@ -17,8 +17,8 @@ import { EventRecorder } from '../../../operator/kube/events.ts';
 import { ALPACA_FORWARDER } from '../../../operator/kube/resources.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
-import { forwarder, SETTINGS } from '../../unit/operator/fixtures.ts';
-import { FakeTimers } from '../../unit/operator-runtime/fake-timers.ts';
+import { FakeTimers } from '../../support/fake-timers.ts';
+import { forwarder, SETTINGS } from '../../support/operator-fixtures.ts';
 import { installCrd } from './harness.ts';
 
 let kc: KubeConfig;

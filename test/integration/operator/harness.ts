@@ -31,7 +31,7 @@ import { ListWatcher } from '../../../operator/kube/list-watcher.ts';
 import { POD } from '../../../operator/kube/resources.ts';
 import { type Cancel, realTimers, type Timers } from '../../../operator/kube/timers.ts';
 import { applyFile, createTestNamespace, waitForCrdEstablished } from '../../infra/kube/index.ts';
-import { failingBody, readyBody } from '../../unit/operator/readiness-bodies.ts';
+import { failingBody, readyBody } from '../../support/readiness-bodies.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CRD_FILE = path.join(root, 'crds/alpacaforwarders.torghut.io.yaml');

@@ -17,8 +17,8 @@ import {
   waitFor,
   waitForCrdEstablished,
 } from '../../infra/kube/index.ts';
-import { kubectl as kubectlBinary } from '../../unit/packaging/kustomize.ts';
-import { projectRoot, type RunResult, run } from '../../unit/packaging/tools.ts';
+import { kubectl as kubectlBinary } from '../../support/kustomize.ts';
+import { projectRoot, type RunResult, run } from '../../support/tools.ts';
 
 const OPERATOR_NS = 'alpaca-forwarder-system';
 const SAMPLES_NS = 'torghut';

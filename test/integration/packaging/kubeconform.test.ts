@@ -31,9 +31,9 @@ import {
   schemaFileName,
   strictDirName,
 } from '../../infra/kubeconform/openapi-schemas.ts';
-import { forwarder, SETTINGS } from '../../unit/operator/fixtures.ts';
-import { kubectl as kubectlBinary } from '../../unit/packaging/kustomize.ts';
-import { projectRoot, run } from '../../unit/packaging/tools.ts';
+import { kubectl as kubectlBinary } from '../../support/kustomize.ts';
+import { forwarder, SETTINGS } from '../../support/operator-fixtures.ts';
+import { projectRoot, run } from '../../support/tools.ts';
 
 const CRD_FILE = 'crds/alpacaforwarders.torghut.io.yaml';
 const FIELD_MANAGER = 'kubeconform-test';

@@ -22,7 +22,7 @@ import { createOperatorMetrics } from '../../../operator/metrics.ts';
 import { outputs, PROMETHEUS_RULE_FILE, RULES_FILE } from '../../../scripts/generate-monitoring.ts';
 import { ALL_ALERTS, OPERATOR_ALERTS, RUNBOOK_URL } from '../../../scripts/monitoring/alerts.ts';
 import { DASHBOARDS, dashboardQueries } from '../../../scripts/monitoring/dashboards.ts';
-import { ensureTool, projectRoot, run } from '../packaging/tools.ts';
+import { ensureTool, projectRoot, run } from '../../support/tools.ts';
 
 const PROMTOOL_TESTS = path.join(projectRoot, 'test/unit/monitoring/alerts.promtool.yaml');
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { ensureTool, projectRoot, run } from '../../support/tools.ts';
 import { toLuaLiteral } from './lua-literal.ts';
-import { ensureTool, projectRoot, run } from './tools.ts';
 
 const checkDir = path.join(projectRoot, 'config/argocd/health/torghut.io/AlpacaForwarder');
 const healthScript = path.join(checkDir, 'health.lua');

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { projectRoot, run } from './tools.ts';
+import { projectRoot, run } from '../../support/tools.ts';
 
 /**
  * What the Dockerfiles run: `tsc -p tsconfig.build.json` (here into a private outDir under the

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { FORWARDER_POD } from '../../../operator/desired/settings.ts';
-import { ensureTool, projectRoot, run } from './tools.ts';
+import { ensureTool, projectRoot, run } from '../../support/tools.ts';
 
 interface Instruction {
   op: string;

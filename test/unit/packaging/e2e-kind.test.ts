@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { parse } from 'yaml';
 import { KAFKA_VERSION } from '../../infra/kafka/version.ts';
-import { find, parseYamlObjects, render } from './kustomize.ts';
-import { ensureTool, projectRoot, run } from './tools.ts';
+import { find, parseYamlObjects, render } from '../../support/kustomize.ts';
+import { ensureTool, projectRoot, run } from '../../support/tools.ts';
 
 const kindDir = path.join(projectRoot, 'test/e2e/kind');
 const runScript = path.join(kindDir, 'run.sh');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { projectRoot } from './tools.ts';
+import { projectRoot } from '../../support/tools.ts';
 
 const run = promisify(execFile);
 

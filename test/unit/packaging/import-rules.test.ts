@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { projectRoot } from './tools.ts';
+import { projectRoot } from '../../support/tools.ts';
 
 /**
  * The layering of design §2, enforced: lib/ (shared runtime) imports neither program; contracts/

@@ -14,8 +14,8 @@ import {
   POD_MONITOR,
   SECRET,
 } from '../../../operator/kube/resources.ts';
-import { describe, find, type KubeObject, parseYamlObjects, render } from './kustomize.ts';
-import { projectRoot } from './tools.ts';
+import { describe, find, type KubeObject, parseYamlObjects, render } from '../../support/kustomize.ts';
+import { projectRoot } from '../../support/tools.ts';
 
 const OPERATOR_NS = 'alpaca-forwarder-system';
 const SAMPLES_NS = 'torghut';

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { ensureTool, projectRoot, run } from '../../support/tools.ts';
 import { toLuaLiteral } from './lua-literal.ts';
-import { ensureTool, projectRoot, run } from './tools.ts';
 
 test('toLuaLiteral round-trips awkward strings, numbers, lists and nulls through Lua 5.1', async () => {
   const lua = await ensureTool('lua5.1');

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { type LeaseTimings, timingsFor } from '../../../../lib/lease/decide.ts';
 import { LeaseElector, type LeaseStatus } from '../../../../lib/lease/elector.ts';
-import { createManualClock, type ManualClock } from '../../alpaca/support/manual-clock.ts';
-import { clockRunner, FakeLeaseStore } from './fake-store.ts';
+import { clockRunner, FakeLeaseStore } from '../../../support/fake-lease-store.ts';
+import { createManualClock, type ManualClock } from '../../../support/manual-clock.ts';
 
 const T: LeaseTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 const logger = pino({ level: 'silent' });

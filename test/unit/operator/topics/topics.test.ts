@@ -15,7 +15,7 @@ import { adminConnection } from '../../../../operator/topics/connection.ts';
 import { type DesiredTopic, desiredTopics } from '../../../../operator/topics/desired.ts';
 import { RECHECK_MS, RETRY_MS, TopicsEnsurer } from '../../../../operator/topics/ensurer.ts';
 import { type ExistingTopic, planTopics } from '../../../../operator/topics/plan.ts';
-import { forwarder, SETTINGS } from '../fixtures.ts';
+import { forwarder, SETTINGS } from '../../../support/operator-fixtures.ts';
 
 const DAY = 86_400_000;
 
