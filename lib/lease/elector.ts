@@ -159,8 +159,29 @@ export class LeaseElector {
     }
   }
 
-  /** One get + create/replace. true when the Lease is ours afterwards. */
+  /**
+   * client-go's optimistic renewal while we hold the Lease: one replace from the record our last
+   * write returned, no get (halves the steady Lease traffic: bench/operator measured 0.49 GETs/s
+   * beside 0.59 PUTs/s). Any failure (409: someone else wrote it) falls back to get + decide.
+   */
   async #attempt(): Promise<boolean> {
+    const { identity, timings, clock } = this.#o;
+    const mine = this.#record;
+    if (this.#held && mine !== undefined && mine.holderIdentity === identity) {
+      try {
+        const spec = nextSpec({ kind: 'renew' }, mine, identity, timings, clock.now());
+        this.#record = await this.#store.replace(mine.resourceVersion, spec);
+        this.#observed = observe(this.#record, this.#observed, clock.now());
+        return true;
+      } catch {
+        // Read the Lease and decide, as without the fast path.
+      }
+    }
+    return this.#readAndDecide();
+  }
+
+  /** One get + create/replace. true when the Lease is ours afterwards. */
+  async #readAndDecide(): Promise<boolean> {
     const { identity, timings, clock } = this.#o;
     const record = await this.#store.get();
     const now = clock.now();

@@ -128,7 +128,29 @@ function statusActions(
 /** Ready=False reasons that are routine (asked for, or on their way to Ready): Normal Events. */
 const ROUTINE_NOT_READY = new Set(['Suspended', 'RollingOut']);
 
-/** One Event when the summary (Ready status and reason) changes. */
+/** Ready=False reasons before a new pod runs: the Deployment rolling out, its pod not running yet. */
+const BEFORE_POD = new Set(['RollingOut', 'NoPod']);
+
+/**
+ * A new pod on its way up: from the first status, a rollout or a pod not running yet, to the pod
+ * not running yet (NoPod) or not answering yet (ProbeFailed). Every new resource and every
+ * rollout passes through these (bench/operator: 2 of the 3 Events per new resource). A pod that
+ * never answers is reported by the Deployment's progress deadline (ProgressDeadlineExceeded, a
+ * Warning Event: the pod's readiness probe is the same /readyz); one that stops answering after
+ * it did, by its transition from Ready or a forwarder reason.
+ */
+function startingUp(
+  before: { reason: string } | undefined,
+  after: { status: string; reason: string },
+): boolean {
+  return (
+    after.status === 'False' &&
+    (after.reason === 'NoPod' || after.reason === 'ProbeFailed') &&
+    (before === undefined || BEFORE_POD.has(before.reason))
+  );
+}
+
+/** One Event when the summary (Ready status and reason) changes, except on the way up of a new pod. */
 function transitionEvent(
   previous: AlpacaForwarderStatus | undefined,
   next: AlpacaForwarderStatus,
@@ -136,6 +158,7 @@ function transitionEvent(
   const before = previous?.conditions?.find((c) => c.type === 'Ready');
   const after = next.conditions?.find((c) => c.type === 'Ready');
   if (!after || (before?.status === after.status && before?.reason === after.reason)) return undefined;
+  if (startingUp(before, after)) return undefined;
   return {
     type: after.status === 'True' || ROUTINE_NOT_READY.has(after.reason) ? 'Normal' : 'Warning',
     reason: after.status === 'True' ? 'Ready' : after.reason,

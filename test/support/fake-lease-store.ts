@@ -13,6 +13,8 @@ export type Op = 'get' | 'create' | 'replace';
 export class FakeLeaseStore implements LeaseStore {
   record: LeaseRecord | undefined;
   readonly writes: LeaseRecord[] = [];
+  /** Every call, in order. */
+  readonly ops: Op[] = [];
   /** Decides the fate of each call: an error code to fail it, 'hang' to never answer. */
   fault: ((op: Op) => string | 'hang' | undefined) | undefined;
   /** Runs between a caller's get and its write (to let another writer win the race). */
@@ -70,6 +72,7 @@ export class FakeLeaseStore implements LeaseStore {
   }
 
   async #gate(op: Op): Promise<void> {
+    this.ops.push(op);
     const f = this.fault?.(op);
     if (f === 'hang') await new Promise(() => {});
     if (f !== undefined) throw new LeaseStoreError(f, `${op} failed: ${f}`);

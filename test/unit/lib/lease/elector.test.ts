@@ -74,6 +74,33 @@ test('renew: every retry period the renewTime moves, acquireTime and holder stay
   assert.deepEqual(h.events, ['acquired']);
 });
 
+test('renew while held: one replace from the last written record, no get', async () => {
+  const h = harness();
+  h.elector.start();
+  await h.run(0);
+  assert.deepEqual(h.store.ops, ['get', 'create']);
+  await h.run(T.retryPeriodMs * 3);
+  assert.deepEqual(h.store.ops, ['get', 'create', 'replace', 'replace', 'replace']);
+  assert.deepEqual(h.events, ['acquired']);
+});
+
+test('renew while held: a failed fast renewal reads the Lease and renews in the same attempt', async () => {
+  const h = harness();
+  h.elector.start();
+  await h.run(0);
+  let failNext = true;
+  h.store.fault = (op) => {
+    if (op !== 'replace' || !failNext) return undefined;
+    failNext = false;
+    return 'http_500';
+  };
+  await h.run(T.retryPeriodMs);
+  assert.deepEqual(h.store.ops, ['get', 'create', 'replace', 'get', 'replace']);
+  assert.equal(h.store.writes.length, 2);
+  assert.deepEqual(h.events, ['acquired']);
+  assert.equal(h.elector.status().error, null);
+});
+
 test('a live Lease of another holder is never taken; it is taken once not renewed for its duration', async () => {
   const h = harness();
   const clock = h.clock;

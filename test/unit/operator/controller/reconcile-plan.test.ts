@@ -17,7 +17,7 @@ import {
   planFinish,
   planProbe,
 } from '../../../../operator/controller/reconcile-finish.ts';
-import type { Observed } from '../../../../operator/controller/reconcile-observe.ts';
+import { type Observed, toProbeResult } from '../../../../operator/controller/reconcile-observe.ts';
 import {
   planChildren,
   planGone,
@@ -201,6 +201,73 @@ describe('reconcile plan', () => {
     const af = forwarder();
     const { finish } = planAll(observed(af), STUCK_406);
     assert.deepEqual(summary(finish), ['writeStatus', 'event alpaca_406_second_connection', 'requeue 10000']);
+  });
+
+  test('a new pod on its way up: one Event (RollingOut), then status writes without NoPod/ProbeFailed Events', () => {
+    const NO_ANSWER: ProbeResult = { kind: 'failed', error: 'no answer' };
+    const rolling = { observedGeneration: 0, replicas: 0, updatedReplicas: 0 };
+    const rolledOut = { observedGeneration: 1, replicas: 1, updatedReplicas: 1 };
+    /** One reconcile of af: the Deployment with `status`, the pod running or not. */
+    const step = (af: AlpacaForwarder, status: object, podRunning: boolean, probe: ProbeResult) => {
+      const o = observed(af);
+      const children = planChildren(o, SETTINGS);
+      const state = deploymentState({
+        metadata: { generation: 1 },
+        spec: { replicas: 1 },
+        status,
+      } as V1Deployment);
+      const runs = forwarderRuns(o, children, state);
+      const probing = planProbe(o, runs && podRunning ? [POD] : [], INTERVALS);
+      return planFinish({
+        observed: o,
+        children,
+        deployment: state,
+        runs,
+        probe: probing.do === 'track' ? probe : { kind: 'skipped' },
+        probeIntervalNotReadyMs: INTERVALS.probeIntervalNotReadyMs,
+      });
+    };
+    const next = (finish: ReconcileAction[]) => {
+      const w = finish.find((a) => a.do === 'writeStatus');
+      assert.ok(w?.do === 'writeStatus');
+      return forwarder({ status: w.status });
+    };
+    const ready = (af: AlpacaForwarder) => af.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+
+    const first = step(forwarder(), rolling, false, NO_ANSWER);
+    assert.deepEqual(summary(first), ['writeStatus', 'event RollingOut']);
+    const created = next(first);
+    const noPod = step(created, rolledOut, false, NO_ANSWER);
+    assert.deepEqual(summary(noPod), ['writeStatus']);
+    assert.equal(ready(next(noPod)), 'NoPod');
+    const notAnswering = step(next(noPod), rolledOut, true, NO_ANSWER);
+    assert.deepEqual(summary(notAnswering), ['writeStatus']);
+    assert.equal(ready(next(notAnswering)), 'ProbeFailed');
+    // Straight from the rollout to a pod that does not answer: no Event either.
+    assert.deepEqual(summary(step(created, rolledOut, true, NO_ANSWER)), ['writeStatus']);
+    // A pod that answers: Ready, with its Event.
+    const up = step(next(notAnswering), rolledOut, true, READY);
+    assert.deepEqual(summary(up), ['writeStatus', 'event Ready']);
+    // After it answered, not answering or no pod is news again: Warning Events.
+    const stopped = step(next(up), rolledOut, true, NO_ANSWER);
+    assert.deepEqual(summary(stopped), ['writeStatus', 'event ProbeFailed']);
+    const warning = stopped[1];
+    assert.equal(warning?.do === 'event' && warning.event.type, 'Warning');
+    assert.deepEqual(summary(step(next(up), rolledOut, false, NO_ANSWER)), ['writeStatus', 'event NoPod']);
+    assert.deepEqual(summary(step(next(notAnswering), rolledOut, false, NO_ANSWER)), [
+      'writeStatus',
+      'event NoPod',
+    ]);
+  });
+
+  test('a timeout and a connection error read alike in the status; other failures keep their detail', () => {
+    const timeout = toProbeResult({ kind: 'unknown', reason: 'timeout', detail: 'no answer within 3000 ms' });
+    const refused = toProbeResult({ kind: 'unknown', reason: 'unreachable', detail: 'EHOSTUNREACH' });
+    assert.deepEqual(timeout, refused);
+    assert.deepEqual(toProbeResult({ kind: 'unknown', reason: 'bad_status', detail: 'HTTP 404' }), {
+      kind: 'failed',
+      error: 'bad_status: HTTP 404',
+    });
   });
 
   test('a resource gone or being deleted: forget it, write nothing', () => {
