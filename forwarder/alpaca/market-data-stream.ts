@@ -6,6 +6,7 @@
  * a reconnect through `reconnect()`.
  */
 import { encode } from '@msgpack/msgpack';
+import { exponentialDelayMs } from '../../lib/time/backoff.ts';
 import { systemClock, type TimerHandle } from '../../lib/time/clock.ts';
 import type { SessionLink } from './connection-supervisor.ts';
 import { classifyAlpacaError, LOCAL_FAILURES } from './error-classification.ts';
@@ -241,7 +242,12 @@ export function createMarketDataStream(
         );
         return;
       }
-      const delay = Math.min(resubscribe.maxMs, resubscribe.baseMs * 2 ** session.resubscribeAttempts);
+      // Attempts already made, so the next one is number attempts + 1: base, then doubling.
+      const delay = exponentialDelayMs(
+        session.resubscribeAttempts + 1,
+        resubscribe.baseMs,
+        resubscribe.maxMs,
+      );
       session.resubscribeTimer?.cancel();
       session.resubscribeTimer = clock.setTimeout(() => {
         session.resubscribeTimer = null;
