@@ -4,6 +4,7 @@
  * field for one). The result is validated with the forwarder's own zod schema.
  */
 import { CONFIG_FILE_VERSION, type ConfigFileInput, configFileSchema } from '../../contracts/config-file.ts';
+import { after406Ms } from '../api/reconnect.ts';
 import type { AlpacaForwarder } from '../api/types.ts';
 import { shortHash } from './hash.ts';
 import { FORWARDER_POD, type OperatorSettings } from './settings.ts';
@@ -129,7 +130,7 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     reconnect: {
       baseMs: spec.reconnect.baseMs,
       maxMs: spec.reconnect.maxMs,
-      cooldown406Ms: spec.reconnect.after406Seconds * 1000,
+      cooldown406Ms: after406Ms(spec.reconnect),
     },
     logLevel: settings.logLevel,
     shutdown: { gracePeriodMs: FORWARDER_POD.shutdownGraceMs },

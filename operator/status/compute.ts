@@ -6,6 +6,7 @@
  * Messages name Secrets and keys, never their contents.
  */
 import { GATE_NAMES, type ReadinessBody } from '../../contracts/readiness.ts';
+import { after406Ms } from '../api/reconnect.ts';
 import type { AlpacaForwarder, AlpacaForwarderStatus, ConditionType } from '../api/types.ts';
 import type { CredentialsDecision } from '../policy/credentials.ts';
 import type { RestartDecision } from '../policy/restart.ts';
@@ -78,7 +79,7 @@ export function errorClassMessage(af: AlpacaForwarder, errorClass: string, reaso
     case 'alpaca_406_second_connection':
       return (
         `Alpaca refused the stream connection: another connection already uses this key (406)${why}. ` +
-        `The forwarder backs off ${af.spec.reconnect.after406Seconds} s; the operator restarts the pod if it ` +
+        `The forwarder backs off ${after406Ms(af.spec.reconnect) / 1000} s; the operator restarts the pod if it ` +
         `persists for ${af.spec.restartPolicy.on406.stuckAfterSeconds} s ` +
         `(at most ${af.spec.restartPolicy.on406.maxRestartsPerHour} per hour).`
       );

@@ -346,9 +346,13 @@ export interface AlpacaForwarderSpec {
      */
     maxMs: number;
     /**
-     * Back-off after a 406 connection-limit error; at least Alpaca's ~90 s lingering-connection window.
+     * Back-off after a 406 connection-limit error, in ms (unset: 90000); at least Alpaca's ~90 s lingering-connection window.
      */
-    after406Seconds: number;
+    after406Ms?: number;
+    /**
+     * Deprecated: the same back-off in seconds, ignored when after406Ms is set (objects stored before after406Ms existed carry the old default 90 here).
+     */
+    after406Seconds?: number;
   };
   /**
    * What the operator does about a forwarder it cannot fix by waiting.

@@ -1,0 +1,20 @@
+/**
+ * Reading spec.reconnect where it has two spellings. The 406 back-off is `after406Ms` (the
+ * family's unit, beside baseMs and maxMs); `after406Seconds` is its deprecated spelling, read
+ * only when after406Ms is unset. Both may be set: objects stored before after406Ms existed carry
+ * the old CRD default `after406Seconds: 90`, which no field manager owns, so refusing both would
+ * refuse every later edit that sets after406Ms. Neither has a CRD default now, so the default
+ * lives here: Alpaca's ~90 s lingering-connection window.
+ */
+import type { AlpacaForwarderSpec } from './types.ts';
+
+export const DEFAULT_AFTER_406_MS = 90_000;
+
+/** The forwarder's back-off after a 406, in ms. */
+export function after406Ms(
+  reconnect: Pick<AlpacaForwarderSpec['reconnect'], 'after406Ms' | 'after406Seconds'>,
+): number {
+  if (reconnect.after406Ms !== undefined) return reconnect.after406Ms;
+  if (reconnect.after406Seconds !== undefined) return reconnect.after406Seconds * 1000;
+  return DEFAULT_AFTER_406_MS;
+}
