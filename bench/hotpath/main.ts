@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { DEFAULTS } from '../../forwarder/config/defaults.ts';
+import { CONFIG_DEFAULTS } from '../../contracts/config-file.ts';
 import { buildFrames } from './frames.ts';
 import { DEFAULT_OLD_REF, oldForwarderDir } from './old-tree.ts';
 
@@ -73,7 +73,7 @@ function run(t: Tree): Result {
   const metrics = t.createMetrics({ defaultMetrics: false });
   const pipeline = t.createPipeline({
     feed: 'sip',
-    topics: DEFAULTS.kafka.topics,
+    topics: CONFIG_DEFAULTS.kafka.topics,
     dedup: new t.DedupCache({ ttlMs: 300_000, maxEntries: cap }),
     seq: new t.SeqAllocator(Date.now()),
     sink: {

@@ -36,7 +36,7 @@ export interface MarketMonitors {
 
 export function createMarketMonitors(d: MarketMonitorDeps): MarketMonitors {
   const { config, logger, metrics, readinessWiring } = d;
-  const { lagThresholdMs, channelStaleAfterMs, feed } = config.alpaca;
+  const { lagThresholdMs, channelStaleAfterMs, feed } = config;
   const lag = createLagMonitor({
     thresholdMs: lagThresholdMs,
     clock: systemClock,
@@ -55,8 +55,8 @@ export function createMarketMonitors(d: MarketMonitorDeps): MarketMonitors {
 
   const calendar = createCalendarSource(
     {
-      tradingUrl: config.alpaca.tradingUrl,
-      credentials: { keyId: config.alpaca.keyId, secretKey: config.alpaca.secretKey },
+      tradingUrl: config.tradingUrl,
+      credentials: config.credentials,
     },
     { logger, onOrigin: (origin) => metrics.calendarOrigin(origin) },
   );

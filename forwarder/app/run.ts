@@ -84,11 +84,11 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   }
   logger.info(
     {
-      feed: config.alpaca.feed,
+      feed: config.feed,
       symbols: config.symbols.length,
       channels: config.channels,
       trade_updates: config.tradeUpdates.enabled,
-      kafka: { brokers: config.kafka.brokers, security_protocol: config.kafka.securityProtocol },
+      kafka: { brokers: config.kafka.bootstrapServers, security_protocol: config.kafka.securityProtocol },
       config_file: config.configFile,
       node: process.version,
     },
@@ -141,7 +141,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
 
   const seq = new SeqAllocator(startMs);
   const pipeline = createPipeline({
-    feed: config.alpaca.feed,
+    feed: config.feed,
     topics: config.kafka.topics,
     dedup: new DedupCache({ ttlMs: config.dedup.ttlSeconds * 1000, maxEntries: config.dedup.maxEntries }),
     seq,
@@ -151,7 +151,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     nowMicros: systemMicros,
   });
   const publishStatus = createStatusPublisher({
-    feed: config.alpaca.feed,
+    feed: config.feed,
     topic: config.kafka.topics.status,
     sink,
     seq,
@@ -159,7 +159,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     logger: logger.child({ component: 'status' }),
   });
   const overflowReporter = createOverflowReporter({
-    feed: config.alpaca.feed,
+    feed: config.feed,
     logger,
     health: () => sink.health(),
     publish: (e) => publishStatus.event(e),
@@ -175,7 +175,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     intervalMs: config.heartbeatIntervalMs,
     clock: systemClock,
     streams: config.tradeUpdates.enabled ? ['market_data', 'trade_updates'] : ['market_data'],
-    feedOf: (stream) => (stream === 'trade_updates' ? 'alpaca' : config.alpaca.feed),
+    feedOf: (stream) => (stream === 'trade_updates' ? 'alpaca' : config.feed),
     publish: (e) => {
       publishStatus.event(e);
       metrics.statusEventsPublished(e.stream);
@@ -210,7 +210,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   let stopping = false;
   const starting = new AbortController();
   const gapReports = createGapReports({
-    feed: config.alpaca.feed,
+    feed: config.feed,
     metrics,
     publish: (e) => publishStatus.event(e),
     logger,
@@ -260,7 +260,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
       heartbeat.setState('trade_updates', null);
     },
     isStopping: () => stopping,
-    backfillPace: createBackfillPace(sink, config.kafka.maxBufferBytes),
+    backfillPace: createBackfillPace(sink, config.kafka.producer.maxBufferBytes),
   });
   reconnectMarket = () => streams.reconnectMarket();
   monitors.start();
@@ -271,7 +271,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
   const leaseMetric = createLeaseMetric(metrics.registry);
   const lease = setupConnectionLease({
     lease: config.lease,
-    keyId: config.alpaca.keyId,
+    keyId: config.credentials.keyId,
     identity: options.env.POD_NAME?.trim() || hostname(),
     connections: streams.connections,
     logger,

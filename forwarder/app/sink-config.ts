@@ -15,18 +15,18 @@ export function allTopics(config: ForwarderConfig): string[] {
 
 export function sinkConfigFor(config: ForwarderConfig): KafkaSinkConfig {
   return {
-    brokers: config.kafka.brokers,
+    brokers: config.kafka.bootstrapServers,
     clientId: config.kafka.clientId,
     securityProtocol: config.kafka.securityProtocol,
     sasl: config.kafka.sasl ?? undefined,
-    tlsCaFile: config.kafka.tlsCaFile ?? undefined,
-    tlsCertFile: config.kafka.tlsCertFile ?? undefined,
-    tlsKeyFile: config.kafka.tlsKeyFile ?? undefined,
-    acks: config.kafka.acks,
-    compression: config.kafka.compression,
-    lingerMs: config.kafka.lingerMs,
-    batchBytes: config.kafka.batchBytes,
-    maxBufferBytes: config.kafka.maxBufferBytes,
+    tlsCaFile: config.kafka.tls.caFile,
+    tlsCertFile: config.kafka.tls.certFile,
+    tlsKeyFile: config.kafka.tls.keyFile,
+    acks: config.kafka.producer.acks,
+    compression: config.kafka.producer.compression,
+    lingerMs: config.kafka.producer.lingerMs,
+    batchBytes: config.kafka.producer.batchBytes,
+    maxBufferBytes: config.kafka.producer.maxBufferBytes,
     topics: allTopics(config),
   };
 }

@@ -61,14 +61,14 @@ export interface Streams {
 
 export function createStreams(deps: StreamsDeps): Streams {
   const { config, logger, pipeline, gapReports, onState, onDecodeIssue } = deps;
-  const credentials = { keyId: config.alpaca.keyId, secretKey: config.alpaca.secretKey };
+  const { credentials } = config;
   const reconnect = {
     baseMs: config.reconnect.baseMs,
     maxMs: config.reconnect.maxMs,
     cooldown406Ms: config.reconnect.cooldown406Ms,
   };
   const rest = createRestClient(
-    { dataUrl: config.alpaca.dataUrl, credentials, feed: config.alpaca.feed },
+    { dataUrl: config.dataUrl, credentials, feed: config.feed },
     { logger: logger.child({ component: 'alpaca-rest' }), onDecodeIssue },
   );
   let market: MarketDataStream | null = null;
@@ -88,10 +88,10 @@ export function createStreams(deps: StreamsDeps): Streams {
   const createMarket = (subscriptions: SubscriptionSet): MarketDataStream =>
     createMarketDataStream(
       {
-        streamUrl: config.alpaca.streamUrl,
-        feed: config.alpaca.feed,
-        encoding: config.alpaca.encoding,
-        perMessageDeflate: config.alpaca.perMessageDeflate,
+        streamUrl: config.streamUrl,
+        feed: config.feed,
+        encoding: config.encoding,
+        perMessageDeflate: config.perMessageDeflate,
         credentials,
         subscriptions,
         reconnect,

@@ -1,10 +1,9 @@
 /**
- * Pure: env reading + parsed file → validated ForwarderConfig, or a ConfigError naming every bad
+ * Pure: env reading + parsed file → validated ForwarderConfig (defaults from the schema), or a ConfigError naming every bad
  * key at once (env keys by their env name, file keys as `<file>: path`).
  */
 import type { z } from 'zod';
-import { type ConfigFile, configFileSchema } from '../../contracts/config-file.ts';
-import { DEFAULTS } from './defaults.ts';
+import { configFileSchema } from '../../contracts/config-file.ts';
 import type { EnvReading } from './env.ts';
 import type { ForwarderConfig } from './types.ts';
 
@@ -73,32 +72,38 @@ export function allowedSymbols(symbols: readonly string[], allowlist: readonly s
 export function resolveConfig(env: EnvReading, file: FileSource | null): Resolved {
   const issues: string[] = env.issues.map((i) => `${i.key}: ${i.message}`);
 
-  const fromEnv = configFileSchema.safeParse(env.values);
-  if (!fromEnv.success) {
-    for (const issue of fromEnv.error.issues) {
+  // Each source is checked alone first, so that an issue names where the bad value came from.
+  const envValid = configFileSchema.safeParse(env.values);
+  if (!envValid.success) {
+    for (const issue of envValid.error.issues) {
       issues.push(`${envNameFor(issuePath(issue), env.sources)}: ${issue.message}`);
     }
   }
-  let fromFile: ConfigFile = {};
+  let fileValues: unknown = {};
   if (file) {
     const parsed = configFileSchema.safeParse(file.value ?? {});
-    if (parsed.success) fromFile = parsed.data;
+    if (parsed.success) fileValues = file.value ?? {};
     else
       for (const issue of parsed.error.issues)
         issues.push(`${file.path}: ${issuePath(issue)}: ${issue.message}`);
   }
+  const filePaths = flattenPaths(fileValues);
   const overriddenEnvKeys = [
-    ...new Set(
-      flattenPaths(fromFile)
-        .map((p) => env.sources.get(p))
-        .filter((k): k is string => k !== undefined),
-    ),
+    ...new Set(filePaths.map((p) => env.sources.get(p)).filter((k): k is string => k !== undefined)),
   ];
 
-  const merged: ConfigFile = deepMerge(deepMerge({}, fromEnv.success ? fromEnv.data : {}), fromFile);
-  const d = DEFAULTS;
+  // Precedence per key: default < env < file. The written values are merged, then the schema
+  // fills in every default once.
+  const merged = configFileSchema.safeParse(
+    deepMerge(deepMerge({}, envValid.success ? env.values : {}), fileValues),
+  );
+  if (!merged.success) {
+    for (const issue of merged.error.issues) issues.push(`${issuePath(issue)}: ${issue.message}`);
+    throw new ConfigError(issues);
+  }
+  const { version: _version, ...s } = merged.data;
   const where = (path: string): string => {
-    const fileHas = flattenPaths(fromFile).some((p) => p === path || p.startsWith(`${path}.`));
+    const fileHas = filePaths.some((p) => p === path || p.startsWith(`${path}.`));
     return fileHas && file ? `${file.path}: ${path}` : envNameFor(path, env.sources);
   };
 
@@ -107,122 +112,68 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
   if (!keyId) issues.push('ALPACA_KEY_ID: required (env only)');
   if (!secretKey) issues.push('ALPACA_SECRET_KEY: required (env only)');
 
-  const symbolsAllowlist = merged.symbolsAllowlist ?? null;
-  const listed = merged.symbols ?? [];
-  const symbols = symbolsAllowlist ? allowedSymbols(listed, symbolsAllowlist) : listed;
-  if (symbolsAllowlist && listed.length > 0 && symbols.length === 0)
+  const symbolsAllowlist = s.symbolsAllowlist ?? null;
+  const symbols = symbolsAllowlist ? allowedSymbols(s.symbols, symbolsAllowlist) : s.symbols;
+  if (symbolsAllowlist && s.symbols.length > 0 && symbols.length === 0)
     issues.push(
       `${where('symbolsAllowlist')}: none of the symbols (${where('symbols')}) is in the allowlist`,
     );
-  const symbolsFrom = merged.symbolsFrom?.url
-    ? {
-        url: merged.symbolsFrom.url,
-        pollIntervalSeconds: merged.symbolsFrom.pollIntervalSeconds ?? d.symbolsPollIntervalSeconds,
-        headersDir: merged.symbolsFrom.headersDir ?? null,
-      }
-    : null;
+  const symbolsFrom = s.symbolsFrom ?? null;
   if (symbols.length === 0 && !symbolsFrom)
     issues.push(`${where('symbols')}: at least one symbol is required`);
 
-  const channels = { ...d.channels, ...merged.channels };
-  if (!Object.values(channels).some(Boolean))
+  if (!Object.values(s.channels).some(Boolean))
     issues.push(`${where('channels')}: every channel is switched off`);
 
-  const tradeUpdates = {
-    enabled: merged.tradeUpdates?.enabled ?? false,
-    streamUrl: merged.tradeUpdates?.streamUrl ?? null,
-    reconcileFills: merged.tradeUpdates?.reconcileFills ?? d.reconcileFills,
-  };
-  if (tradeUpdates.enabled && !tradeUpdates.streamUrl) {
+  if (s.tradeUpdates.enabled && !s.tradeUpdates.streamUrl) {
     issues.push(
       `${where('tradeUpdates.streamUrl')}: required when trade updates are enabled (ALPACA_TRADE_STREAM_URL)`,
     );
   }
 
-  const reconnect = { ...d.reconnect, ...merged.reconnect };
-  if (reconnect.maxMs < reconnect.baseMs) {
-    issues.push(`${where('reconnect.maxMs')}: must be >= reconnect.baseMs (${reconnect.baseMs})`);
+  if (s.reconnect.maxMs < s.reconnect.baseMs) {
+    issues.push(`${where('reconnect.maxMs')}: must be >= reconnect.baseMs (${s.reconnect.baseMs})`);
   }
 
-  const k = merged.kafka ?? {};
-  const brokers = k.bootstrapServers ?? [];
-  if (brokers.length === 0) issues.push('KAFKA_BOOTSTRAP: required (or kafka.bootstrapServers in the file)');
-  const securityProtocol = k.securityProtocol ?? d.kafka.securityProtocol;
+  const k = s.kafka;
+  const bootstrapServers = k.bootstrapServers ?? [];
+  if (bootstrapServers.length === 0)
+    issues.push('KAFKA_BOOTSTRAP: required (or kafka.bootstrapServers in the file)');
   let sasl: ForwarderConfig['kafka']['sasl'] = null;
-  if (securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL') {
-    const username = k.sasl?.username;
+  if (k.securityProtocol === 'SASL_PLAINTEXT' || k.securityProtocol === 'SASL_SSL') {
+    const username = k.sasl.username;
     const password = env.secrets.kafkaSaslPassword;
     if (!username)
-      issues.push(`${where('kafka.sasl.username')}: required for ${securityProtocol} (KAFKA_SASL_USER)`);
-    if (!password) issues.push(`KAFKA_SASL_PASSWORD: required for ${securityProtocol} (env only)`);
-    sasl = {
-      mechanism: k.sasl?.mechanism ?? d.kafka.saslMechanism,
-      username: username ?? '',
-      password: password ?? '',
-    };
+      issues.push(`${where('kafka.sasl.username')}: required for ${k.securityProtocol} (KAFKA_SASL_USER)`);
+    if (!password) issues.push(`KAFKA_SASL_PASSWORD: required for ${k.securityProtocol} (env only)`);
+    sasl = { mechanism: k.sasl.mechanism, username: username ?? '', password: password ?? '' };
   }
 
-  if ((k.tls?.certFile === undefined) !== (k.tls?.keyFile === undefined)) {
+  if ((k.tls.certFile === undefined) !== (k.tls.keyFile === undefined)) {
     issues.push(
       `${where('kafka.tls.certFile')}: a client certificate needs its key and the other way round (KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE)`,
     );
   }
 
-  const health = { ...d.health, ...merged.health };
-  const leaseEnabled = merged.lease?.enabled ?? env.podNamespace !== undefined;
-  const leaseNamespace = merged.lease?.namespace ?? env.podNamespace ?? null;
+  const leaseEnabled = s.lease.enabled ?? env.podNamespace !== undefined;
+  const leaseNamespace = s.lease.namespace ?? env.podNamespace ?? null;
   if (leaseEnabled && !leaseNamespace)
     issues.push(`${where('lease.enabled')}: needs POD_NAMESPACE or lease.namespace`);
 
   if (issues.length > 0) throw new ConfigError(issues);
 
   const config: ForwarderConfig = {
-    alpaca: {
-      keyId: keyId as string,
-      secretKey: secretKey as string,
-      feed: merged.feed ?? d.feed,
-      encoding: merged.encoding ?? d.encoding,
-      perMessageDeflate: merged.perMessageDeflate ?? d.perMessageDeflate,
-      lagThresholdMs: merged.lagThresholdMs ?? d.lagThresholdMs,
-      channelStaleAfterMs: merged.channelStaleAfterMs ?? d.channelStaleAfterMs,
-      tradingUrl: (merged.tradingUrl ?? tradingUrlFrom(tradeUpdates.streamUrl)).replace(/\/+$/, ''),
-      streamUrl: (merged.streamUrl ?? d.streamUrl).replace(/\/+$/, ''),
-      dataUrl: (merged.dataUrl ?? d.dataUrl).replace(/\/+$/, ''),
-    },
+    ...s,
+    credentials: { keyId: keyId as string, secretKey: secretKey as string },
+    tradingUrl: s.tradingUrl ?? tradingUrlFrom(s.tradeUpdates.streamUrl ?? null),
     symbols,
     symbolsAllowlist,
     symbolsFrom,
-    channels,
-    tradeUpdates,
-    heartbeatIntervalMs: merged.heartbeatIntervalMs ?? d.heartbeatIntervalMs,
-    backfill: {
-      bars: { ...d.backfill.bars, ...merged.backfill?.bars },
-      gapFill: { ...d.backfill.gapFill, ...merged.backfill?.gapFill },
-    },
-    kafka: {
-      brokers,
-      clientId: k.clientId ?? d.kafka.clientId,
-      securityProtocol,
-      sasl,
-      tlsCaFile: k.tls?.caFile ?? null,
-      tlsCertFile: k.tls?.certFile ?? null,
-      tlsKeyFile: k.tls?.keyFile ?? null,
-      acks: k.producer?.acks ?? d.kafka.acks,
-      lingerMs: k.producer?.lingerMs ?? d.kafka.lingerMs,
-      batchBytes: k.producer?.batchBytes ?? d.kafka.batchBytes,
-      maxBufferBytes: k.producer?.maxBufferBytes ?? d.kafka.maxBufferBytes,
-      compression: k.producer?.compression ?? d.kafka.compression,
-      topics: { ...d.kafka.topics, ...k.topics },
-    },
-    dedup: { ...d.dedup, ...merged.dedup },
-    reconnect,
-    health,
-    logLevel: merged.logLevel ?? d.logLevel,
-    shutdown: { ...d.shutdown, ...merged.shutdown },
+    kafka: { ...k, bootstrapServers, sasl },
     lease: {
       enabled: leaseEnabled,
       namespace: leaseNamespace,
-      durationSeconds: merged.lease?.durationSeconds ?? d.lease.durationSeconds,
+      durationSeconds: s.lease.durationSeconds,
     },
     configFile: file?.path ?? null,
   };

@@ -3,7 +3,12 @@
  * the spec's camelCase shape minus everything Kubernetes-only, never a secret (the schema has no
  * field for one). The result is validated with the forwarder's own zod schema.
  */
-import { CONFIG_FILE_VERSION, type ConfigFileInput, configFileSchema } from '../../contracts/config-file.ts';
+import {
+  CONFIG_DEFAULTS,
+  CONFIG_FILE_VERSION,
+  type ConfigFileInput,
+  configFileSchema,
+} from '../../contracts/config-file.ts';
 import { after406Ms } from '../api/reconnect.ts';
 import type { AlpacaForwarder } from '../api/types.ts';
 import { shortHash } from './hash.ts';
@@ -22,6 +27,18 @@ export class InvalidConfigFileError extends Error {
 /** Fields the forwarder applies on the live socket; a change to them alone must not roll the pod. */
 export const HOT_RELOADED_FIELDS = ['symbols', 'channels'] as const;
 
+type TopLevelNumber = 'lagThresholdMs' | 'channelStaleAfterMs' | 'heartbeatIntervalMs';
+
+/**
+ * `{ key: value }` when the spec sets a value other than the forwarder's default, else nothing:
+ * a resource at the defaults keeps its config file and hash when a setting is added.
+ */
+function unlessDefault<K extends TopLevelNumber>(key: K, value: number | undefined): { [P in K]?: number } {
+  return value !== undefined && value !== CONFIG_DEFAULTS[key]
+    ? ({ [key]: value } as { [P in K]?: number })
+    : {};
+}
+
 /** The config file content, keys in a fixed order. Throws InvalidConfigFileError naming each bad key. */
 export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings): ConfigFileInput {
   const { spec, metadata } = af;
@@ -35,15 +52,9 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
     // as they were, so upgrading does not roll every forwarder pod.
     ...(spec.perMessageDeflate ? { perMessageDeflate: true } : {}),
     // Only when not the default (the forwarder's own): the file and its hash stay as they were.
-    ...(spec.lagThresholdMs !== undefined && spec.lagThresholdMs !== 2_000
-      ? { lagThresholdMs: spec.lagThresholdMs }
-      : {}),
-    ...(spec.channelStaleAfterMs !== undefined && spec.channelStaleAfterMs !== 180_000
-      ? { channelStaleAfterMs: spec.channelStaleAfterMs }
-      : {}),
-    ...(spec.heartbeatIntervalMs !== undefined && spec.heartbeatIntervalMs !== 30_000
-      ? { heartbeatIntervalMs: spec.heartbeatIntervalMs }
-      : {}),
+    ...unlessDefault('lagThresholdMs', spec.lagThresholdMs),
+    ...unlessDefault('channelStaleAfterMs', spec.channelStaleAfterMs),
+    ...unlessDefault('heartbeatIntervalMs', spec.heartbeatIntervalMs),
     streamUrl: spec.streamUrl,
     dataUrl: spec.dataUrl,
     symbols: [...(spec.symbols ?? [])],
@@ -68,7 +79,9 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
       enabled: spec.tradeUpdates.enabled,
       ...(spec.tradeUpdates.streamUrl ? { streamUrl: spec.tradeUpdates.streamUrl } : {}),
       // Only when off (on is the forwarder's default): the file and its hash stay as they were.
-      ...(spec.tradeUpdates.reconcileFills === false ? { reconcileFills: false } : {}),
+      ...(spec.tradeUpdates.reconcileFills !== CONFIG_DEFAULTS.tradeUpdates.reconcileFills
+        ? { reconcileFills: spec.tradeUpdates.reconcileFills }
+        : {}),
     },
     backfill: {
       bars: { enabled: spec.backfill.bars.enabled, lookbackMinutes: spec.backfill.bars.lookbackMinutes },
@@ -76,8 +89,12 @@ export function renderConfigFile(af: AlpacaForwarder, settings: OperatorSettings
       // off): resources that keep the defaults keep their config hash, so no pod rolls for it.
       gapFill: {
         enabled: spec.backfill.gapFill.enabled,
-        ...(spec.backfill.gapFill.trades === false ? { trades: false } : {}),
-        ...(spec.backfill.gapFill.quotes === true ? { quotes: true } : {}),
+        ...(spec.backfill.gapFill.trades !== CONFIG_DEFAULTS.backfill.gapFill.trades
+          ? { trades: spec.backfill.gapFill.trades }
+          : {}),
+        ...(spec.backfill.gapFill.quotes !== CONFIG_DEFAULTS.backfill.gapFill.quotes
+          ? { quotes: spec.backfill.gapFill.quotes }
+          : {}),
       },
     },
     kafka: {

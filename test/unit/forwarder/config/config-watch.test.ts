@@ -92,7 +92,11 @@ describe('config file watch', () => {
     await seen;
     assert.equal(results.at(-1), 'restart_required');
     assert.equal(applied.length, 1, 'a restart-only change does not touch subscriptions');
-    assert.equal(watcher.current().kafka.lingerMs, config.kafka.lingerMs, 'not applied live');
+    assert.equal(
+      watcher.current().kafka.producer.lingerMs,
+      config.kafka.producer.lingerMs,
+      'not applied live',
+    );
   });
 
   test('reload() is idempotent when nothing changed', async () => {

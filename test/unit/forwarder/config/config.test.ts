@@ -29,17 +29,13 @@ describe('config from env', () => {
       status: 'torghut.status.v1',
       tradeUpdates: 'torghut.trade-updates.v1',
     });
-    assert.equal(config.alpaca.feed, 'iex');
-    assert.equal(config.alpaca.encoding, 'msgpack', 'msgpack frames by default, as the official SDKs');
-    assert.equal(config.alpaca.perMessageDeflate, false, 'uncompressed frames by default (measured)');
-    assert.equal(config.alpaca.lagThresholdMs, 2_000);
-    assert.equal(config.alpaca.channelStaleAfterMs, 180_000);
-    assert.equal(
-      config.alpaca.tradingUrl,
-      'https://api.alpaca.markets',
-      'no trade stream: the live trading API',
-    );
-    assert.equal(config.alpaca.streamUrl, 'wss://stream.data.alpaca.markets');
+    assert.equal(config.feed, 'iex');
+    assert.equal(config.encoding, 'msgpack', 'msgpack frames by default, as the official SDKs');
+    assert.equal(config.perMessageDeflate, false, 'uncompressed frames by default (measured)');
+    assert.equal(config.lagThresholdMs, 2_000);
+    assert.equal(config.channelStaleAfterMs, 180_000);
+    assert.equal(config.tradingUrl, 'https://api.alpaca.markets', 'no trade stream: the live trading API');
+    assert.equal(config.streamUrl, 'wss://stream.data.alpaca.markets');
     assert.deepEqual(config.channels, {
       trades: true,
       quotes: true,
@@ -47,7 +43,7 @@ describe('config from env', () => {
       updatedBars: true,
       statuses: false,
     });
-    assert.equal(config.kafka.acks, -1);
+    assert.equal(config.kafka.producer.acks, -1);
     assert.equal(config.kafka.sasl, null);
     assert.deepEqual(config.symbols, ['AAPL', 'MSFT']);
     assert.equal(config.tradeUpdates.enabled, false);
@@ -98,13 +94,13 @@ describe('config from env', () => {
       ),
       null,
     );
-    assert.equal(config.alpaca.feed, 'sip');
-    assert.equal(config.alpaca.encoding, 'json');
-    assert.equal(config.alpaca.perMessageDeflate, true);
-    assert.equal(config.alpaca.lagThresholdMs, 5_000);
-    assert.equal(config.alpaca.channelStaleAfterMs, 60_000);
-    assert.equal(config.alpaca.tradingUrl, 'http://127.0.0.1:1236', 'from the trade stream URL');
-    assert.equal(config.alpaca.streamUrl, 'ws://127.0.0.1:1234');
+    assert.equal(config.feed, 'sip');
+    assert.equal(config.encoding, 'json');
+    assert.equal(config.perMessageDeflate, true);
+    assert.equal(config.lagThresholdMs, 5_000);
+    assert.equal(config.channelStaleAfterMs, 60_000);
+    assert.equal(config.tradingUrl, 'http://127.0.0.1:1236', 'from the trade stream URL');
+    assert.equal(config.streamUrl, 'ws://127.0.0.1:1234');
     assert.deepEqual(config.symbols, ['NVDA', 'AMD']);
     assert.deepEqual(config.tradeUpdates, {
       enabled: true,
@@ -115,14 +111,14 @@ describe('config from env', () => {
     assert.equal(config.backfill.bars.enabled, true);
     assert.deepEqual(config.reconnect, { baseMs: 100, maxMs: 2000, cooldown406Ms: 90_000 });
     assert.deepEqual(config.dedup, { ttlSeconds: 5, maxEntries: 10000 });
-    assert.deepEqual(config.kafka.brokers, ['a:9092', 'b:9092']);
+    assert.deepEqual(config.kafka.bootstrapServers, ['a:9092', 'b:9092']);
     assert.deepEqual(config.kafka.sasl, {
       mechanism: 'SCRAM-SHA-512',
       username: 'torghut-ws',
       password: 'pw',
     });
-    assert.equal(config.kafka.lingerMs, 20);
-    assert.equal(config.kafka.batchBytes, 65536);
+    assert.equal(config.kafka.producer.lingerMs, 20);
+    assert.equal(config.kafka.producer.batchBytes, 65536);
     assert.deepEqual(config.kafka.topics, {
       trades: 't1',
       quotes: 'q1',
@@ -286,12 +282,12 @@ describe('config file', () => {
     await writeFile(yamlPath, 'symbols: [tsla, aapl]\nfeed: sip\nkafka:\n  producer:\n    lingerMs: 40\n');
     const fromYaml = await loadConfig(baseEnv({ FORWARDER_CONFIG_FILE: yamlPath }));
     assert.deepEqual(fromYaml.config.symbols, ['TSLA', 'AAPL']);
-    assert.equal(fromYaml.config.kafka.lingerMs, 40);
+    assert.equal(fromYaml.config.kafka.producer.lingerMs, 40);
     assert.equal(fromYaml.config.configFile, yamlPath);
     const jsonPath = join(dir, 'config.json');
     await writeFile(jsonPath, JSON.stringify({ symbols: ['QQQ'], feed: 'test' }));
     const fromJson = await loadConfig(baseEnv({ FORWARDER_CONFIG_FILE: jsonPath }));
-    assert.equal(fromJson.config.alpaca.feed, 'test');
+    assert.equal(fromJson.config.feed, 'test');
     await assert.rejects(
       loadConfig({ FORWARDER_CONFIG_FILE: join(dir, 'missing.yaml'), KAFKA_LINGER_MS: 'x' }),
       (err: unknown) =>
@@ -311,8 +307,8 @@ test('KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE give the client certificate (mu
     KAFKA_TLS_KEY_FILE: '/tls/user.key',
   };
   const { config } = resolveConfig(readEnv(baseEnv(tls)), null);
-  assert.equal(config.kafka.tlsCertFile, '/tls/user.crt');
-  assert.equal(config.kafka.tlsKeyFile, '/tls/user.key');
+  assert.equal(config.kafka.tls.certFile, '/tls/user.crt');
+  assert.equal(config.kafka.tls.keyFile, '/tls/user.key');
   const half = errorOf(() =>
     resolveConfig(
       readEnv(baseEnv({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CERT_FILE: '/tls/user.crt' })),

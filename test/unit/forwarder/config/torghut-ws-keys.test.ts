@@ -24,16 +24,13 @@ const eq =
     assert.deepEqual(get(c), want);
 
 const CASES: Readonly<Record<string, Case>> = {
-  ALPACA_KEY_ID: ['PKMIGRATION00001', eq((c) => c.alpaca.keyId, 'PKMIGRATION00001')],
-  ALPACA_SECRET_KEY: ['migration-secret-0001', eq((c) => c.alpaca.secretKey, 'migration-secret-0001')],
-  ALPACA_MARKET_TYPE: ['equity', eq((c) => c.alpaca.feed, 'iex')],
-  ALPACA_FEED: ['delayed_sip', eq((c) => c.alpaca.feed, 'delayed_sip')],
+  ALPACA_KEY_ID: ['PKMIGRATION00001', eq((c) => c.credentials.keyId, 'PKMIGRATION00001')],
+  ALPACA_SECRET_KEY: ['migration-secret-0001', eq((c) => c.credentials.secretKey, 'migration-secret-0001')],
+  ALPACA_MARKET_TYPE: ['equity', eq((c) => c.feed, 'iex')],
+  ALPACA_FEED: ['delayed_sip', eq((c) => c.feed, 'delayed_sip')],
   ALPACA_CRYPTO_LOCATION: ['us', 'refused'],
-  ALPACA_STREAM_URL: [
-    'wss://stream.example.test/',
-    eq((c) => c.alpaca.streamUrl, 'wss://stream.example.test'),
-  ],
-  ALPACA_BASE_URL: ['https://data.example.test', eq((c) => c.alpaca.dataUrl, 'https://data.example.test')],
+  ALPACA_STREAM_URL: ['wss://stream.example.test/', eq((c) => c.streamUrl, 'wss://stream.example.test')],
+  ALPACA_BASE_URL: ['https://data.example.test', eq((c) => c.dataUrl, 'https://data.example.test')],
   ALPACA_TRADE_STREAM_URL: [
     'wss://paper-api.alpaca.markets/stream',
     eq((c) => c.tradeUpdates.streamUrl, 'wss://paper-api.alpaca.markets/stream'),
@@ -69,7 +66,7 @@ const CASES: Readonly<Record<string, Case>> = {
   DEDUP_MAX_ENTRIES: ['10000', eq((c) => c.dedup.maxEntries, 10_000)],
   KAFKA_BOOTSTRAP: [
     'kafka-a:9092,kafka-b:9092',
-    eq((c) => c.kafka.brokers, ['kafka-a:9092', 'kafka-b:9092']),
+    eq((c) => c.kafka.bootstrapServers, ['kafka-a:9092', 'kafka-b:9092']),
   ],
   KAFKA_CLIENT_ID: ['dorvud-ws', eq((c) => c.kafka.clientId, 'dorvud-ws')],
   KAFKA_LINGER_MS: ['20', eq((c) => sinkConfigFor(c).lingerMs, 20)],

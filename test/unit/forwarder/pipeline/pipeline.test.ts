@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pino from 'pino';
+import { CONFIG_DEFAULTS } from '../../../../contracts/config-file.ts';
 import type { AlpacaEvent } from '../../../../forwarder/alpaca/types.ts';
-import { DEFAULTS } from '../../../../forwarder/config/defaults.ts';
 import { createMetrics } from '../../../../forwarder/health/metrics.ts';
 import { DedupCache } from '../../../../forwarder/pipeline/dedup.ts';
 import { createPipeline, type PipelineMetrics } from '../../../../forwarder/pipeline/pipeline.ts';
@@ -43,7 +43,7 @@ function setup() {
   const seq = new SeqAllocator(T0);
   const pipeline = createPipeline({
     feed: 'iex',
-    topics: DEFAULTS.kafka.topics,
+    topics: CONFIG_DEFAULTS.kafka.topics,
     dedup: new DedupCache({ ttlMs: 60_000, maxEntries: 1000 }),
     seq,
     sink,
@@ -160,7 +160,7 @@ describe('pipeline', () => {
     };
     const pipeline = createPipeline({
       feed: 'iex',
-      topics: DEFAULTS.kafka.topics,
+      topics: CONFIG_DEFAULTS.kafka.topics,
       dedup: new DedupCache({ ttlMs: 60_000, maxEntries: 1000 }),
       seq: new SeqAllocator(T0),
       sink,
@@ -195,7 +195,7 @@ describe('pipeline', () => {
     let reads = 0;
     const pipeline = createPipeline({
       feed: 'iex',
-      topics: DEFAULTS.kafka.topics,
+      topics: CONFIG_DEFAULTS.kafka.topics,
       dedup: new DedupCache({ ttlMs: 60_000, maxEntries: 1000 }),
       seq: new SeqAllocator(T0),
       sink,

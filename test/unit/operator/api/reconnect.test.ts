@@ -20,7 +20,9 @@ test('after406Ms wins, after406Seconds is read in ms when it is the only one, 90
 test('the config file gets cooldown406Ms from either spelling, and the default when neither is set', () => {
   const cooldown = (reconnect: Record<string, number>): number | undefined => {
     const af = forwarder({ spec: { reconnect } });
-    return configFileSchema.parse(renderConfigFile(af, SETTINGS)).reconnect?.cooldown406Ms;
+    const file = renderConfigFile(af, SETTINGS);
+    assert.ok(configFileSchema.safeParse(file).success);
+    return file.reconnect?.cooldown406Ms;
   };
   assert.equal(cooldown({ after406Ms: 95_000 }), 95_000);
   assert.equal(cooldown({ after406Seconds: 100 }), 100_000);

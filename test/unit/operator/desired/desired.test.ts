@@ -405,41 +405,46 @@ describe('config file', () => {
     const cm = kindOf(buildChildren(af, SETTINGS, inputs()).apply, 'ConfigMap');
     const text = (cm as { data?: Record<string, string> }).data?.['config.json'];
     assert.ok(text);
-    const parsed = configFileSchema.parse(JSON.parse(text));
+    const rendered = JSON.parse(text);
+    const parsed = configFileSchema.parse(rendered);
     assert.deepEqual(parsed.symbols, ['AAPL', 'MSFT']);
     assert.equal(parsed.kafka?.sasl?.username, 'torghut-ws');
     assert.equal(parsed.kafka?.tls?.caFile, '/etc/alpaca-forwarder/kafka-ca/ca.crt');
     assert.equal(parsed.reconnect?.cooldown406Ms, 90_000);
     assert.equal(parsed.tradeUpdates?.streamUrl, 'wss://paper-api.alpaca.markets/stream');
-    assert.equal(parsed.kafka?.producer?.acks, -1);
-    assert.equal(parsed.encoding, 'msgpack', 'the CRD default frame encoding reaches the forwarder');
-    assert.equal(parsed.perMessageDeflate, undefined, 'permessage-deflate off (the default) is not rendered');
+    assert.equal(rendered.kafka?.producer?.acks, -1);
+    assert.equal(rendered.encoding, 'msgpack', 'the CRD default frame encoding reaches the forwarder');
+    assert.equal(
+      rendered.perMessageDeflate,
+      undefined,
+      'permessage-deflate off (the default) is not rendered',
+    );
     // Gap fill at the CRD defaults (trades on, quotes off) = the forwarder's defaults: not
     // rendered, so the config hash of existing resources does not change.
-    assert.deepEqual(parsed.backfill?.gapFill, { enabled: true });
+    assert.deepEqual(rendered.backfill?.gapFill, { enabled: true });
     const custom = forwarder({ spec: { backfill: { gapFill: { trades: false, quotes: true } } } });
     assert.deepEqual(renderConfigFile(custom, SETTINGS).backfill?.gapFill, {
       enabled: true,
       trades: false,
       quotes: true,
     });
-    assert.equal(parsed.lagThresholdMs, undefined, 'the default lag threshold (2000) is not rendered');
+    assert.equal(rendered.lagThresholdMs, undefined, 'the default lag threshold (2000) is not rendered');
     const lag = forwarder({ spec: { lagThresholdMs: 5_000 } });
     assert.equal(renderConfigFile(lag, SETTINGS).lagThresholdMs, 5_000);
     assert.equal(
-      parsed.channelStaleAfterMs,
+      rendered.channelStaleAfterMs,
       undefined,
       'the default stale threshold (180000) is not rendered',
     );
     const stale = forwarder({ spec: { channelStaleAfterMs: 60_000 } });
     assert.equal(renderConfigFile(stale, SETTINGS).channelStaleAfterMs, 60_000);
     assert.equal(
-      parsed.heartbeatIntervalMs,
+      rendered.heartbeatIntervalMs,
       undefined,
       'the default heartbeat interval (30 s) is not rendered',
     );
     assert.equal(
-      parsed.tradeUpdates?.reconcileFills,
+      rendered.tradeUpdates?.reconcileFills,
       undefined,
       'fill reconciliation on (the default) is not rendered',
     );
