@@ -18,7 +18,7 @@ import {
   type TradingDay,
 } from './market-calendar.ts';
 import type { FetchLike } from './rest-client.ts';
-import type { AlpacaCredentials } from './secrets.ts';
+import { type AlpacaCredentials, alpacaRestHeaders } from './secrets.ts';
 
 export type CalendarOrigin = 'alpaca' | 'fallback';
 
@@ -75,10 +75,7 @@ export function createCalendarSource(config: CalendarSourceConfig, deps: Calenda
     let res: Response;
     try {
       res = await doFetch(url, {
-        headers: {
-          'APCA-API-KEY-ID': config.credentials.keyId,
-          'APCA-API-SECRET-KEY': config.credentials.secretKey,
-        },
+        headers: alpacaRestHeaders(config.credentials),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {

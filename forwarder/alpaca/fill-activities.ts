@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../../lib/time/clock.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF } from './backoff.ts';
 import { checkTradeUpdateBounds } from './field-bounds.ts';
 import { AlpacaRestError, createRestGet, type FetchLike, MAX_PAGE_BYTES } from './rest-client.ts';
-import type { AlpacaCredentials } from './secrets.ts';
+import { type AlpacaCredentials, alpacaRestHeaders } from './secrets.ts';
 import { toUtcRfc3339 } from './timestamp.ts';
 import type { AlpacaEvent } from './types.ts';
 
@@ -183,11 +183,7 @@ export function createFillActivities(config: FillActivitiesConfig, deps: FillAct
   const timeoutMs = config.requestTimeoutMs ?? 30_000;
   const backoff = { ...DEFAULT_BACKOFF, ...config.backoff };
   const base = config.tradingUrl.replace(/\/+$/, '');
-  const headers = {
-    'APCA-API-KEY-ID': config.credentials.keyId,
-    'APCA-API-SECRET-KEY': config.credentials.secretKey,
-    Accept: 'application/json',
-  };
+  const headers = alpacaRestHeaders(config.credentials);
 
   const get = createRestGet({
     fetch: doFetch,

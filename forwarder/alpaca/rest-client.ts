@@ -18,7 +18,7 @@ import { type Clock, sleep, systemClock } from '../../lib/time/clock.ts';
 import { type BackoffConfig, DEFAULT_BACKOFF, parseRetryAfterMs, reconnectDelayMs } from './backoff.ts';
 import { createIssueReporter, type DecodeIssueSink } from './decode-issues.ts';
 import { decodeMessage } from './message-decode.ts';
-import type { AlpacaCredentials } from './secrets.ts';
+import { type AlpacaCredentials, alpacaRestHeaders } from './secrets.ts';
 import type { AlpacaEvent, EventChannel } from './types.ts';
 
 export type FetchLike = (
@@ -199,11 +199,7 @@ export function createRestClient(config: RestClientConfig, deps: RestClientDeps)
   const backoff = { ...DEFAULT_BACKOFF, ...config.backoff };
   const base = config.dataUrl.replace(/\/+$/, '');
   const feed = config.feed === 'test' ? 'iex' : config.feed;
-  const headers = {
-    'APCA-API-KEY-ID': config.credentials.keyId,
-    'APCA-API-SECRET-KEY': config.credentials.secretKey,
-    Accept: 'application/json',
-  };
+  const headers = alpacaRestHeaders(config.credentials);
 
   const getPage = createRestGet({
     fetch: doFetch,

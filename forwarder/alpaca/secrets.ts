@@ -9,6 +9,15 @@ export interface AlpacaCredentials {
   secretKey: string;
 }
 
+/** The headers that authenticate an Alpaca REST request (JSON asked for). */
+export function alpacaRestHeaders(credentials: AlpacaCredentials): Record<string, string> {
+  return {
+    'APCA-API-KEY-ID': credentials.keyId,
+    'APCA-API-SECRET-KEY': credentials.secretKey,
+    Accept: 'application/json',
+  };
+}
+
 /**
  * Text from Alpaca (an error message) made safe to log: the credentials never appear (replaced
  * by the masked key id / `[redacted]`), control characters go, and it is capped at 200 chars.
