@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import {
-  type BatchingOptions,
   BACKLOG_REQUEST_FACTOR,
+  type BatchingOptions,
   BUFFER_GAUGE_STEP,
   createBatchingSink,
 } from '../../../../forwarder/kafka/batching-sink.ts';
