@@ -133,6 +133,8 @@ export function createKafkajsClient(
     async sendBatch(batch: OutBatch) {
       await sender.send(batch);
     },
+    // The partitions other leaders acked before a refusal (a split leaves them out).
+    delivered: (batch) => sender.delivered(batch),
     async resetProducer() {
       const old = producer;
       producer = newProducer();

@@ -1,27 +1,37 @@
 /**
  * The sink's engine, independent of any Kafka library: a bounded FIFO buffer, linger/batchBytes
- * accumulation, exactly one batch in flight (a failed batch is retried, unchanged, before any newer
- * record, so a key's records never reorder and idempotent retries dedupe on the broker), connect
- * + metadata check at start and after connection-class failures, backoff, health and metrics.
+ * accumulation, exactly one request in flight (a failed batch is retried, unchanged, before any
+ * newer record, so a key's records never reorder and idempotent retries dedupe on the broker),
+ * connect + metadata check at start and after connection-class failures, backoff, health and
+ * metrics. A backlog goes out in one request of up to maxRequestBytes (4 × batchBytes by
+ * default); a request the broker refuses as too large is split in halves, sent in order, down
+ * to a single record, which is dropped loudly.
  */
 
 import type { Logger } from 'pino';
 import { type ClassifiedError, classifyKafkaError, type KafkaPhase } from '../../lib/kafka/classify.ts';
 import { exponentialDelayMs } from '../../lib/time/backoff.ts';
-import type { SinkClient } from './client.ts';
+import type { OutRecord, SinkClient } from './client.ts';
 import { HealthTracker } from './health.ts';
-import { type Batch, type BufferedRecord, RecordBuffer, recordBytes, toOutBatch } from './record-buffer.ts';
+import { type Batch, halves, outRecordsOf, RecordBuffer, recordBytes } from './record-buffer.ts';
 import type { EventSink, ProducedRecord, SinkHealth, SinkMetrics } from './sink.ts';
 import type { Timers } from './timers.ts';
 
 const CLOSE_GRACE_MS = 2_000;
 /** Least change of the buffered bytes the send path reports to the buffer gauge (acks: always). */
 export const BUFFER_GAUGE_STEP = 64 * 1024;
+/**
+ * A backlog (records that piled up while a request was in flight) goes out in one request of up
+ * to this many batchBytes: with one request in flight, the request size bounds the throughput.
+ */
+export const BACKLOG_REQUEST_FACTOR = 4;
 
 export interface BatchingOptions {
   topics: string[];
   lingerMs: number;
   batchBytes: number;
+  /** Most bytes one request carries when a backlog is buffered (default BACKLOG_REQUEST_FACTOR × batchBytes). */
+  maxRequestBytes?: number;
   maxBufferBytes: number;
   /** Retry backoff after a failed connect/send: initial, doubling up to max. */
   retryInitialMs?: number;
@@ -61,6 +71,9 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   const retryInitialMs = o.retryInitialMs ?? 250;
   const retryMaxMs = o.retryMaxMs ?? 5_000;
   const defaultFlushTimeoutMs = o.defaultFlushTimeoutMs ?? 30_000;
+  const maxRequestBytes = o.maxRequestBytes ?? BACKLOG_REQUEST_FACTOR * o.batchBytes;
+  if (!(maxRequestBytes >= o.batchBytes))
+    throw new Error(`maxRequestBytes (${maxRequestBytes}) must be at least batchBytes (${o.batchBytes})`);
   const reservedTopics = new Set(o.reserved?.topics ?? []);
   const reservedBytes = o.reserved?.bytes ?? 0;
   const capacityFor = (topic: string) => o.maxBufferBytes + (reservedTopics.has(topic) ? reservedBytes : 0);
@@ -71,8 +84,8 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
 
   const buffer = new RecordBuffer();
   let inFlight: Batch | null = null;
-  /** Single-record batches split from a batch the broker rejected, sent before anything newer. */
-  let isolated: Batch[] = [];
+  /** Parts of a batch the broker refused (halves, in order), sent before anything newer. */
+  let splits: Batch[] = [];
   let nextId = 1;
   let ackedThrough = 0;
   let overflowed = 0;
@@ -92,7 +105,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   let waiters: FlushWaiter[] = [];
   let belowWaiters: BelowWaiter[] = [];
 
-  const sum = (f: (b: Batch) => number) => isolated.reduce((n, b) => n + f(b), 0);
+  const sum = (f: (b: Batch) => number) => splits.reduce((n, b) => n + f(b), 0);
   const bufferedBytes = () => buffer.bytes + (inFlight?.bytes ?? 0) + sum((b) => b.bytes);
   // The buffer gauge moves by at least BUFFER_GAUGE_STEP between reports on the send path (a
   // prom-client set per record cost more than the rest of send()); every ack reports it exactly.
@@ -144,7 +157,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       run('connect', connectOnce);
       return;
     }
-    if (!inFlight) inFlight = isolated.shift() ?? null;
+    if (!inFlight) inFlight = splits.shift() ?? null;
     if (inFlight) {
       const batch = inFlight;
       run('produce', () => sendOnce(batch));
@@ -155,7 +168,8 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
     const waited = timers.now() - oldest.enqueuedAt;
     if (buffer.bytes >= o.batchBytes || waited >= o.lingerMs || urgent()) {
       clearLinger();
-      inFlight = buffer.takeBatch(o.batchBytes);
+      // Below batchBytes this takes everything; a backlog goes out in one bigger request.
+      inFlight = buffer.takeBatch(maxRequestBytes);
       const batch = inFlight as Batch;
       run('produce', () => sendOnce(batch));
       return;
@@ -173,7 +187,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       .then(
         () => {
           // A reconnect alone does not end a run of failures while a batch still waits to be retried.
-          if (phase === 'connect' && (inFlight !== null || isolated.length > 0)) {
+          if (phase === 'connect' && (inFlight !== null || splits.length > 0)) {
             health.connected();
             return;
           }
@@ -219,8 +233,13 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   function onFailure(phase: KafkaPhase, err: unknown): void {
     const c: ClassifiedError = classifyKafkaError(err, phase);
     if (c.reason === 'kafka_record_rejected' && inFlight) {
-      isolateRejected(inFlight, err);
+      const batch = inFlight;
       inFlight = null;
+      if (splitRejected(batch, err)) {
+        // Not a failure of the broker or the connection: the halves go out at once, health stays.
+        metrics.sendFailed?.(c.errorClass);
+        return;
+      }
     }
     if (c.reconnect) connected = false;
     if (c.reason === 'kafka_producer_sequence_error') needsNewSession = true;
@@ -249,25 +268,58 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
   }
 
   /**
-   * The broker refused a batch as invalid/too large: retrying it unchanged would block the stream
-   * forever. Its records are retried one by one, in order; a single record the broker refuses is
-   * dropped loudly (error log, counted as overflowed) so the records behind it can flow.
+   * The broker refused a batch as too large/invalid: retrying it unchanged would block the stream
+   * forever. The records no partition acked (client.delivered: the broker answers per partition)
+   * are split in two halves by bytes, sent in order before anything newer, halved again while
+   * refused; a single record the broker refuses is dropped loudly (error log, counted as
+   * overflowed) so the records behind it can flow. Returns false when it dropped a record.
    */
-  function isolateRejected(batch: Batch, err: unknown): void {
-    if (batch.records.length > 1) {
-      isolated = [...batch.records.map((r) => singleBatch(r)), ...isolated];
-      return;
+  function splitRejected(batch: Batch, err: unknown): boolean {
+    const done = client.delivered?.(batch.out);
+    let left = batch.records;
+    if (done && done.size > 0) {
+      const outs = outRecordsOf(batch);
+      const acked = new Map<string, number>();
+      left = batch.records.filter((r, i) => {
+        if (!done.has(outs[i] as OutRecord)) return true;
+        acked.set(r.record.topic, (acked.get(r.record.topic) ?? 0) + 1);
+        return false;
+      });
+      for (const [topic, n] of acked) metrics.forwarded?.(topic, n);
     }
-    const r = batch.records[0];
-    if (!r) return;
+    if (left.length > 1) {
+      const [head, tail] = halves(left, batch.lastId);
+      splits = [head, tail, ...splits];
+      log.warn(
+        {
+          records: batch.records.length,
+          bytes: batch.bytes,
+          already_acked: batch.records.length - left.length,
+          halves: [head.records.length, tail.records.length],
+          err: scrub(describeError(err)),
+        },
+        'kafka refused a request as too large or invalid; it is split in halves, sent in order',
+      );
+      reportBuffer(true);
+      return true;
+    }
+    const r = left[0];
+    if (!r) {
+      ackedThrough = batch.lastId;
+      reportBuffer(true);
+      resolveWaiters();
+      return true;
+    }
     overflowed++;
     metrics.overflowed?.(r.record.topic, 1);
     log.error(
       { topic: r.record.topic, record_key: r.record.key, bytes: r.bytes, err: scrub(describeError(err)) },
       'kafka rejected a record as invalid or too large; it is dropped and counted as overflowed',
     );
-    ackedThrough = r.id;
+    ackedThrough = batch.lastId;
+    reportBuffer(true);
     resolveWaiters();
+    return false;
   }
 
   function resolveWaiters(): void {
@@ -359,6 +411,7 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
           topics: o.topics,
           linger_ms: o.lingerMs,
           batch_bytes: o.batchBytes,
+          max_request_bytes: maxRequestBytes,
           max_buffer_bytes: o.maxBufferBytes,
         },
         'kafka sink starting',
@@ -448,10 +501,6 @@ export function createBatchingSink(client: SinkClient, o: BatchingOptions, deps:
       return health.subscribe(listener);
     },
   };
-}
-
-function singleBatch(r: BufferedRecord): Batch {
-  return { records: [r], bytes: r.bytes, lastId: r.id, out: toOutBatch([r]) };
 }
 
 function describeError(err: unknown): string {

@@ -24,6 +24,12 @@ export interface SinkClient {
   sendBatch(batch: OutBatch): Promise<void>;
   disconnect(): Promise<void>;
   /**
+   * The records of a batch whose sendBatch failed that the broker wrote anyway (partitions acked
+   * before or beside the failure), by identity with the batch's messages. The sink leaves them out
+   * when it splits a refused batch, so they are not written twice. Without it, none are assumed.
+   */
+  delivered?(batch: OutBatch): ReadonlySet<OutRecord>;
+  /**
    * Starts a new producer session (new producer id) after a sequence error the broker will not
    * accept from the current one (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, fenced epoch).
    * The unacked batch may then be written twice: the only duplicate source the sink accepts.

@@ -7,6 +7,10 @@
  * and when the call gives up after a partial success, re-sending everything duplicates the acked
  * partitions under new sequence numbers. A call that targets a single leader has neither problem.
  * Partitions are assigned once per batch, so a retry carries exactly the same records per partition.
+ * A leader call that fails can still have been acked for some of its partitions (the broker
+ * answers per partition, e.g. MESSAGE_TOO_LARGE for one and success for the others): those are
+ * remembered as acked too (`ackedOnFailure`), and `delivered` tells the sink which records of a
+ * failed batch are already written, so a batch it splits leaves them out.
  */
 import type { OutBatch, OutRecord } from './client.ts';
 
@@ -30,6 +34,8 @@ export interface PartitionedSenderDeps<P extends PartitionInfo> {
   partitionFor(topic: string, partitions: P[], record: OutRecord): number;
   /** One produce call; all its partitions had the same leader when grouped. */
   sendToLeader(topicMessages: LeaderTopicMessages[]): Promise<void>;
+  /** The partitions a failed sendToLeader call still had acked (broker success per partition). */
+  ackedOnFailure?(err: unknown): { topic: string; partition: number }[];
   now(): number;
   /** Metadata older than this is refreshed before grouping (default 5 min). */
   maxAgeMs?: number;
@@ -39,12 +45,16 @@ interface PartitionPart {
   topic: string;
   partition: number;
   messages: PartitionedMessage[];
+  /** The batch's own records behind `messages`, same order (for `delivered`). */
+  sources: OutRecord[];
 }
 
 const partKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export interface PartitionedSender {
   send(batch: OutBatch): Promise<void>;
+  /** The records of a batch whose partitions a broker acked (all of it once send resolved). */
+  delivered(batch: OutBatch): ReadonlySet<OutRecord>;
   /** Stores metadata fetched elsewhere (e.g. by the topic check). */
   prime<P extends PartitionInfo>(topics: Map<string, P[]>): void;
   /** Forces a metadata refresh before the next send (after a failure). */
@@ -58,7 +68,7 @@ export function createPartitionedSender<P extends PartitionInfo>(
   const meta = new Map<string, { partitions: P[]; at: number }>();
   let stale = false;
   const assignments = new WeakMap<OutBatch, PartitionPart[]>();
-  const delivered = new WeakMap<OutBatch, Set<string>>();
+  const ackedParts = new WeakMap<OutBatch, Set<string>>();
 
   async function ensureMetadata(topics: string[]): Promise<void> {
     const now = d.now();
@@ -90,10 +100,11 @@ export function createPartitionedSender<P extends PartitionInfo>(
         const k = partKey(topic, partition);
         let part = parts.get(k);
         if (!part) {
-          part = { topic, partition, messages: [] };
+          part = { topic, partition, messages: [], sources: [] };
           parts.set(k, part);
         }
         part.messages.push({ ...m, partition });
+        part.sources.push(m);
       }
     }
     const list = [...parts.values()];
@@ -114,10 +125,19 @@ export function createPartitionedSender<P extends PartitionInfo>(
     invalidate() {
       stale = true;
     },
+    delivered(batch) {
+      const done = ackedParts.get(batch);
+      const parts = assignments.get(batch);
+      const out = new Set<OutRecord>();
+      if (!done || !parts) return out;
+      for (const p of parts)
+        if (done.has(partKey(p.topic, p.partition))) for (const r of p.sources) out.add(r);
+      return out;
+    },
     async send(batch) {
       await ensureMetadata(batch.topicMessages.map((t) => t.topic));
-      const done = delivered.get(batch) ?? new Set<string>();
-      delivered.set(batch, done);
+      const done = ackedParts.get(batch) ?? new Set<string>();
+      ackedParts.set(batch, done);
       const remaining = assign(batch).filter((p) => !done.has(partKey(p.topic, p.partition)));
       const byLeader = new Map<number, PartitionPart[]>();
       for (const p of remaining) {
@@ -128,7 +148,16 @@ export function createPartitionedSender<P extends PartitionInfo>(
         [...byLeader.values()].map(async (parts) => {
           const byTopic = new Map<string, PartitionedMessage[]>();
           for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), ...p.messages]);
-          await d.sendToLeader([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+          try {
+            await d.sendToLeader([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+          } catch (err) {
+            const sentHere = new Set(parts.map((p) => partKey(p.topic, p.partition)));
+            for (const a of d.ackedOnFailure?.(err) ?? []) {
+              const k = partKey(a.topic, a.partition);
+              if (sentHere.has(k)) done.add(k);
+            }
+            throw err;
+          }
           for (const p of parts) done.add(partKey(p.topic, p.partition));
         }),
       );

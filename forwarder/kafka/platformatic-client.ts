@@ -6,7 +6,8 @@
  *
  * Partitions are assigned here (murmur2.ts, the Java client's formula, linear in the key's
  * length) and the batch goes out as one send per partition leader (partitioned-sender.ts), so a
- * retry re-sends only the partitions no leader acked.
+ * retry re-sends only the partitions no leader acked (also those a failed call still had acked,
+ * read from the produce response on the error: acked-partitions.ts).
  *
  * Retries keep the sequence numbers: @platformatic/kafka 2.12 keeps a send's producer id and
  * sequence numbers across its own retries, but after a send finally fails it drops the producer
@@ -24,6 +25,7 @@ import {
   platformaticBaseOptions,
 } from '../../lib/kafka/platformatic-options.ts';
 import { exponentialDelayMs } from '../../lib/time/backoff.ts';
+import { ackedPartitionsOf } from './acked-partitions.ts';
 import type { OutBatch, SinkClient } from './client.ts';
 import { partitionForKey } from './murmur2.ts';
 import { createPartitionedSender, type PartitionInfo } from './partitioned-sender.ts';
@@ -95,6 +97,7 @@ export function createPlatformaticClient(
           });
       await producer.send({ messages });
     },
+    ackedOnFailure: ackedPartitionsOf,
     now: Date.now,
   });
 
@@ -121,6 +124,9 @@ export function createPlatformaticClient(
     },
     async sendBatch(batch: OutBatch) {
       await sender.send(batch);
+    },
+    delivered(batch) {
+      return sender.delivered(batch);
     },
     onAttemptFailed(listener) {
       attemptFailed = listener;

@@ -2,7 +2,7 @@
  * FIFO of accepted records with byte accounting. Records leave only from the head, in batches of
  * at most maxBytes (at least one record), so order is kept by construction.
  */
-import type { OutBatch } from './client.ts';
+import type { OutBatch, OutRecord } from './client.ts';
 import type { ProducedRecord } from './sink.ts';
 
 export interface BufferedRecord {
@@ -85,4 +85,41 @@ export class RecordBuffer {
     const last = records[records.length - 1] as BufferedRecord;
     return { records, bytes, lastId: last.id, out: toOutBatch(records) };
   }
+}
+
+/** A batch of these records; `lastId` may exceed the last record's id when acked records follow it. */
+export function batchOf(records: BufferedRecord[], lastId: number): Batch {
+  const bytes = records.reduce((n, r) => n + r.bytes, 0);
+  return { records, bytes, lastId, out: toOutBatch(records) };
+}
+
+/** The batch's out message for each of its records, in record order (toOutBatch groups per topic). */
+export function outRecordsOf(batch: Batch): OutRecord[] {
+  const cursor = new Map(batch.out.topicMessages.map((t) => [t.topic, { messages: t.messages, i: 0 }]));
+  return batch.records.map((r) => {
+    const c = cursor.get(r.record.topic);
+    const m = c?.messages[c.i++];
+    if (!m) throw new Error(`batch out messages do not match its records (topic ${r.record.topic})`);
+    return m;
+  });
+}
+
+/**
+ * Splits records (at least two, in order) into a head and a tail of about half the bytes each,
+ * both non-empty. The head's lastId ends just before the tail's first record (records between
+ * them, already acked, are covered); the tail keeps `lastId`.
+ */
+export function halves(records: BufferedRecord[], lastId: number): [Batch, Batch] {
+  if (records.length < 2) throw new Error(`halves needs at least 2 records, got ${records.length}`);
+  const total = records.reduce((n, r) => n + r.bytes, 0);
+  let cut = 0;
+  let acc = 0;
+  while (cut < records.length - 1 && (acc + (records[cut] as BufferedRecord).bytes) * 2 <= total) {
+    acc += (records[cut] as BufferedRecord).bytes;
+    cut++;
+  }
+  if (cut === 0) cut = 1;
+  const head = records.slice(0, cut);
+  const tail = records.slice(cut);
+  return [batchOf(head, (tail[0] as BufferedRecord).id - 1), batchOf(tail, lastId)];
 }

@@ -1,9 +1,10 @@
 /**
  * The forwarder's Kafka sink: the one interface the forwarder core codes against. Records are
  * buffered (bounded by bytes), accumulated for lingerMs or batchBytes, and sent with an
- * idempotent, acks=all, LZ4 producer (@platformatic/kafka), one batch in flight so a key's records
- * never reorder, a failed batch is retried before newer ones. Health turns not ok after 3
- * consecutive failures.
+ * idempotent, acks=all, LZ4 producer (@platformatic/kafka), one request in flight (up to 4 ×
+ * batchBytes when a backlog is buffered) so a key's records never reorder, a failed batch is
+ * retried before newer ones, one refused as too large is split in halves. Health turns not ok
+ * after 3 consecutive failures.
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';

@@ -1,7 +1,7 @@
 /** Test doubles for the sink engine: a scriptable SinkClient and manual timers. */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { OutBatch, SinkClient } from '../../forwarder/kafka/client.ts';
+import type { OutBatch, OutRecord, SinkClient } from '../../forwarder/kafka/client.ts';
 import type { Timers } from '../../forwarder/kafka/timers.ts';
 
 export class ManualTimers implements Timers {
@@ -56,6 +56,12 @@ export class FakeClient implements SinkClient {
   resetProducer?: () => Promise<void>;
   /** The sink's listener for attempts the client retries itself (set when the sink is created). */
   attemptFailed: ((err: unknown) => void) | null = null;
+  /** Records of a batch the test says a broker acked although its send failed (delivered()). */
+  acked = new WeakMap<OutBatch, Set<OutRecord>>();
+
+  delivered(batch: OutBatch): ReadonlySet<OutRecord> {
+    return this.acked.get(batch) ?? new Set();
+  }
 
   onAttemptFailed(listener: (err: unknown) => void): void {
     this.attemptFailed = listener;

@@ -67,11 +67,15 @@ export function uniqueTopic(prefix = 'test'): string {
   return `${prefix}.${randomUUID().slice(0, 12)}`;
 }
 
-export type TopicSpec = string | { topic: string; numPartitions?: number };
+/** A topic name, or a topic with a partition count and topic configs (e.g. max.message.bytes). */
+export type TopicSpec =
+  | string
+  | { topic: string; numPartitions?: number; configEntries?: { name: string; value: string }[] };
 
 interface ResolvedTopic {
   topic: string;
   numPartitions: number;
+  configEntries?: { name: string; value: string }[];
 }
 
 interface KafkaJsErrorLike {
@@ -102,7 +106,12 @@ async function createUntilDeadline(admin: Admin, specs: ResolvedTopic[], deadlin
     try {
       await admin.createTopics({
         waitForLeaders: false,
-        topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1 })),
+        topics: specs.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          replicationFactor: 1,
+          ...(s.configEntries ? { configEntries: s.configEntries } : {}),
+        })),
       });
       return;
     } catch (err) {

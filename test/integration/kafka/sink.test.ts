@@ -4,6 +4,7 @@
  * health, buffer overflow, close() flushing, no password in the logs.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createKafkaSink, type ProducedRecord } from '../../../forwarder/kafka/sink.ts';
 import {
@@ -197,6 +198,65 @@ describe('Kafka sink on the real broker', () => {
     assert.deepEqual(
       got.map((r) => r.value),
       sent.slice(0, 8).map((r) => r.value),
+    );
+  });
+
+  test('a topic with a small max.message.bytes: refused requests are split, every record arrives once in per-key order, a record too large alone is dropped loudly', async () => {
+    const topic = uniqueTopic('sink.split');
+    const MAX_MESSAGE_BYTES = 4096;
+    await createTopics(kafka, [
+      {
+        topic,
+        numPartitions: 3,
+        configEntries: [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }],
+      },
+    ]);
+    const { logger, lines } = capturedLogger();
+    const batchSizes: number[] = [];
+    const overflowed: number[] = [];
+    // batchBytes 16 KiB: a backlog request carries up to 64 KiB, far above 4 KiB per partition
+    // batch; random (incompressible under lz4) values keep the batches large on the wire.
+    const sink = createKafkaSink(sinkConfig(kafka, 'PLAINTEXT', [topic], { batchBytes: 16_384 }), {
+      logger,
+      metrics: { batchRecords: (n) => batchSizes.push(n), overflowed: (_t, n) => overflowed.push(n) },
+    });
+    const sent: ProducedRecord[] = Array.from({ length: 600 }, (_, i) => {
+      const symbol = SYMBOLS[i % SYMBOLS.length] as string;
+      return {
+        topic,
+        key: symbol,
+        value: JSON.stringify({ seq: i, pad: randomBytes(150).toString('base64') }),
+      };
+    });
+    const huge: ProducedRecord = {
+      topic,
+      key: 'HUGE',
+      value: JSON.stringify({ pad: randomBytes(MAX_MESSAGE_BYTES).toString('base64') }),
+    };
+    sent.splice(300, 0, huge);
+    // Buffered before start, so the first requests carry the whole backlog.
+    for (const r of sent) assert.equal(sink.send(r), true);
+    await sink.start();
+    await sink.flush(120_000);
+    const h = sink.health();
+    assert.equal(h.bufferedRecords, 0);
+    assert.equal(h.overflowedRecords, 1, 'only the record too large on its own');
+    assert.deepEqual(overflowed, [1]);
+    await sink.close();
+    const got = await readTopic(kafka, topic);
+    const expected = sent.filter((r) => r !== huge);
+    assert.equal(got.length, expected.length, 'every other record exactly once');
+    assert.deepEqual(valuesByKey(got), expectedByKey(expected), 'in per-key order');
+    assert.ok(
+      batchSizes.every((n) => n < 600),
+      'the first requests were refused and split (no request of the whole backlog was acked)',
+    );
+    const logs = lines.map((l) => JSON.parse(l) as { msg: string; record_key?: string });
+    assert.ok(logs.some((l) => l.msg.includes('split in halves')));
+    const drop = logs.filter((l) => l.msg.includes('dropped and counted'));
+    assert.deepEqual(
+      drop.map((l) => l.record_key),
+      ['HUGE'],
     );
   });
 

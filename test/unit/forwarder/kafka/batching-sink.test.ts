@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import {
+  BACKLOG_REQUEST_FACTOR,
   type BatchingOptions,
   BUFFER_GAUGE_STEP,
   createBatchingSink,
@@ -97,14 +98,67 @@ test('records wait lingerMs, then go out as one batch in order', async () => {
   assert.equal(sink.health().bufferedRecords, 0);
 });
 
-test('batchBytes reached sends at once without waiting for the linger, capped at batchBytes', async () => {
-  // each record: key 4 + value 2 + 16 = 22 bytes; batchBytes 50 holds 2
+test('batchBytes reached sends at once without waiting for the linger', async () => {
+  // each record: key 4 + value 2 + 16 = 22 bytes; the third one brings the buffer past batchBytes 50
   const { client, sink } = setup({ batchBytes: 50 });
+  await sink.start();
+  for (let i = 1; i <= 2; i++) sink.send(rec('AAPL', i));
+  await settle();
+  assert.equal(client.sends.length, 0, 'below batchBytes the records linger');
+  sink.send(rec('AAPL', 3));
+  await settle();
+  assert.equal(client.sends.length, 1);
+  assert.deepEqual(values(client.next().batch), ['t/AAPL/v1', 't/AAPL/v2', 't/AAPL/v3']);
+});
+
+test('a backlog goes out in one request of up to BACKLOG_REQUEST_FACTOR × batchBytes, oldest first, one request in flight', async () => {
+  // 23 bytes per record (key 4, value 3, 16); batchBytes 50, so a request carries at most 200
+  // bytes: 8 records
+  assert.equal(BACKLOG_REQUEST_FACTOR, 4);
+  const padded = (i: number) => ({ topic: 't', key: 'AAPL', value: `v${String(i).padStart(2, '0')}` });
+  const { client, timers, sink, metrics } = setup({ batchBytes: 50 });
+  await sink.start();
+  for (let i = 1; i <= 3; i++) sink.send(padded(i));
+  await settle();
+  const first = client.next();
+  for (let i = 4; i <= 20; i++) sink.send(padded(i));
+  await settle();
+  assert.equal(client.sends.length, 0, 'the backlog waits for the request in flight');
+  const taken = [first];
+  for (;;) {
+    (taken.at(-1) as (typeof taken)[number]).resolve();
+    await settle();
+    if (client.sends.length === 0) {
+      timers.advance(30); // the last record, alone below batchBytes, lingers
+      await settle();
+    }
+    if (client.sends.length === 0) break;
+    assert.equal(client.sends.length, 1, 'one request in flight');
+    taken.push(client.next());
+  }
+  assert.deepEqual(metrics.batches, [3, 8, 8, 1]);
+  assert.deepEqual(
+    taken.flatMap((d) => values(d.batch)),
+    Array.from({ length: 20 }, (_, i) => `t/${padded(i + 1).key}/${padded(i + 1).value}`),
+  );
+});
+
+test('maxRequestBytes sets the request cap; below batchBytes it is refused', async () => {
+  const { client, sink, metrics } = setup({ batchBytes: 50, maxRequestBytes: 100 });
   await sink.start();
   for (let i = 1; i <= 3; i++) sink.send(rec('AAPL', i));
   await settle();
-  assert.equal(client.sends.length, 1);
-  assert.deepEqual(values(client.sends[0]?.batch ?? { topicMessages: [] }), ['t/AAPL/v1', 't/AAPL/v2']);
+  const first = client.next();
+  for (let i = 4; i <= 10; i++) sink.send(rec('AAPL', i));
+  first.resolve();
+  await settle();
+  client.next().resolve();
+  await settle();
+  assert.deepEqual(metrics.batches, [3, 4]);
+  assert.throws(
+    () => setup({ batchBytes: 50, maxRequestBytes: 49 }),
+    /maxRequestBytes \(49\) must be at least batchBytes \(50\)/,
+  );
 });
 
 test('one batch in flight: newer records wait and form the next batch', async () => {
@@ -232,27 +286,137 @@ test('overflow: records beyond maxBufferBytes are dropped, counted, reported onc
   assert.equal(lines.filter((l) => l.includes('dropped a record')).length, 1, 'one error log per episode');
 });
 
-test('a batch the broker rejects as too large is split; the single bad record is dropped loudly, the others delivered in order', async () => {
-  const { client, timers, sink, lines } = setup();
+const tooLarge = () => kafkaError('KafkaJSProtocolError', { type: 'MESSAGE_TOO_LARGE' });
+
+test('a request the broker refuses as too large is split in halves, sent in order, without backoff or a health failure', async () => {
+  // 19 bytes per record (key 1, value 2, 16); 8 records = 152 bytes, one request
+  const { client, timers, sink, metrics } = setup({ batchBytes: 1000 });
   await sink.start();
-  for (let i = 1; i <= 3; i++) sink.send(rec('A', i));
+  for (let i = 1; i <= 8; i++) sink.send(rec('A', i));
   timers.advance(30);
   await settle();
-  client.next().reject(kafkaError('KafkaJSProtocolError', { type: 'MESSAGE_TOO_LARGE' }));
+  const taken: string[][] = [];
+  const delivered: string[] = [];
+  // The broker refuses any request above 40 bytes (more than 2 records); nothing is ever advanced.
+  while (client.sends.length > 0) {
+    const s = client.next();
+    const v = values(s.batch);
+    taken.push(v);
+    if (v.length > 2) s.reject(tooLarge());
+    else {
+      delivered.push(...v);
+      s.resolve();
+    }
+    await settle();
+  }
+  const all = Array.from({ length: 8 }, (_, i) => `t/A/v${i + 1}`);
+  assert.deepEqual(delivered, all, 'every record once, in order');
+  assert.deepEqual(
+    taken.map((t) => t.length),
+    [8, 4, 2, 2, 4, 2, 2],
+    'halved depth first: the head half goes out before the tail half',
+  );
+  assert.equal(timers.pendingCount, 0, 'no retry timer: the halves go out at once');
+  assert.deepEqual(sink.health().ok, true);
+  assert.equal(sink.health().consecutiveFailures, 0);
+  assert.equal(sink.health().overflowedRecords, 0);
+  assert.equal(sink.health().bufferedRecords, 0);
+  assert.deepEqual(metrics.failed, ['kafka_produce', 'kafka_produce', 'kafka_produce']);
+  assert.deepEqual(metrics.batches, [2, 2, 2, 2]);
+});
+
+test('a split keeps the newer records behind it and cuts by bytes, not by count', async () => {
+  const { client, timers, sink } = setup({ batchBytes: 1000 });
+  await sink.start();
+  sink.send({ topic: 't', key: 'A', value: 'x'.repeat(100) }); // 117 bytes
+  sink.send(rec('A', 2)); // 19
+  sink.send(rec('A', 3)); // 19
+  timers.advance(30);
   await settle();
-  timers.advance(100);
+  client.next().reject(tooLarge());
+  sink.send(rec('A', 4));
   await settle();
-  client.next().resolve(); // v1 alone
+  const head = client.next();
+  assert.equal(values(head.batch).length, 1, 'the big record alone is about half the bytes');
+  head.resolve();
   await settle();
-  const bad = client.next();
-  assert.deepEqual(values(bad.batch), ['t/A/v2']);
-  bad.reject(kafkaError('KafkaJSProtocolError', { type: 'MESSAGE_TOO_LARGE' }));
+  const tail = client.next();
+  assert.deepEqual(values(tail.batch), ['t/A/v2', 't/A/v3'], 'the tail half before the newer record');
+  tail.resolve();
   await settle();
+  timers.advance(30);
+  await settle();
+  assert.deepEqual(values(client.next().batch), ['t/A/v4']);
+});
+
+test('a single record still refused is dropped loudly and counted; the records around it are delivered in order', async () => {
+  const { client, timers, sink, lines } = setup({ batchBytes: 1000 });
+  await sink.start();
+  for (let i = 1; i <= 5; i++) sink.send(rec('A', i));
+  let flushed = false;
+  const f = sink.flush(60_000).then(() => {
+    flushed = true;
+  });
+  const delivered: string[] = [];
+  // v3 is too large on its own; any request holding it is refused.
+  for (let guard = 0; guard < 50 && !flushed; guard++) {
+    await settle();
+    const s = client.sends.shift();
+    if (!s) {
+      timers.advance(100);
+      continue;
+    }
+    const v = values(s.batch);
+    if (v.includes('t/A/v3')) s.reject(tooLarge());
+    else {
+      delivered.push(...v);
+      s.resolve();
+    }
+  }
+  await f;
+  assert.deepEqual(delivered, ['t/A/v1', 't/A/v2', 't/A/v4', 't/A/v5']);
   assert.equal(sink.health().overflowedRecords, 1);
-  timers.advance(200);
+  assert.equal(sink.health().bufferedRecords, 0);
+  const drop = lines.map((l) => JSON.parse(l)).find((l) => /dropped and counted/.test(l.msg));
+  assert.ok(drop, 'the dropped record is logged');
+  assert.equal(drop.record_key, 'A');
+  assert.equal(drop.level, 50, 'at error level');
+});
+
+test('a split leaves out the records whose partitions the broker acked beside the refusal, counting them as forwarded', async () => {
+  const { client, timers, sink, metrics } = setup({ batchBytes: 1000, topics: ['t', 'u'] });
+  await sink.start();
+  sink.send(rec('A', 1));
+  sink.send(rec('B', 2, 'u'));
+  sink.send(rec('A', 3));
+  sink.send(rec('B', 4, 'u'));
+  sink.send(rec('C', 5));
+  timers.advance(30);
   await settle();
-  assert.deepEqual(values(client.next().batch), ['t/A/v3']);
-  assert.ok(lines.some((l) => l.includes('dropped and counted')));
+  const first = client.next();
+  // The broker wrote topic u's records (their partition answered without error), refused the rest.
+  const u = first.batch.topicMessages.find((t) => t.topic === 'u');
+  client.acked.set(first.batch, new Set(u?.messages));
+  first.reject(tooLarge());
+  await settle();
+  const head = client.next();
+  head.resolve();
+  await settle();
+  const tail = client.next();
+  tail.resolve();
+  await settle();
+  assert.deepEqual(
+    [...values(head.batch), ...values(tail.batch)],
+    ['t/A/v1', 't/A/v3', 't/C/v5'],
+    'only the records no partition acked, in order',
+  );
+  assert.equal(client.sends.length, 0);
+  assert.equal(sink.health().bufferedRecords, 0);
+  assert.deepEqual(metrics.forwarded, [
+    ['u', 2],
+    ['t', 1],
+    ['t', 2],
+  ]);
 });
 
 test('flush sends at once, ignoring the linger, and resolves when everything so far is acked', async () => {
@@ -427,8 +591,8 @@ test('a client retrying a send itself: each failed attempt counts in health whil
 });
 
 test('bufferedBytes and whenBelow: a waiter resolves only once acks bring the buffer to its mark, at once when already there', async () => {
-  // each record: key 1 + value 2 + 16 = 19 bytes; batchBytes 40 holds 2 records
-  const { client, sink } = setup({ batchBytes: 40 });
+  // each record: key 1 + value 2 + 16 = 19 bytes; requests of at most 40 bytes hold 2 records
+  const { client, sink } = setup({ batchBytes: 40, maxRequestBytes: 40 });
   await sink.start();
   assert.equal(sink.bufferedBytes(), 0);
   let immediate = false;

@@ -142,3 +142,35 @@ test('prime stores metadata from the topic check, so the first send needs no fet
   await h.sender.send(batch());
   assert.deepEqual(h.fetches, []);
 });
+
+test('a leader call that fails but names partitions it still acked: the retry skips those, delivered() lists their records', async () => {
+  const partitions = { t: [0, 1, 2, 3].map((partitionId) => ({ partitionId, leader: 1 })) };
+  const calls: LeaderTopicMessages[][] = [];
+  let refuse = true;
+  const sender = createPartitionedSender<PartitionInfo>({
+    fetchPartitions: async (topics) => new Map(topics.map((t) => [t, partitions.t])),
+    partitionFor: (_t, p, r) => r.key.charCodeAt(0) % p.length,
+    sendToLeader: async (tm) => {
+      calls.push(tm);
+      if (refuse) throw Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE', acked: [1, 3] });
+    },
+    // partitions 1 ('A') and 3 ('C') answered without error; 5 was not in this call and is ignored
+    ackedOnFailure: (err) =>
+      [...(err as { acked: number[] }).acked, 5].map((partition) => ({ topic: 't', partition })),
+    now: () => 0,
+  });
+  const b = batch();
+  assert.equal(sender.delivered(b).size, 0, 'nothing is delivered before a send');
+  await sender.send(b).catch(() => undefined);
+  assert.deepEqual(
+    [...sender.delivered(b)].map((r) => r.value),
+    ['A1', 'A2', 'C1'],
+    "the batch's own records of the acked partitions",
+  );
+  assert.ok([...sender.delivered(b)].every((r) => b.topicMessages[0]?.messages.includes(r)));
+  refuse = false;
+  calls.length = 0;
+  await sender.send(b);
+  assert.deepEqual(sent(calls), [['2:B1', '2:B2', '0:D1']], 'only the partitions not acked');
+  assert.equal(sender.delivered(b).size, 6, 'all of it once the send resolved');
+});
