@@ -19,7 +19,7 @@ import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
 import { createSubscriptionMetrics } from '../health/subscription-metrics.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
-import type { KubeClientConfig } from '../lease/kube-config.ts';
+import type { KubeClientConfig } from '../../lib/kube/kube-config.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
 import { setupConnectionLease } from '../lease/setup.ts';
 import { createLogger } from '../log/logger.ts';

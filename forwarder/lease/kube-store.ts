@@ -9,7 +9,7 @@
 import { Agent, request } from 'node:https';
 import { type LeaseObject, leaseObjectBody, leaseRecordFromObject } from '../../lib/lease/lease-object.ts';
 import { LeaseConflictError, type LeaseStore, LeaseStoreError } from '../../lib/lease/store.ts';
-import type { KubeClientConfig } from './kube-config.ts';
+import type { KubeClientConfig } from '../../lib/kube/kube-config.ts';
 
 export interface KubeLeaseStoreOptions {
   kubeConfig: KubeClientConfig;

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
 import { stringify } from 'yaml';
-import { type KubeClientConfig, kubeConfigFromFile } from '../../../forwarder/lease/kube-config.ts';
+import { type KubeClientConfig, kubeConfigFromFile } from '../../../lib/kube/kube-config.ts';
 import { createKubeLeaseStore } from '../../../forwarder/lease/kube-store.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
 import { timingsFor } from '../../../lib/lease/decide.ts';

@@ -1,5 +1,5 @@
 /**
- * The forwarder's own Kubernetes client config (forwarder/lease/kube-config.ts): each kubeconfig
+ * The Kubernetes client config of both programs (lib/kube/kube-config.ts): each kubeconfig
  * form it reads, each form it refuses (the error names the field), loadFromDefault()'s order, and
  * the in-cluster service account with a token that rotates.
  */
@@ -15,7 +15,7 @@ import {
   kubeConfigFromFile,
   loadDefaultKubeConfig,
   TOKEN_REFRESH_MS,
-} from '../../../../forwarder/lease/kube-config.ts';
+} from '../../../../lib/kube/kube-config.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kube-config-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -229,7 +229,7 @@ test("loadFromDefault's order: $KUBECONFIG, then ~/.kube/config, then in-cluster
   refused(() => load({}, emptyHome), /no Kubernetes client config/);
   refused(
     () => load({ KUBECONFIG: `${explicit}:${inHome}` }, home),
-    /KUBECONFIG lists 2 files; the forwarder reads exactly one/,
+    /KUBECONFIG lists 2 files; only one is read/,
   );
 });
 
