@@ -266,7 +266,9 @@ function named(
 function refuseUnknown(o: Record<string, unknown>, known: ReadonlySet<string>, where: string): void {
   for (const k of Object.keys(o)) {
     if (!known.has(k) && !IGNORED.has(k)) {
-      throw new KubeConfigError(`${where}.${k} is not supported (only server, certificate-authority, client certificate/key and token are read)`);
+      throw new KubeConfigError(
+        `${where}.${k} is not supported (only server, certificate-authority, client certificate/key and token are read)`,
+      );
     }
   }
 }

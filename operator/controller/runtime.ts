@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClientConfig } from '../../lib/kube/kube-config.ts';
 import { LeaseElector } from '../../lib/lease/elector.ts';
 import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../api/types.ts';
 import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../desired/names.ts';
@@ -35,7 +35,8 @@ export const REPORTING_CONTROLLER = 'torghut.io/alpaca-forwarder-operator';
 
 export interface StartOptions {
   config: OperatorConfig;
-  kubeConfig: KubeConfig;
+  /** Where the API server is and how to authenticate (lib/kube/kube-config.ts). */
+  kubeConfig: KubeClientConfig;
   logger: Logger;
   /** Replaces the HTTP probe (tests point it at a loopback server). */
   probe?: ReadinessProbe;
