@@ -105,7 +105,10 @@ const USER_FIELDS = new Set([
   'token',
   'tokenFile',
 ]);
-const CONTEXT_FIELDS = new Set(['cluster', 'user', 'namespace']);
+// client-node's exportConfig() repeats the context's name inside it.
+const CONTEXT_FIELDS = new Set(['cluster', 'user', 'namespace', 'name']);
+/** Fields whose value is the default, written by some tools (client-node's exportConfig()): harmless. */
+const DEFAULT_VALUES: Record<string, unknown> = { 'insecure-skip-tls-verify': false };
 
 export function kubeConfigFromFile(file: string, o: { now?: () => number } = {}): KubeClientConfig {
   let text: string;
@@ -265,7 +268,7 @@ function named(
 
 function refuseUnknown(o: Record<string, unknown>, known: ReadonlySet<string>, where: string): void {
   for (const k of Object.keys(o)) {
-    if (!known.has(k) && !IGNORED.has(k)) {
+    if (!known.has(k) && !IGNORED.has(k) && !(k in DEFAULT_VALUES && o[k] === DEFAULT_VALUES[k])) {
       throw new KubeConfigError(
         `${where}.${k} is not supported (only server, certificate-authority, client certificate/key and token are read)`,
       );

@@ -128,6 +128,26 @@ test('a context without a user: no client certificate, no token (the system CAs 
   assert.deepEqual(c, { server: 'https://h:1', source: c.source });
 });
 
+test("client-node's exportConfig() form: insecure-skip-tls-verify false and the context's own name are accepted", () => {
+  const d = dir();
+  const file = join(d, 'exported.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://h:1', 'insecure-skip-tls-verify': false } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'x', context: { name: 'x', cluster: 'c', user: 'u' } }],
+      preferences: {},
+      'current-context': 'x',
+    }),
+  );
+  const c = kubeConfigFromFile(file);
+  assert.equal(c.server, 'https://h:1');
+  assert.equal(c.token?.(), 't');
+});
+
 test('refused forms name the field', () => {
   const cases: [Record<string, unknown>, Record<string, unknown> | null, RegExp][] = [
     [{ server: 'https://h:1' }, { exec: { command: 'aws' } }, /users\[u\]\.user\.exec is not supported/],
