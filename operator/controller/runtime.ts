@@ -22,7 +22,7 @@ import { asClock, realTimers, type Timers } from '../kube/timers.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
 import type { TopicAdminFactory } from '../topics/admin.ts';
 import { TopicsEnsurer } from '../topics/ensurer.ts';
-import { createPlatformaticTopicAdmin } from '../topics/platformatic-admin.ts';
+import { platformaticTopicAdmin } from '../topics/lazy-admin.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { startHttpServer } from './http-server.ts';
@@ -142,7 +142,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     podMonitors: () => podMonitors.served(),
     strimzi: async () => (await strimziTopics.served()) && (await strimziUsers.served()),
     topics: new TopicsEnsurer({
-      admin: opts.topicAdmin ?? createPlatformaticTopicAdmin,
+      admin: opts.topicAdmin ?? platformaticTopicAdmin,
       readSecret: (ns, name, keys) => client.readSecretKeys(ns, name, keys),
       secretVersion: (ns, name) => controller?.secretVersion(ns, name),
       now: () => timers.now(),

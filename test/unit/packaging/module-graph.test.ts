@@ -3,8 +3,10 @@
  * the operator talks to the API server through operator/kube/client.ts over node:http2, the
  * forwarder's connection Lease goes through forwarder/lease/kube-store.ts over node:https, both
  * with lib/kube/kube-config.ts. Type-only imports of client-node are erased and never resolved.
- * A fresh Node with a resolve hook imports an entry and lists every module resolved; neither
- * program has a dynamic import that could add one later (import-rules.test.ts reads them all).
+ * A fresh Node with a resolve hook imports an entry and lists every module resolved. The
+ * forwarder has no other dynamic import; the operator has one, its Kafka Admin client
+ * (operator/topics/lazy-admin.ts, loaded by the first topic ensure: @platformatic/kafka costs
+ * ~47 MiB RSS), whose graph is checked on its own (import-rules.test.ts reads every import).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -63,6 +65,17 @@ test("the operator's module graph (operator/main.ts) does not load @kubernetes/c
     '/node_modules/pino/',
     'node:http2',
   ]);
+  assert.deepEqual(kubernetesPackages(seen), []);
+  assert.deepEqual(
+    seen.filter((u) => u.includes('/node_modules/@platformatic/')),
+    [],
+    'the Kafka Admin client is loaded on first use only',
+  );
+});
+
+test("the operator's lazily loaded Kafka Admin client does not load @kubernetes/client-node either", async () => {
+  const seen = await resolvedBy(['operator/topics/platformatic-admin.ts']);
+  assertSeen(seen, ['/node_modules/@platformatic/kafka/']);
   assert.deepEqual(kubernetesPackages(seen), []);
 });
 
