@@ -2,11 +2,11 @@
 /**
  * The operator process (bin `alpaca-forwarder-operator` → dist/operator/main.js): checks the
  * Node version, reads and validates its environment (exits non-zero naming every bad variable),
- * loads the kubeconfig (in-cluster or $KUBECONFIG), runs the operator, and shuts down gracefully
+ * loads the kubeconfig ($KUBECONFIG, ~/.kube/config or in-cluster; lib/kube/kube-config.ts), runs the operator, and shuts down gracefully
  * on SIGTERM/SIGINT (drain reconciles, stop watches, release the Lease).
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { KubeConfigError, loadDefaultKubeConfig } from '../lib/kube/kube-config.ts';
 import { ConfigError, loadConfig } from './controller/config.ts';
 import { startOperator } from './controller/runtime.ts';
 
@@ -48,10 +48,16 @@ async function main(): Promise<void> {
     },
   });
 
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  let kubeConfig: ReturnType<typeof loadDefaultKubeConfig>;
+  try {
+    kubeConfig = loadDefaultKubeConfig();
+  } catch (err) {
+    if (err instanceof KubeConfigError) fail(err.message);
+    throw err;
+  }
+  logger.info({ source: kubeConfig.source, server: kubeConfig.server }, 'Kubernetes client config loaded');
 
-  const op = await startOperator({ config, kubeConfig: kc, logger });
+  const op = await startOperator({ config, kubeConfig, logger });
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

@@ -18,6 +18,7 @@ import { APP_NAME, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../../operat
 import { KubeClient } from '../../operator/kube/client.ts';
 import { ListWatcher } from '../../operator/kube/list-watcher.ts';
 import { ALPACA_FORWARDER, DEPLOYMENT, POD, type ResourceType } from '../../operator/kube/resources.ts';
+import { clientConfigOf } from '../../test/support/kube-client-config.ts';
 
 type Check = () => boolean;
 
@@ -33,7 +34,7 @@ export class ClusterView {
   podPatches = 0;
 
   constructor(kc: KubeConfig, namespace: string) {
-    this.#client = new KubeClient(kc, { apply: 'bench', status: 'bench' });
+    this.#client = new KubeClient(clientConfigOf(kc), { apply: 'bench', status: 'bench' });
     this.#core = kc.makeApiClient(CoreV1Api);
     const watch = <T extends KubernetesObject>(
       rt: ResourceType,

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { DestinationStream, Logger } from 'pino';
 import type { ReadinessBody } from '../../contracts/readiness.ts';
+import type { KubeClientConfig } from '../../lib/kube/kube-config.ts';
 import { systemClock } from '../../lib/time/clock.ts';
 import { type DecodeIssue, issueChannel } from '../alpaca/decode-issues.ts';
 import { SUBSCRIPTION_INCOMPLETE } from '../alpaca/market-data-stream.ts';
@@ -19,7 +20,6 @@ import { createMetrics } from '../health/metrics.ts';
 import { type HealthServer, startHealthServer } from '../health/server.ts';
 import { createSubscriptionMetrics } from '../health/subscription-metrics.ts';
 import { createKafkaSink, type EventSink, KafkaSinkConfigError } from '../kafka/sink.ts';
-import type { KubeClientConfig } from '../lease/kube-config.ts';
 import { createLeaseMetric } from '../lease/metrics.ts';
 import { setupConnectionLease } from '../lease/setup.ts';
 import { createLogger } from '../log/logger.ts';

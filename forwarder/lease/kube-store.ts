@@ -7,9 +7,9 @@
  * operator's forwarder Role grants: get/update on the Lease, create in the namespace.
  */
 import { Agent, request } from 'node:https';
+import type { KubeClientConfig } from '../../lib/kube/kube-config.ts';
 import { type LeaseObject, leaseObjectBody, leaseRecordFromObject } from '../../lib/lease/lease-object.ts';
 import { LeaseConflictError, type LeaseStore, LeaseStoreError } from '../../lib/lease/store.ts';
-import type { KubeClientConfig } from './kube-config.ts';
 
 export interface KubeLeaseStoreOptions {
   kubeConfig: KubeClientConfig;

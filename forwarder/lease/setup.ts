@@ -6,12 +6,12 @@
  * service account), without @kubernetes/client-node.
  */
 import type { Logger } from 'pino';
+import { type KubeClientConfig, loadDefaultKubeConfig } from '../../lib/kube/kube-config.ts';
 import { timingsFor } from '../../lib/lease/decide.ts';
 import { LeaseElector, type LeaseStatus } from '../../lib/lease/elector.ts';
 import { type LeaseStore, LeaseStoreError } from '../../lib/lease/store.ts';
 import { type Clock, systemClock } from '../../lib/time/clock.ts';
 import { type ConnectionLease, createConnectionLease, type LeasedConnections } from './connection-lease.ts';
-import { type KubeClientConfig, loadDefaultKubeConfig } from './kube-config.ts';
 import { createKubeLeaseStore } from './kube-store.ts';
 import { leaseNameForKeyId } from './name.ts';
 

@@ -18,7 +18,7 @@ export interface LeaseMetadata {
 export interface LeaseObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { resourceVersion?: string };
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
   spec?: {
     holderIdentity?: string;
     leaseDurationSeconds?: number;

@@ -29,8 +29,9 @@ export function stampApplied<T extends KubernetesObject>(intent: T): T {
 }
 
 /**
- * The generated client-node models rename JSON members that are reserved words (`from` is
- * `_from` in NetworkPolicy peers) and serialize them back on the wire; the cache holds wire JSON.
+ * The intents use client-node's model types, which rename JSON members that are reserved words
+ * (`from` is `_from` in NetworkPolicy peers); the operator's client sends the wire name
+ * (kube/client.ts toWire) and the cache holds wire JSON.
  */
 function wireKey(k: string): string {
   return k.startsWith('_') ? k.slice(1) : k;

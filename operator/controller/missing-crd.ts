@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { isNotFound, KubeError } from '../kube/errors.ts';
 
-/** A 404 from a list (a KubeError) or from a watch request (client-node's Error with statusCode). */
+/** A 404 from a list or a watch (a KubeError), or any other Error carrying statusCode 404. */
 export function isMissingResource(err: unknown): boolean {
   if (isNotFound(err)) return true;
   return err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 404;

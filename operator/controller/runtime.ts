@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClientConfig } from '../../lib/kube/kube-config.ts';
 import { LeaseElector } from '../../lib/lease/elector.ts';
 import { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../api/types.ts';
 import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../desired/names.ts';
@@ -22,7 +22,7 @@ import { asClock, realTimers, type Timers } from '../kube/timers.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../metrics.ts';
 import type { TopicAdminFactory } from '../topics/admin.ts';
 import { TopicsEnsurer } from '../topics/ensurer.ts';
-import { createPlatformaticTopicAdmin } from '../topics/platformatic-admin.ts';
+import { platformaticTopicAdmin } from '../topics/lazy-admin.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { startHttpServer } from './http-server.ts';
@@ -35,7 +35,8 @@ export const REPORTING_CONTROLLER = 'torghut.io/alpaca-forwarder-operator';
 
 export interface StartOptions {
   config: OperatorConfig;
-  kubeConfig: KubeConfig;
+  /** Where the API server is and how to authenticate (lib/kube/kube-config.ts). */
+  kubeConfig: KubeClientConfig;
   logger: Logger;
   /** Replaces the HTTP probe (tests point it at a loopback server). */
   probe?: ReadinessProbe;
@@ -141,7 +142,7 @@ export async function startOperator(opts: StartOptions): Promise<RunningOperator
     podMonitors: () => podMonitors.served(),
     strimzi: async () => (await strimziTopics.served()) && (await strimziUsers.served()),
     topics: new TopicsEnsurer({
-      admin: opts.topicAdmin ?? createPlatformaticTopicAdmin,
+      admin: opts.topicAdmin ?? platformaticTopicAdmin,
       readSecret: (ns, name, keys) => client.readSecretKeys(ns, name, keys),
       secretVersion: (ns, name) => controller?.secretVersion(ns, name),
       now: () => timers.now(),

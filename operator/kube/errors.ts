@@ -1,5 +1,5 @@
 /**
- * Maps failures of the Kubernetes API (client-node ApiException, watch errors, network errors) to
+ * Maps failures of the Kubernetes API (an answer outside 2xx, a broken watch, network errors) to
  * one typed error so that callers decide retry or give-up in one place.
  */
 
@@ -137,8 +137,9 @@ function headerValue(headers: unknown, name: string): string | undefined {
 }
 
 /**
- * Converts anything thrown by client-node into a KubeError. `what` names the request
- * (e.g. "apply Deployment ns/name") and starts the message.
+ * Converts anything a request or a watch failed with (lib/kube/http2-transport.ts: an
+ * ApiResponseError with statusCode, body and headers; a socket error; a TimeoutError) into a
+ * KubeError. `what` names the request (e.g. "apply Deployment ns/name") and starts the message.
  */
 export function toKubeError(err: unknown, what: string): KubeError {
   if (err instanceof KubeError) return err;

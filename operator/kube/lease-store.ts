@@ -1,19 +1,19 @@
 /**
  * The operator's leader Lease behind the shared elector's LeaseStore (lib/lease/store.ts), on the
- * operator's own Kubernetes client (its one connection pool): 404 → undefined, 409 → a lost race,
- * anything else a LeaseStoreError with a short stable code.
+ * operator's own Kubernetes client (its one HTTP/2 connection): 404 → undefined, 409 → a lost race,
+ * anything else a LeaseStoreError with a short stable code. The bodies are the plain-JSON Lease
+ * mapping the forwarder also uses (MicroTime with six fractional digits, as client-go writes it).
  */
 
-import type { V1Lease } from '@kubernetes/client-node';
-import { leaseBody, leaseRecordFrom } from '../../lib/lease/kube-record.ts';
+import { type LeaseObject, leaseObjectBody, leaseRecordFromObject } from '../../lib/lease/lease-object.ts';
 import { LeaseConflictError, type LeaseStore, LeaseStoreError } from '../../lib/lease/store.ts';
 import { KubeError } from './errors.ts';
 
 /** What the store needs from the operator's client. */
 export interface LeaseApi {
-  getLease(namespace: string, name: string): Promise<V1Lease | undefined>;
-  createLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
-  replaceLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
+  getLease(namespace: string, name: string): Promise<LeaseObject | undefined>;
+  createLease(namespace: string, lease: LeaseObject): Promise<LeaseObject>;
+  replaceLease(namespace: string, lease: LeaseObject): Promise<LeaseObject>;
 }
 
 function storeError(err: unknown): Error {
@@ -27,9 +27,9 @@ function storeError(err: unknown): Error {
 
 export function operatorLeaseStore(api: LeaseApi, namespace: string, name: string): LeaseStore {
   const metadata = { name, namespace };
-  const call = async (op: () => Promise<V1Lease>) => {
+  const call = async (op: () => Promise<LeaseObject>) => {
     try {
-      return leaseRecordFrom(await op());
+      return leaseRecordFromObject(await op());
     } catch (err) {
       throw storeError(err);
     }
@@ -38,13 +38,13 @@ export function operatorLeaseStore(api: LeaseApi, namespace: string, name: strin
     async get() {
       try {
         const lease = await api.getLease(namespace, name);
-        return lease === undefined ? undefined : leaseRecordFrom(lease);
+        return lease === undefined ? undefined : leaseRecordFromObject(lease);
       } catch (err) {
         throw storeError(err);
       }
     },
-    create: (spec) => call(() => api.createLease(namespace, leaseBody(metadata, spec))),
+    create: (spec) => call(() => api.createLease(namespace, leaseObjectBody(metadata, spec))),
     replace: (resourceVersion, spec) =>
-      call(() => api.replaceLease(namespace, leaseBody(metadata, spec, resourceVersion))),
+      call(() => api.replaceLease(namespace, leaseObjectBody(metadata, spec, resourceVersion))),
   };
 }

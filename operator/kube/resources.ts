@@ -106,3 +106,24 @@ export const OWNED_TYPES: readonly ResourceType[] = [
 
 /** Field managers of the operator's server-side applies (defined with the API types). */
 export { FIELD_MANAGER, STATUS_FIELD_MANAGER } from '../api/types.ts';
+
+/** Object path, e.g. /apis/apps/v1/namespaces/ns/deployments/name. */
+export function objectPath(rt: ResourceType, namespace: string, name: string): string {
+  return `${collectionPath(rt, rt.namespaced ? namespace : undefined)}/${encodeURIComponent(name)}`;
+}
+
+/** Every type the operator reads or writes, by `apiVersion/kind` (server-side apply finds its path here). */
+const KNOWN_TYPES = new Map(
+  [ALPACA_FORWARDER, ...OWNED_TYPES, SECRET, POD, KAFKA_TOPIC, KAFKA_USER, POD_MONITOR].map((rt) => [
+    `${apiVersionOf(rt)}/${rt.kind}`,
+    rt,
+  ]),
+);
+
+/** The ResourceType of an object's apiVersion and kind; undefined for a type the operator does not know. */
+export function resourceTypeFor(
+  apiVersion: string | undefined,
+  kind: string | undefined,
+): ResourceType | undefined {
+  return KNOWN_TYPES.get(`${apiVersion}/${kind}`);
+}

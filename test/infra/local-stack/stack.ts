@@ -25,6 +25,7 @@ import {
 } from '../../../operator/desired/names.ts';
 import { type AlpacaSim, startAlpacaSim } from '../../sim/alpaca/index.ts';
 import type { SimOptionsInput } from '../../sim/alpaca/options.ts';
+import { clientConfigOf } from '../../support/kube-client-config.ts';
 import { createTopics, type KafkaBroker, startPrivateKafka } from '../kafka/index.ts';
 import { type ControlPlane, startPrivateControlPlane } from '../kube/index.ts';
 import { PodRunner } from '../pod-runner/runner.ts';
@@ -167,7 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const operator = await startOperator({
       config,
-      kubeConfig: controlPlane.kubeConfig(),
+      kubeConfig: clientConfigOf(controlPlane.kubeConfig()),
       logger: pino(
         { level: config.LOG_LEVEL },
         options.onOperatorLine ? lineStream(options.onOperatorLine) : pino.destination(2),

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kubeConfigFromFile } from '../../../forwarder/lease/kube-config.ts';
+import { kubeConfigFromFile } from '../../../lib/kube/kube-config.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
 import {

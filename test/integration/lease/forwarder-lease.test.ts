@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigFromFile } from '../../../forwarder/lease/kube-config.ts';
 import { createKubeLeaseStore } from '../../../forwarder/lease/kube-store.ts';
 import { leaseNameForKeyId } from '../../../forwarder/lease/name.ts';
+import { kubeConfigFromFile } from '../../../lib/kube/kube-config.ts';
 import { LeaseConflictError, type LeaseSpec, type LeaseStore } from '../../../lib/lease/store.ts';
 import { kafkaFromEnv } from '../../infra/kafka/info.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';

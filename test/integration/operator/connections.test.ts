@@ -1,8 +1,8 @@
 /**
  * Connection reuse against the real API server: the operator talks to it through a counting TCP
  * proxy while a burst of reconciles (a dozen resources, each with its own Secret, every child
- * applied and status written) runs. client-node 2.0.1 alone opens a new connection per request;
- * with operator/kube/connection.ts every call and watch shares one pool (HTTP/2: one connection).
+ * applied and status written) runs. The operator's client (operator/kube/client.ts) carries every
+ * call and watch as a stream on one HTTP/2 session (client-node 2.0.1 opened one per request).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -13,7 +13,7 @@ import { applyForwarder, createCredentials, forwarderSpec, waitForwarder } from 
 
 const plane = controlPlaneFromEnv();
 const RESOURCES = 12;
-/** Watches and calls share one HTTP/2 connection; one more is tolerated (a pool replaced at start-up). */
+/** Watches and calls share one HTTP/2 connection; one more is tolerated (a session replaced, e.g. after a GOAWAY). */
 const MAX_CONNECTIONS = 2;
 let proxy: CountingProxy;
 let env: OperatorInNamespace;

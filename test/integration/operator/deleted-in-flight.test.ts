@@ -18,6 +18,7 @@ import { ALPACA_FORWARDER } from '../../../operator/kube/resources.ts';
 import { createOperatorMetrics } from '../../../operator/metrics.ts';
 import { controlPlaneFromEnv, createTestNamespace } from '../../infra/kube/index.ts';
 import { FakeTimers } from '../../support/fake-timers.ts';
+import { clientConfigOf } from '../../support/kube-client-config.ts';
 import { forwarder, SETTINGS } from '../../support/operator-fixtures.ts';
 import { installCrd } from './harness.ts';
 
@@ -44,7 +45,7 @@ test('deleted between the read and the status write: the real 404 is one info li
     body: { ...rest, metadata: { name, namespace } },
   });
 
-  const client = new KubeClient(kc, { apply: FIELD_MANAGER, status: STATUS_FIELD_MANAGER });
+  const client = new KubeClient(clientConfigOf(kc), { apply: FIELD_MANAGER, status: STATUS_FIELD_MANAGER });
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

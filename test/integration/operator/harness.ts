@@ -31,6 +31,7 @@ import { ListWatcher } from '../../../operator/kube/list-watcher.ts';
 import { POD } from '../../../operator/kube/resources.ts';
 import { type Cancel, realTimers, type Timers } from '../../../operator/kube/timers.ts';
 import { applyFile, createTestNamespace, waitForCrdEstablished } from '../../infra/kube/index.ts';
+import { clientConfigOf } from '../../support/kube-client-config.ts';
 import { failingBody, readyBody } from '../../support/readiness-bodies.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -139,7 +140,7 @@ export class OffsetTimers implements Timers {
  */
 export function fakeKubelet(kc: KubeConfig, namespace: string): { stop(): void } {
   const core = kc.makeApiClient(CoreV1Api);
-  const client = new KubeClient(kc, { apply: 'fake-kubelet', status: 'fake-kubelet' });
+  const client = new KubeClient(clientConfigOf(kc), { apply: 'fake-kubelet', status: 'fake-kubelet' });
   const marked = new Set<string>();
   let nextIp = 2;
   const mark = (pod: V1Pod) => {
@@ -277,7 +278,7 @@ export function startTestOperator(o: TestOperatorOptions): Promise<RunningOperat
   const logger = pino({ level: 'debug' }, o.logs?.stream ?? new Writable({ write: (_c, _e, cb) => cb() }));
   return startOperator({
     config,
-    kubeConfig: o.kc,
+    kubeConfig: clientConfigOf(o.kc),
     logger,
     probe: o.stub.probe(),
     timers: o.timers,

@@ -28,6 +28,7 @@ import {
   waitFor,
   waitForCrdEstablished,
 } from '../../infra/kube/index.ts';
+import { clientConfigOf } from '../../support/kube-client-config.ts';
 import { fakeKubelet, LogCapture, ReadyzStub, readyBody } from '../operator/harness.ts';
 import { applyForwarder, createCredentials, forwarderSpec, waitForwarder } from '../operator/resources.ts';
 
@@ -80,7 +81,7 @@ before(async () => {
   });
   op = await startOperator({
     config,
-    kubeConfig: await operatorKubeConfig(),
+    kubeConfig: clientConfigOf(await operatorKubeConfig()),
     logger: pino({ level: 'debug' }, logs.stream),
     probe: stub.probe(),
     queueBackoffBaseMs: 200,

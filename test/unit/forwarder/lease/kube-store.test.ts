@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
-import type { KubeClientConfig } from '../../../../forwarder/lease/kube-config.ts';
 import { createKubeLeaseStore } from '../../../../forwarder/lease/kube-store.ts';
+import type { KubeClientConfig } from '../../../../lib/kube/kube-config.ts';
 import { LeaseConflictError, LeaseStoreError } from '../../../../lib/lease/store.ts';
 import { generatePki, type Pki } from '../../../infra/kube/pki.ts';
 

@@ -1,7 +1,7 @@
 /**
- * Where the forwarder's Lease requests go and how they authenticate, without
- * @kubernetes/client-node (its import alone costs ~83 MB RSS): the forms of client-node's
- * KubeConfig.loadFromDefault() a forwarder pod or a developer's machine uses, in the same order:
+ * Where the operator's and the forwarder's Kubernetes requests go and how they authenticate,
+ * without @kubernetes/client-node (its import alone costs ~83 MB RSS): the forms of client-node's
+ * KubeConfig.loadFromDefault() a pod or a developer's machine uses, in the same order:
  *  1. $KUBECONFIG (one file), else ~/.kube/config when it exists: the current context's cluster
  *     (`server`, `certificate-authority` / `-data`) and user (`client-certificate` / `-data` +
  *     `client-key` / `-data`, and/or `token` / `tokenFile`); relative paths are relative to the
@@ -58,7 +58,7 @@ export function loadDefaultKubeConfig(o: LoadOptions = {}): KubeClientConfig {
   if (fromEnv) {
     const files = fromEnv.split(delimiter).filter((f) => f !== '');
     if (files.length > 1) {
-      throw new KubeConfigError(`KUBECONFIG lists ${files.length} files; the forwarder reads exactly one`);
+      throw new KubeConfigError(`KUBECONFIG lists ${files.length} files; only one is read`);
     }
     return kubeConfigFromFile(files[0] as string, { now });
   }
@@ -105,7 +105,10 @@ const USER_FIELDS = new Set([
   'token',
   'tokenFile',
 ]);
-const CONTEXT_FIELDS = new Set(['cluster', 'user', 'namespace']);
+// client-node's exportConfig() repeats the context's name inside it.
+const CONTEXT_FIELDS = new Set(['cluster', 'user', 'namespace', 'name']);
+/** Fields whose value is the default, written by some tools (client-node's exportConfig()): harmless. */
+const DEFAULT_VALUES: Record<string, unknown> = { 'insecure-skip-tls-verify': false };
 
 export function kubeConfigFromFile(file: string, o: { now?: () => number } = {}): KubeClientConfig {
   let text: string;
@@ -265,8 +268,10 @@ function named(
 
 function refuseUnknown(o: Record<string, unknown>, known: ReadonlySet<string>, where: string): void {
   for (const k of Object.keys(o)) {
-    if (!known.has(k) && !IGNORED.has(k)) {
-      throw new KubeConfigError(`${where}.${k} is not supported by the forwarder's Lease client`);
+    if (!known.has(k) && !IGNORED.has(k) && !(k in DEFAULT_VALUES && o[k] === DEFAULT_VALUES[k])) {
+      throw new KubeConfigError(
+        `${where}.${k} is not supported (only server, certificate-authority, client certificate/key and token are read)`,
+      );
     }
   }
 }

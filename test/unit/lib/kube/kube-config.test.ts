@@ -1,5 +1,5 @@
 /**
- * The forwarder's own Kubernetes client config (forwarder/lease/kube-config.ts): each kubeconfig
+ * The Kubernetes client config of both programs (lib/kube/kube-config.ts): each kubeconfig
  * form it reads, each form it refuses (the error names the field), loadFromDefault()'s order, and
  * the in-cluster service account with a token that rotates.
  */
@@ -15,7 +15,7 @@ import {
   kubeConfigFromFile,
   loadDefaultKubeConfig,
   TOKEN_REFRESH_MS,
-} from '../../../../forwarder/lease/kube-config.ts';
+} from '../../../../lib/kube/kube-config.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kube-config-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -128,6 +128,26 @@ test('a context without a user: no client certificate, no token (the system CAs 
   assert.deepEqual(c, { server: 'https://h:1', source: c.source });
 });
 
+test("client-node's exportConfig() form: insecure-skip-tls-verify false and the context's own name are accepted", () => {
+  const d = dir();
+  const file = join(d, 'exported.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://h:1', 'insecure-skip-tls-verify': false } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'x', context: { name: 'x', cluster: 'c', user: 'u' } }],
+      preferences: {},
+      'current-context': 'x',
+    }),
+  );
+  const c = kubeConfigFromFile(file);
+  assert.equal(c.server, 'https://h:1');
+  assert.equal(c.token?.(), 't');
+});
+
 test('refused forms name the field', () => {
   const cases: [Record<string, unknown>, Record<string, unknown> | null, RegExp][] = [
     [{ server: 'https://h:1' }, { exec: { command: 'aws' } }, /users\[u\]\.user\.exec is not supported/],
@@ -229,7 +249,7 @@ test("loadFromDefault's order: $KUBECONFIG, then ~/.kube/config, then in-cluster
   refused(() => load({}, emptyHome), /no Kubernetes client config/);
   refused(
     () => load({ KUBECONFIG: `${explicit}:${inHome}` }, home),
-    /KUBECONFIG lists 2 files; the forwarder reads exactly one/,
+    /KUBECONFIG lists 2 files; only one is read/,
   );
 });
 
