@@ -94,9 +94,7 @@ export function resolveConfig(env: EnvReading, file: FileSource | null): Resolve
 
   // Precedence per key: default < env < file. The written values are merged, then the schema
   // fills in every default once.
-  const merged = configFileSchema.safeParse(
-    deepMerge(deepMerge({}, envValid.success ? env.values : {}), fileValues),
-  );
+  const merged = configFileSchema.safeParse(deepMerge(envValid.success ? env.values : {}, fileValues));
   if (!merged.success) {
     for (const issue of merged.error.issues) issues.push(`${issuePath(issue)}: ${issue.message}`);
     throw new ConfigError(issues);
