@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClientConfig } from '../../lib/kube/kube-config.ts';
+import type { Pki } from '../infra/kube/pki.ts';
 
 function pem(data: string | undefined, file: string | undefined): Buffer | undefined {
   if (data) return Buffer.from(data, 'base64');
@@ -43,4 +44,22 @@ export function clientConfigOf(kc: KubeConfig): KubeClientConfig {
   const token = user?.token;
   if (token) config.token = () => token;
   return config;
+}
+
+/** A KubeClientConfig for a local test server on `port`, with the test PKI's admin client pair. */
+export function localClientConfig(
+  port: number,
+  pki: Pki,
+  token: string,
+  extra: Partial<KubeClientConfig> = {},
+): KubeClientConfig {
+  return {
+    server: `https://127.0.0.1:${port}`,
+    ca: readFileSync(pki.caCert),
+    cert: readFileSync(pki.adminCert),
+    key: readFileSync(pki.adminKey),
+    token: () => token,
+    source: 'test',
+    ...extra,
+  };
 }

@@ -17,6 +17,7 @@ import { createKubeLeaseStore } from '../../../../forwarder/lease/kube-store.ts'
 import type { KubeClientConfig } from '../../../../lib/kube/kube-config.ts';
 import { LeaseConflictError, LeaseStoreError } from '../../../../lib/lease/store.ts';
 import { generatePki, type Pki } from '../../../infra/kube/pki.ts';
+import { localClientConfig } from '../../../support/kube-client-config.ts';
 
 interface Seen {
   method: string;
@@ -88,15 +89,7 @@ after(async () => {
 });
 
 function config(extra: Partial<KubeClientConfig> = {}): KubeClientConfig {
-  return {
-    server: `https://127.0.0.1:${port}`,
-    ca: readFileSync(pki.caCert),
-    cert: readFileSync(pki.adminCert),
-    key: readFileSync(pki.adminKey),
-    token: () => 'tok',
-    source: 'test',
-    ...extra,
-  };
+  return localClientConfig(port, pki, 'tok', extra);
 }
 
 const SPEC = {

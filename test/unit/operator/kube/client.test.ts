@@ -26,6 +26,7 @@ import {
   POD_MONITOR,
 } from '../../../../operator/kube/resources.ts';
 import { generatePki, type Pki } from '../../../infra/kube/pki.ts';
+import { localClientConfig } from '../../../support/kube-client-config.ts';
 
 interface Seen {
   method: string;
@@ -101,15 +102,7 @@ beforeEach(() => {
 });
 
 function config(extra: Partial<KubeClientConfig> = {}): KubeClientConfig {
-  return {
-    server: `https://127.0.0.1:${port}`,
-    ca: readFileSync(pki.caCert),
-    cert: readFileSync(pki.adminCert),
-    key: readFileSync(pki.adminKey),
-    token: () => TOKEN,
-    source: 'test',
-    ...extra,
-  };
+  return localClientConfig(port, pki, TOKEN, extra);
 }
 
 const client = (extra: Partial<KubeClientConfig> = {}) =>
