@@ -5,13 +5,15 @@
  * memory split (RSS, V8 heap used/committed per space, external and ArrayBuffer bytes) and the
  * garbage collector's pause time so far by kind (ms, from `gc` performance entries), so a
  * benchmark can show where the resident memory and the GC time go without touching the code
- * under test.
+ * under test. Each line also carries the kernel's split of the resident set
+ * (`/proc/self/smaps_rollup`: anonymous vs file-backed pages, MB). With HEAP_SNAPSHOT_AT_MS set it
+ * writes one V8 heap snapshot that many ms after start, next to MEM_SAMPLE_FILE.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 const file = process.env.MEM_SAMPLE_FILE || join(tmpdir(), `mem-sample-${process.pid}.jsonl`);
 {
@@ -34,6 +36,21 @@ const file = process.env.MEM_SAMPLE_FILE || join(tmpdir(), `mem-sample-${process
       g.ms += e.duration;
     }
   }).observe({ entryTypes: ['gc'] });
+  const rollup = (): Record<string, number> => {
+    try {
+      const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
+      const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+      return { anon: mb(kb('Anonymous') * 1024), file: mb((kb('Rss') - kb('Anonymous')) * 1024) };
+    } catch {
+      return {};
+    }
+  };
+  const snapAt = Number(process.env.HEAP_SNAPSHOT_AT_MS ?? 0);
+  if (snapAt > 0)
+    setTimeout(() => {
+      const path = writeHeapSnapshot(`${file}.heapsnapshot`);
+      appendFileSync(file, `${JSON.stringify({ t: Date.now() - t0, heapSnapshot: path })}\n`);
+    }, snapAt).unref();
   const timer = setInterval(() => {
     const m = process.memoryUsage();
     const spaces: Record<string, number> = {};
@@ -41,6 +58,7 @@ const file = process.env.MEM_SAMPLE_FILE || join(tmpdir(), `mem-sample-${process
     const line = {
       t: Date.now() - t0,
       rss: mb(m.rss),
+      ...rollup(),
       heapUsed: mb(m.heapUsed),
       heapTotal: mb(m.heapTotal),
       external: mb(m.external),
