@@ -359,6 +359,12 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     const back = await readAll(broker.info, topics);
+    // A run that lost, duplicated or reconnected shows what the process under test logged (the
+    // forwarder runs at LOG_LEVEL=warn), so the cause is in the benchmark's output.
+    if (back.records - back.duplicates < offered || back.duplicates > 0 || reconnects > 0)
+      console.log(
+        `  ${subject.name} @${rate}: not clean; its stderr (last 4000 chars):\n${stderr || '(empty)'}`,
+      );
     const status =
       subject.key === 'a' || subject.key === 'b' ? await readStatus(broker.info, t.status) : null;
     const lagEvents = status?.events ?? [];

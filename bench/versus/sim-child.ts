@@ -21,6 +21,10 @@ const sim = await startAlpacaSim({
   logFrames: false,
   testStream: false,
   lingerMs: 0,
+  // REST history is not used here (no backfill of these symbols' trades or quotes): the default
+  // keeps 200 000 items per (kind, symbol), which over a whole run (10-20M events on 200 symbols)
+  // grew this process past 4 GB and stalled the generator in multi-second mark-compacts.
+  historyLimit: 1_000,
 });
 
 process.on('message', (m: ToSim) => {
