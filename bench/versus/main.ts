@@ -187,7 +187,8 @@ const scriptEnv = (t: Topics, bootstrap: string) => ({
   TOPIC_QUOTES: t.quotes,
   TOPIC_BARS: t.bars,
 });
-const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
+// stdout too: the forwarder's pino log (LOG_LEVEL=warn) goes there; both are kept in a short tail.
+const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
 const prof = (key: string) =>
   a['cpu-prof-dir'] === undefined
     ? []
@@ -313,10 +314,12 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
   const bootstrap = broker.info.listener('PLAINTEXT').broker;
   const before = new Set((await connections()).map((c) => c.id));
   const child = subject.spawn(t, bootstrap);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + String(d)).slice(-4000);
-  });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + String(d)).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const pid = child.pid as number;
   const mine = async () => (await connections()).filter((c) => !before.has(c.id));
   try {
@@ -324,7 +327,7 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
     const deadline = Date.now() + 60_000;
     while (!(await mine()).some((c) => c.open && c.subscribed)) {
       if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`${subject.name} never subscribed:\n${stderr}`);
+        throw new Error(`${subject.name} never subscribed:\n${output}`);
       await pause(100);
     }
     await pause(1000);
@@ -363,7 +366,7 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
     // forwarder runs at LOG_LEVEL=warn), so the cause is in the benchmark's output.
     if (back.records - back.duplicates < offered || back.duplicates > 0 || reconnects > 0)
       console.log(
-        `  ${subject.name} @${rate}: not clean; its stderr (last 4000 chars):\n${stderr || '(empty)'}`,
+        `  ${subject.name} @${rate}: not clean; its output (stdout + stderr, last 4000 chars):\n${output || '(empty)'}`,
       );
     const status =
       subject.key === 'a' || subject.key === 'b' ? await readStatus(broker.info, t.status) : null;
