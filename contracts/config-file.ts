@@ -72,6 +72,11 @@ export const configFileSchema = z.strictObject({
   perMessageDeflate: z.boolean().default(false),
   /** Lag (now − Alpaca event time) above which the forwarder reports `lagging`, ms. */
   lagThresholdMs: positiveInt.default(2_000),
+  /**
+   * Bytes of frames read from a stream's socket and not yet handled before reads pause (resumed
+   * at half): where a burst waits instead of Alpaca's per-client queue (read-queue.ts).
+   */
+  readQueueMaxBytes: positiveInt.default(64 * 1024 * 1024),
   /** Silence after which a channel that must flow (reconnect) or a symbol (reported) is stale, ms. */
   channelStaleAfterMs: positiveInt.default(180_000),
   /**

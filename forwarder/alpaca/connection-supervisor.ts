@@ -10,6 +10,11 @@
  * (`holdsSlot()`), the next attempt waits until the slot is free instead of meeting a 406.
  * A connection that stayed healthy longer than the wait before it starts the failure count
  * afresh, so drops spread out are each retried at the base delay.
+ *
+ * Frames go through a read queue (read-queue.ts): read at socket speed, handled in time slices,
+ * in read order across connections; a connection's session ends (onEnd) after its last queued
+ * frame. While the queue is full, socket reads pause, and a missing pong is not held against
+ * the peer: the forwarder is the one not reading.
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../lib/time/clock.ts';
@@ -20,6 +25,7 @@ import {
   classifyUpgradeFailure,
   LOCAL_FAILURES,
 } from './error-classification.ts';
+import { createReadQueue, type ReadQueueConfig } from './read-queue.ts';
 import type { SocketFactory, StreamSocket } from './socket.ts';
 import type { StreamName, StreamState } from './types.ts';
 
@@ -80,6 +86,9 @@ export interface SupervisorOptions {
   logger: Logger;
   onState(state: StreamState): void;
   createSession(link: SessionLink): Session;
+  readQueue: ReadQueueConfig;
+  /** Runs the read queue's next slice after a turn of the event loop (default setImmediate). */
+  scheduleSlice?: (fn: () => void) => void;
 }
 
 export interface Supervisor {
@@ -90,6 +99,8 @@ export interface Supervisor {
    */
   stop(): Promise<void>;
   lastState(): StreamState | null;
+  /** Frames read and not yet handled. */
+  readBacklog(): { frames: number; bytes: number; paused: boolean };
 }
 
 interface Connection {
@@ -109,6 +120,14 @@ interface Connection {
   closeWaiters: (() => void)[];
 }
 
+/** A frame read on a connection, or (data null) the end of that connection's frames. */
+interface ReadItem {
+  c: Connection;
+  data: Buffer | null;
+  isBinary: boolean;
+  receivedAtMs: number;
+}
+
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   const { clock, logger, timing } = options;
   let stopped = false;
@@ -122,6 +141,47 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let lastDelayMs = 0;
   /** Until when Alpaca presumably still holds the slot of a session that ended abruptly. */
   let slotFreeAtMs: number | null = null;
+  let pausedAtMs: number | null = null;
+  let pauses = 0;
+
+  const queue = createReadQueue<ReadItem>({
+    ...options.readQueue,
+    ...(options.scheduleSlice ? { schedule: options.scheduleSlice } : {}),
+    run(item) {
+      if (item.data === null) endSession(item.c);
+      else item.c.session?.onFrame(item.data, item.isBinary, item.receivedAtMs);
+    },
+    onPressure(full) {
+      const s = conn?.socket;
+      if (full) {
+        pausedAtMs = clock.now();
+        pauses += 1;
+        s?.pause();
+        logger.warn(
+          { stream: options.stream, max_bytes: options.readQueue.maxBytes, pauses },
+          'read queue full: socket reads paused until half of it is handled (the backlog waits in TCP and at Alpaca)',
+        );
+      } else {
+        s?.resume();
+        logger.info(
+          { stream: options.stream, paused_ms: clock.now() - (pausedAtMs ?? clock.now()) },
+          'read queue drained to half: socket reads resumed',
+        );
+        pausedAtMs = null;
+      }
+    },
+    onError(err) {
+      logger.error({ err, stream: options.stream }, 'frame handler threw');
+    },
+  });
+
+  function endSession(c: Connection): void {
+    try {
+      c.session?.onEnd();
+    } catch (err) {
+      logger.error({ err, stream: options.stream }, 'session cleanup threw');
+    }
+  }
 
   function emit(state: Omit<StreamState, 'stream' | 'atMs'>): void {
     const full: StreamState = { stream: options.stream, atMs: clock.now(), ...state };
@@ -158,11 +218,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     clearTimers(c);
     healthyTimer?.cancel();
     healthyTimer = null;
-    try {
-      c.session?.onEnd();
-    } catch (err) {
-      logger.error({ err, stream: options.stream }, 'session cleanup threw');
-    }
+    // The session ends after the frames read before this (still queued) are handled.
+    queue.push({ c, data: null, isBinary: false, receivedAtMs: 0 }, 0);
     closeSocket(c, terminate);
   }
 
@@ -248,6 +305,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       c.socket?.ping();
       c.pongDue?.cancel();
       c.pongDue = clock.setTimeout(() => {
+        c.pongDue = null;
+        // Reads are paused: the pong may be waiting in TCP behind data not yet read.
+        if (queue.state().full) return;
         failConnection(c, LOCAL_FAILURES.pingTimeout, { terminate: true });
       }, timing.pongTimeoutMs);
       armPing(c);
@@ -327,6 +387,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           onOpen() {
             if (c.ended) return;
             c.opened = true;
+            if (queue.state().full) c.socket?.pause();
             armPing(c);
             c.session?.onOpen();
           },
@@ -336,7 +397,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
               return;
             }
             provedAlive(c);
-            c.session?.onFrame(data, isBinary, clock.now());
+            queue.push({ c, data, isBinary, receivedAtMs: clock.now() }, data.length);
           },
           onPong() {
             provedAlive(c);
@@ -363,6 +424,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           },
         },
       );
+      // Reads stay paused across a reconnect until the queue has drained to half.
+      if (queue.state().full) c.socket.pause();
     } catch (err) {
       logger.error({ stream: options.stream, err }, 'could not create socket');
       c.closed = true;
@@ -384,14 +447,24 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const c = conn;
       if (c === null || c.closed) {
         if (c !== null && !c.ended) endConnection(c, false);
-        return;
+        return queue.idle();
       }
       const closed = new Promise<void>((resolve) => c.closeWaiters.push(resolve));
-      if (!c.ended && c.socket?.isOpen === true) return drain(c, closed);
+      if (!c.ended && c.socket?.isOpen === true) {
+        // Frames the peer sent before its close frame are handled before stop() resolves.
+        if (queue.state().full) c.socket.resume();
+        await drain(c, closed);
+        return queue.idle();
+      }
       if (!c.ended) endConnection(c, false);
       else closeSocket(c, false);
       await closed;
+      return queue.idle();
     },
     lastState: () => last,
+    readBacklog() {
+      const q = queue.state();
+      return { frames: q.frames, bytes: q.bytes, paused: q.full };
+    },
   };
 }

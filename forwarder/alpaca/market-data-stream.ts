@@ -371,6 +371,7 @@ export function createMarketDataStream(
       credentials: config.credentials,
       reconnect: config.reconnect,
       timing: config.timing,
+      ...(config.readQueue ? { readQueue: config.readQueue } : {}),
       startLog: {
         msg: 'starting market-data stream',
         fields: { encoding, per_message_deflate: perMessageDeflate },
@@ -411,6 +412,7 @@ export function createMarketDataStream(
     },
     subscriptions: () => ({ desired, confirmed }),
     state: stream.state,
+    readBacklog: stream.readBacklog,
     reconnect() {
       const session = live;
       if (session === null || session.phase !== 'live') return;

@@ -23,6 +23,10 @@ export interface StreamSocket {
   close(code: number): void;
   /** Drop the TCP connection without a handshake. */
   terminate(): void;
+  /** Stop reading from the socket (the peer's data waits in TCP); no-op unless open. */
+  pause(): void;
+  /** Read again after pause(). */
+  resume(): void;
   readonly isOpen: boolean;
 }
 
@@ -57,8 +61,8 @@ export const wsSocketFactory: SocketFactory = (url, options, events) => {
   let tooBig = false;
   ws.on('open', () => events.onOpen());
   ws.on('message', (data, isBinary) => {
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-    events.onMessage(buf, isBinary);
+    // binaryType 'nodebuffer': a Buffer, or its fragments. A view of ws's read chunk, read only.
+    events.onMessage(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer), isBinary);
   });
   ws.on('pong', () => events.onPong());
   ws.on('unexpected-response', (_req, res) => {
@@ -89,6 +93,12 @@ export const wsSocketFactory: SocketFactory = (url, options, events) => {
     },
     terminate() {
       ws.terminate();
+    },
+    pause() {
+      if (ws.readyState === WebSocket.OPEN) ws.pause();
+    },
+    resume() {
+      if (ws.readyState === WebSocket.OPEN) ws.resume();
     },
     get isOpen() {
       return ws.readyState === WebSocket.OPEN;

@@ -21,6 +21,7 @@ import {
 } from './connection-supervisor.ts';
 import { createIssueReporter, type DecodeIssue, type DecodeIssueSink } from './decode-issues.ts';
 import { withMaxPayload } from './frame-bounds.ts';
+import { DEFAULT_READ_QUEUE, type ReadQueueConfig } from './read-queue.ts';
 import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
 import { type SocketFactory, type SocketOptions, wsSocketFactory } from './socket.ts';
 import type { AlpacaEvent, StreamGap, StreamName, StreamState } from './types.ts';
@@ -30,6 +31,8 @@ export interface StreamConnectionConfig {
   credentials: AlpacaCredentials;
   reconnect?: Partial<BackoffConfig>;
   timing?: Partial<ConnectionTiming>;
+  /** Bound and slice of the queue between socket reads and frame handling (read-queue.ts). */
+  readQueue?: Partial<ReadQueueConfig>;
 }
 
 export interface StreamSessionConfig extends StreamConnectionConfig {
@@ -58,6 +61,8 @@ export interface StreamSessionDeps {
   clock?: Clock;
   random?: () => number;
   socketFactory?: SocketFactory;
+  /** How the read queue's next slice is scheduled (default setImmediate; tests run it inline). */
+  scheduleSlice?: (fn: () => void) => void;
 }
 
 /** What one connection's protocol session may use besides its link. */
@@ -80,6 +85,8 @@ export interface StreamSession {
   start(): void;
   stop(): Promise<void>;
   state(): StreamState | null;
+  /** Frames read and not yet handled (the read queue), and whether reads are paused. */
+  readBacklog(): { frames: number; bytes: number; paused: boolean };
 }
 
 /** Calls a caller's handler; a throw is logged (`<name> handler threw`), never propagated. */
@@ -172,6 +179,8 @@ export function createStreamSession(
     logger,
     onState: deps.onState,
     createSession,
+    readQueue: { ...DEFAULT_READ_QUEUE, ...config.readQueue },
+    ...(deps.scheduleSlice ? { scheduleSlice: deps.scheduleSlice } : {}),
   });
 
   return {
@@ -188,5 +197,6 @@ export function createStreamSession(
     },
     stop: () => supervisor.stop(),
     state: () => supervisor.lastState(),
+    readBacklog: () => supervisor.readBacklog(),
   };
 }

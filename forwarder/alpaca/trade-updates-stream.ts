@@ -60,6 +60,7 @@ export function createTradeUpdatesStream(
     credentials: config.credentials,
     reconnect: config.reconnect,
     timing: config.timing,
+    ...(config.readQueue ? { readQueue: config.readQueue } : {}),
     startLog: { msg: 'starting trade-updates stream' },
     gapLog: {
       level: 'warn',

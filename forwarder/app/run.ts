@@ -263,6 +263,7 @@ export async function runForwarder(options: RunOptions): Promise<RunningForwarde
     backfillPace: createBackfillPace(sink, config.kafka.producer.maxBufferBytes),
   });
   reconnectMarket = () => streams.reconnectMarket();
+  metrics.readBacklogFrom(() => streams.marketReadBacklog());
   monitors.start();
 
   // Connect only while holding the Lease named after the key id; a lost Lease closes the sockets

@@ -57,6 +57,8 @@ export interface Streams {
   updateSubscriptions(next: SubscriptionSet): void;
   /** Reconnects the market-data socket (a channel that must flow is silent). */
   reconnectMarket(): void;
+  /** Market-data frames read and not yet handled (the read queue). */
+  marketReadBacklog(): { frames: number; bytes: number; paused: boolean };
 }
 
 export function createStreams(deps: StreamsDeps): Streams {
@@ -92,6 +94,7 @@ export function createStreams(deps: StreamsDeps): Streams {
         feed: config.feed,
         encoding: config.encoding,
         perMessageDeflate: config.perMessageDeflate,
+        readQueue: { maxBytes: config.readQueueMaxBytes },
         credentials,
         subscriptions,
         reconnect,
@@ -192,5 +195,6 @@ export function createStreams(deps: StreamsDeps): Streams {
     connections,
     updateSubscriptions: (next) => market?.updateSubscriptions(next),
     reconnectMarket: () => market?.reconnect(),
+    marketReadBacklog: () => market?.readBacklog() ?? { frames: 0, bytes: 0, paused: false },
   };
 }

@@ -79,6 +79,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string, Parser]> = [
   ['ALPACA_WS_ENCODING', 'encoding', lower],
   ['ALPACA_WS_PERMESSAGE_DEFLATE', 'perMessageDeflate', bool],
   ['ALPACA_LAG_THRESHOLD_MS', 'lagThresholdMs', int],
+  ['ALPACA_WS_READ_QUEUE_MAX_BYTES', 'readQueueMaxBytes', int],
   ['ALPACA_CHANNEL_STALE_AFTER_MS', 'channelStaleAfterMs', int],
   ['ALPACA_TRADING_URL', 'tradingUrl', trimSlash],
   ['ALPACA_STREAM_URL', 'streamUrl', trimSlash],

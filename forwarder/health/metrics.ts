@@ -34,6 +34,8 @@ export interface ForwarderMetrics {
    * acked (buffered, in flight, awaiting retry). Read on scrape only: no cost per event.
    */
   backlogFrom(read: () => { events: number; bytes: number }): void;
+  /** Where the read-queue gauges read at each scrape: market-data frames read, not yet handled. */
+  readBacklogFrom(read: () => { frames: number; bytes: number; paused: boolean }): void;
   /** Freshness per channel after each check (stale symbols, stale channel, last event age). */
   freshness(report: FreshnessReport): void;
   /** Where the market calendar in use comes from, after each fetch. */
@@ -214,6 +216,35 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
       this.set(backlog().bytes);
     },
   });
+  let readBacklog: () => { frames: number; bytes: number; paused: boolean } = () => ({
+    frames: 0,
+    bytes: 0,
+    paused: false,
+  });
+  new Gauge({
+    name: `${P}ws_read_queue_frames`,
+    help: 'Market-data frames read from the socket and not yet handled (a burst waits here)',
+    registers,
+    collect() {
+      this.set(readBacklog().frames);
+    },
+  });
+  new Gauge({
+    name: `${P}ws_read_queue_bytes`,
+    help: 'Bytes of the market-data frames read from the socket and not yet handled',
+    registers,
+    collect() {
+      this.set(readBacklog().bytes);
+    },
+  });
+  new Gauge({
+    name: `${P}ws_reads_paused`,
+    help: '1 while market-data socket reads are paused because the read queue is full',
+    registers,
+    collect() {
+      this.set(readBacklog().paused ? 1 : 0);
+    },
+  });
   const staleSymbols = new Gauge({
     name: `${P}stale_symbols`,
     help: 'Subscribed symbols stale on a channel (silent for channelStaleAfterMs after trading today; bars: minute bar overdue), by channel',
@@ -295,6 +326,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     kafkaOverflowing: (on) => overflowing.set(on ? 1 : 0),
     heartbeat: (stream) => heartbeats.inc({ stream }),
     wsLagNow: (s) => lagNow.set(s),
+    readBacklogFrom: (read) => {
+      readBacklog = read;
+    },
     backlogFrom: (read) => {
       backlog = read;
     },

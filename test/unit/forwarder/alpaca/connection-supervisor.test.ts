@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_BACKOFF } from '../../../../forwarder/alpaca/backoff.ts';
 import { createSupervisor, DEFAULT_TIMING } from '../../../../forwarder/alpaca/connection-supervisor.ts';
+import { DEFAULT_READ_QUEUE, type ReadQueueConfig } from '../../../../forwarder/alpaca/read-queue.ts';
 import type { SocketEvents, StreamSocket } from '../../../../forwarder/alpaca/socket.ts';
+import type { StreamState } from '../../../../forwarder/alpaca/types.ts';
 import { createManualClock } from '../../../support/manual-clock.ts';
 import { silentLogger } from '../../../support/silent-logger.ts';
 
@@ -19,6 +21,8 @@ function fakeSocket() {
       calls.push('terminate');
       open = false;
     },
+    pause: () => calls.push('pause'),
+    resume: () => calls.push('resume'),
     get isOpen() {
       return open;
     },
@@ -43,11 +47,16 @@ function fakeSocket() {
   };
 }
 
-function setup() {
+/**
+ * The supervisor with fake socket and clock. Read-queue slices run inline (each frame is handled
+ * as it is read) unless `slices` collects them for the test to run.
+ */
+function setup(opts: { readQueue?: ReadQueueConfig; slices?: (() => void)[] } = {}) {
   const clock = createManualClock();
   const sock = fakeSocket();
   const frames: string[] = [];
   const discarded: number[] = [];
+  const states: StreamState[] = [];
   let ended = 0;
   const supervisor = createSupervisor({
     stream: 'market_data',
@@ -59,7 +68,9 @@ function setup() {
     backoff: DEFAULT_BACKOFF,
     timing: DEFAULT_TIMING,
     logger: silentLogger,
-    onState: () => {},
+    onState: (st) => states.push(st),
+    readQueue: opts.readQueue ?? DEFAULT_READ_QUEUE,
+    scheduleSlice: (fn) => (opts.slices ? opts.slices.push(fn) : fn()),
     createSession: (link) => ({
       onOpen: () => link.ready(),
       onFrame: (data) => frames.push(String(data)),
@@ -69,7 +80,7 @@ function setup() {
       onDiscardedFrame: (at) => discarded.push(at),
     }),
   });
-  return { clock, sock, frames, discarded, supervisor, ended: () => ended };
+  return { clock, sock, frames, discarded, states, supervisor, ended: () => ended };
 }
 
 test('stop(): frames that arrive before the peer close frame are delivered; stop resolves at the close', async () => {
@@ -125,4 +136,75 @@ test('under load the pong waits behind data: any inbound frame answers the ping,
   clock.advance(DEFAULT_TIMING.pingIntervalMs + DEFAULT_TIMING.pongTimeoutMs);
   assert.ok(sock.calls.includes('terminate'));
   assert.equal(supervisor.lastState()?.reason, 'alpaca_ping_timeout');
+});
+
+test('a full read queue pauses socket reads and resumes them at half; a pong missing meanwhile is not a dead peer', () => {
+  const slices: (() => void)[] = [];
+  const { clock, sock, frames, states, supervisor } = setup({
+    readQueue: { maxBytes: 10, sliceMs: Number.POSITIVE_INFINITY },
+    slices,
+  });
+  supervisor.start();
+  sock.open();
+  sock.frame('aaaa');
+  sock.frame('bbbb');
+  assert.ok(!sock.calls.includes('pause'), 'below the bound reads go on');
+  sock.frame('cccc');
+  assert.deepEqual(sock.calls, ['pause'], 'the third frame reaches the 10-byte bound');
+  assert.deepEqual(supervisor.readBacklog(), { frames: 3, bytes: 12, paused: true });
+  assert.deepEqual(frames, [], 'read, not yet handled');
+  // The ping goes out; its pong waits in TCP behind data the forwarder is not reading.
+  clock.advance(DEFAULT_TIMING.pingIntervalMs + DEFAULT_TIMING.pongTimeoutMs);
+  assert.ok(sock.calls.includes('ping'));
+  assert.ok(!sock.calls.includes('terminate'), 'no reconnect on its own account');
+  assert.equal(supervisor.lastState()?.status, 'healthy');
+  (slices.shift() as () => void)();
+  assert.deepEqual(frames, ['aaaa', 'bbbb', 'cccc']);
+  assert.deepEqual(sock.calls.slice(-1), ['resume'], 'resumed once at most half is queued');
+  assert.deepEqual(supervisor.readBacklog(), { frames: 0, bytes: 0, paused: false });
+  // Reading again, true silence after a ping is a dead peer.
+  clock.advance(DEFAULT_TIMING.pingIntervalMs + DEFAULT_TIMING.pongTimeoutMs);
+  assert.ok(sock.calls.includes('terminate'));
+  assert.deepEqual(
+    states.filter((st) => st.status === 'reconnect').map((st) => st.reason),
+    ['alpaca_ping_timeout'],
+  );
+});
+
+test('a connection that ends with frames still queued: they are handled first, then the session ends', () => {
+  const slices: (() => void)[] = [];
+  const { sock, frames, supervisor, ended } = setup({ slices });
+  supervisor.start();
+  sock.open();
+  sock.frame('x');
+  sock.frame('y');
+  sock.closed(1006);
+  assert.equal(supervisor.lastState()?.status, 'reconnect');
+  assert.equal(ended(), 0, 'the session outlives its queued frames');
+  (slices.shift() as () => void)();
+  assert.deepEqual(frames, ['x', 'y']);
+  assert.equal(ended(), 1);
+});
+
+test('a socket opened while the read queue is full starts paused', () => {
+  const slices: (() => void)[] = [];
+  const { clock, sock, supervisor } = setup({
+    readQueue: { maxBytes: 4, sliceMs: Number.POSITIVE_INFINITY },
+    slices,
+  });
+  supervisor.start();
+  sock.open();
+  sock.frame('full');
+  sock.closed(1006);
+  const retryAt = supervisor.lastState()?.nextAttemptAtMs as number;
+  clock.advance(retryAt - clock.now());
+  assert.equal(supervisor.lastState()?.status, 'connecting');
+  sock.open();
+  assert.deepEqual(
+    sock.calls.filter((c) => c === 'pause' || c === 'resume'),
+    ['pause', 'pause', 'pause'],
+    'the full queue paused the first socket, then the new one as created and as opened',
+  );
+  (slices.shift() as () => void)();
+  assert.deepEqual(sock.calls.slice(-1), ['resume'], 'the new socket reads again once drained');
 });

@@ -103,6 +103,8 @@ function fakeAlpacaSocket() {
         queueMicrotask(() => e.onClose(code));
       },
       terminate: () => calls.push('terminate'),
+      pause: () => calls.push('pause'),
+      resume: () => calls.push('resume'),
       isOpen: true,
     };
   };
@@ -130,6 +132,9 @@ test('overload: a socket fed faster than the pipeline drains → lagging reporte
       clock,
       random: () => 0,
       socketFactory: sock.factory,
+      // Each frame is handled as it is read (the read queue's slices inline): the worst case for
+      // liveness, where the pong waits behind data.
+      scheduleSlice: (fn) => fn(),
       onState: (s) => states.push(s),
       onEvents: (batch) => {
         // The pipeline's cost: time passes (and due timers such as pings fire) while it works.
