@@ -357,6 +357,18 @@ async function runOne(broker: KafkaBroker, subject: Subject, rate: number, event
       inKafka = await endOffsetSum(broker.info, topics);
     }
     const drainMs = inKafka >= offered ? Math.max(0, Date.now() - done.endMs) : Number.NaN;
+    // A forwarder that reported lagging says healthy once caught up: below half the threshold, or
+    // a threshold's time (2 s) after the last frame it handled, which can come after the drain.
+    if (subject.key === 'a' || subject.key === 'b') {
+      const healthyBound = Date.now() + 10_000;
+      for (;;) {
+        const ev = (await readStatus(broker.info, t.status)).events;
+        const lagAt = ev.findIndex((e) => e.status === 'lagging');
+        if (lagAt < 0 || ev.slice(lagAt).some((e) => e.status === 'healthy')) break;
+        if (Date.now() >= healthyBound) break;
+        await pause(250);
+      }
+    }
     const proc = readProcStats(pid);
     const reconnects = Math.max(0, (await mine()).length - 1);
     child.kill('SIGTERM');
