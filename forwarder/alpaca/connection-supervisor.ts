@@ -118,6 +118,8 @@ interface Connection {
   timers: TimerHandle[];
   pongDue: TimerHandle | null;
   closeWaiters: (() => void)[];
+  /** Frames of this connection in the read queue. */
+  queued: number;
 }
 
 /** A frame read on a connection, or (data null) the end of that connection's frames. */
@@ -148,8 +150,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     ...options.readQueue,
     ...(options.scheduleSlice ? { schedule: options.scheduleSlice } : {}),
     run(item) {
-      if (item.data === null) endSession(item.c);
-      else item.c.session?.onFrame(item.data, item.isBinary, item.receivedAtMs);
+      if (item.data === null) {
+        endSession(item.c);
+        return;
+      }
+      item.c.queued -= 1;
+      item.c.session?.onFrame(item.data, item.isBinary, item.receivedAtMs);
     },
     onPressure(full) {
       const s = conn?.socket;
@@ -330,6 +336,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       timers: [],
       pongDue: null,
       closeWaiters: [],
+      queued: 0,
     };
     conn = c;
     emit({ status: 'connecting', reason: null, errorClass: null, attempt: failures + 1 });
@@ -374,9 +381,17 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         failConnection(c, cls, opts);
       },
     };
-    const handshakeTimer = clock.setTimeout(() => {
+    // The peer's handshake replies may be read and still queued behind an older backlog (a
+    // reconnect under overload): while frames of this connection wait, the deadline moves on.
+    const onHandshakeDeadline = (): void => {
+      if (c.queued > 0) {
+        handshakeTimer = clock.setTimeout(onHandshakeDeadline, timing.handshakeTimeoutMs);
+        c.timers.push(handshakeTimer);
+        return;
+      }
       failConnection(c, LOCAL_FAILURES.handshakeTimeout, { terminate: !c.opened });
-    }, timing.handshakeTimeoutMs);
+    };
+    let handshakeTimer = clock.setTimeout(onHandshakeDeadline, timing.handshakeTimeoutMs);
     c.timers.push(handshakeTimer);
     c.session = options.createSession(link);
     try {
@@ -397,6 +412,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
               return;
             }
             provedAlive(c);
+            c.queued += 1;
             queue.push({ c, data, isBinary, receivedAtMs: clock.now() }, data.length);
           },
           onPong() {

@@ -51,7 +51,7 @@ function fakeSocket() {
  * The supervisor with fake socket and clock. Read-queue slices run inline (each frame is handled
  * as it is read) unless `slices` collects them for the test to run.
  */
-function setup(opts: { readQueue?: ReadQueueConfig; slices?: (() => void)[] } = {}) {
+function setup(opts: { readQueue?: ReadQueueConfig; slices?: (() => void)[]; readyOnFrame?: string } = {}) {
   const clock = createManualClock();
   const sock = fakeSocket();
   const frames: string[] = [];
@@ -72,8 +72,13 @@ function setup(opts: { readQueue?: ReadQueueConfig; slices?: (() => void)[] } = 
     readQueue: opts.readQueue ?? DEFAULT_READ_QUEUE,
     scheduleSlice: (fn) => (opts.slices ? opts.slices.push(fn) : fn()),
     createSession: (link) => ({
-      onOpen: () => link.ready(),
-      onFrame: (data) => frames.push(String(data)),
+      onOpen: () => {
+        if (opts.readyOnFrame === undefined) link.ready();
+      },
+      onFrame: (data) => {
+        frames.push(String(data));
+        if (String(data) === opts.readyOnFrame) link.ready();
+      },
       onEnd: () => {
         ended += 1;
       },
@@ -207,4 +212,28 @@ test('a socket opened while the read queue is full starts paused', () => {
   );
   (slices.shift() as () => void)();
   assert.deepEqual(sock.calls.slice(-1), ['resume'], 'the new socket reads again once drained');
+});
+
+test('handshake replies queued behind a backlog: the handshake deadline waits for them', () => {
+  const slices: (() => void)[] = [];
+  const { clock, sock, states, supervisor } = setup({ slices, readyOnFrame: 'authenticated' });
+  supervisor.start();
+  sock.open();
+  sock.frame('authenticated');
+  // Past the deadline (and before a ping could go unanswered: the fake peer sends no pongs).
+  clock.advance(DEFAULT_TIMING.handshakeTimeoutMs + 2_000);
+  assert.equal(supervisor.lastState()?.status, 'connecting', 'read, still queued: no timeout');
+  (slices.shift() as () => void)();
+  assert.deepEqual(
+    states.map((st) => st.status),
+    ['connecting', 'healthy'],
+  );
+});
+
+test('a handshake with nothing read in time still times out', () => {
+  const { clock, sock, supervisor } = setup({ readyOnFrame: 'authenticated' });
+  supervisor.start();
+  sock.open();
+  clock.advance(DEFAULT_TIMING.handshakeTimeoutMs);
+  assert.equal(supervisor.lastState()?.reason, 'alpaca_handshake_timeout');
 });
