@@ -13,7 +13,7 @@
  *
  * Frames go through a read queue (read-queue.ts): read at socket speed, handled in time slices,
  * in read order across connections; a connection's session ends (onEnd) after its last queued
- * frame. While the queue is full, socket reads pause, and a missing pong is not held against
+ * frame, and the next connection opens once the queue is empty. While the queue is full, socket reads pause, and a missing pong is not held against
  * the peer: the forwarder is the one not reading.
  */
 import type { Logger } from 'pino';
@@ -263,7 +263,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     emit({ status, reason: cls.reason, errorClass: cls.errorClass, attempt: failures, nextAttemptAtMs });
     retryTimer = clock.setTimeout(() => {
       retryTimer = null;
-      connect();
+      // Frames of the last connection still queued: connect once they are handled, so the new
+      // connection's welcome and auth are answered at once (Alpaca ends a session not
+      // authenticated in time: 404 auth timeout) and not behind the old backlog.
+      if (queue.state().frames > 0) void queue.idle().then(connect);
+      else connect();
     }, delay);
   }
 

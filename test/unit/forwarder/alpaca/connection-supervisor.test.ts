@@ -191,27 +191,23 @@ test('a connection that ends with frames still queued: they are handled first, t
   assert.equal(ended(), 1);
 });
 
-test('a socket opened while the read queue is full starts paused', () => {
+test('a reconnect waits until the frames of the last connection are handled', async () => {
   const slices: (() => void)[] = [];
-  const { clock, sock, supervisor } = setup({
-    readQueue: { maxBytes: 4, sliceMs: Number.POSITIVE_INFINITY },
-    slices,
-  });
+  const { clock, sock, frames, states, supervisor } = setup({ slices });
   supervisor.start();
   sock.open();
-  sock.frame('full');
+  sock.frame('old');
   sock.closed(1006);
   const retryAt = supervisor.lastState()?.nextAttemptAtMs as number;
   clock.advance(retryAt - clock.now());
-  assert.equal(supervisor.lastState()?.status, 'connecting');
-  sock.open();
-  assert.deepEqual(
-    sock.calls.filter((c) => c === 'pause' || c === 'resume'),
-    ['pause', 'pause', 'pause'],
-    'the full queue paused the first socket, then the new one as created and as opened',
-  );
+  assert.equal(supervisor.lastState()?.status, 'reconnect', 'not connecting behind the backlog');
   (slices.shift() as () => void)();
-  assert.deepEqual(sock.calls.slice(-1), ['resume'], 'the new socket reads again once drained');
+  assert.deepEqual(frames, ['old']);
+  await Promise.resolve();
+  assert.deepEqual(
+    states.map((st) => st.status),
+    ['connecting', 'healthy', 'reconnect', 'connecting'],
+  );
 });
 
 test('handshake replies queued behind a backlog: the handshake deadline waits for them', () => {
