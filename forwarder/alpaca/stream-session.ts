@@ -52,7 +52,7 @@ export interface StreamSessionConfig extends StreamConnectionConfig {
 /** What every stream reports to and is given (clock, randomness and socket for tests). */
 export interface StreamSessionDeps {
   logger: Logger;
-  /** Events of one frame, in read order. Called synchronously from the socket reader. */
+  /** Events of one frame, in read order. Called from the read queue's slices (read-queue.ts). */
   onEvents(batch: AlpacaEvent[]): void;
   onState(state: StreamState): void;
   /** The time a reconnect may have lost (from the last data before a drop to going live again). */
