@@ -13,8 +13,9 @@
  *
  * Frames go through a read queue (read-queue.ts): read at socket speed, handled in time slices,
  * in read order across connections; a connection's session ends (onEnd) after its last queued
- * frame, and the next connection opens once the queue is empty. While the queue is full, socket reads pause, and a missing pong is not held against
- * the peer: the forwarder is the one not reading.
+ * frame, and the next connection opens once the queue is empty (so never while it is full).
+ * While the queue is full, socket reads pause, and a missing pong is not held against the peer:
+ * the forwarder is the one not reading.
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../lib/time/clock.ts';
@@ -406,7 +407,6 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           onOpen() {
             if (c.ended) return;
             c.opened = true;
-            if (queue.state().full) c.socket?.pause();
             armPing(c);
             c.session?.onOpen();
           },
@@ -444,8 +444,6 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           },
         },
       );
-      // Reads stay paused across a reconnect until the queue has drained to half.
-      if (queue.state().full) c.socket.pause();
     } catch (err) {
       logger.error({ stream: options.stream, err }, 'could not create socket');
       c.closed = true;
