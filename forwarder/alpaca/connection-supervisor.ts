@@ -26,7 +26,7 @@ import {
   classifyUpgradeFailure,
   LOCAL_FAILURES,
 } from './error-classification.ts';
-import { createReadQueue, type ReadQueueConfig } from './read-queue.ts';
+import { createReadQueue, type ReadBacklog, type ReadQueueConfig } from './read-queue.ts';
 import type { SocketFactory, StreamSocket } from './socket.ts';
 import type { StreamName, StreamState } from './types.ts';
 
@@ -101,7 +101,7 @@ export interface Supervisor {
   stop(): Promise<void>;
   lastState(): StreamState | null;
   /** Frames read and not yet handled. */
-  readBacklog(): { frames: number; bytes: number; paused: boolean };
+  readBacklog(): ReadBacklog;
 }
 
 interface Connection {
@@ -318,7 +318,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       c.pongDue = clock.setTimeout(() => {
         c.pongDue = null;
         // Reads are paused: the pong may be waiting in TCP behind data not yet read.
-        if (queue.state().full) return;
+        if (queue.state().paused) return;
         failConnection(c, LOCAL_FAILURES.pingTimeout, { terminate: true });
       }, timing.pongTimeoutMs);
       armPing(c);
@@ -470,7 +470,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const closed = new Promise<void>((resolve) => c.closeWaiters.push(resolve));
       if (!c.ended && c.socket?.isOpen === true) {
         // Frames the peer sent before its close frame are handled before stop() resolves.
-        if (queue.state().full) c.socket.resume();
+        if (queue.state().paused) c.socket.resume();
         await drain(c, closed);
         return queue.idle();
       }
@@ -480,9 +480,6 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       return queue.idle();
     },
     lastState: () => last,
-    readBacklog() {
-      const q = queue.state();
-      return { frames: q.frames, bytes: q.bytes, paused: q.full };
-    },
+    readBacklog: () => queue.state(),
   };
 }

@@ -37,16 +37,20 @@ export interface ReadQueueOptions<T> extends ReadQueueConfig {
   schedule?: (fn: () => void) => void;
 }
 
-export interface ReadQueueState {
+/** What waits in a read queue (frames read and not yet handled). */
+export interface ReadBacklog {
   frames: number;
   bytes: number;
-  /** Pressure reported and not yet relieved. */
-  full: boolean;
+  /** Pressure reported and not yet relieved: the supervisor has paused socket reads. */
+  paused: boolean;
 }
+
+/** Nothing waits (no stream, or none started). */
+export const EMPTY_READ_BACKLOG: ReadBacklog = { frames: 0, bytes: 0, paused: false };
 
 export interface ReadQueue<T> {
   push(item: T, bytes: number): void;
-  state(): ReadQueueState;
+  state(): ReadBacklog;
   /** Resolves once every item pushed so far has run. */
   idle(): Promise<void>;
 }
@@ -116,7 +120,7 @@ export function createReadQueue<T>(options: ReadQueueOptions<T>): ReadQueue<T> {
         schedule(slice);
       }
     },
-    state: () => ({ frames: items.length - head, bytes, full }),
+    state: () => ({ frames: items.length - head, bytes, paused: full }),
     idle() {
       if (head >= items.length) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));

@@ -21,7 +21,7 @@ import {
 } from './connection-supervisor.ts';
 import { createIssueReporter, type DecodeIssue, type DecodeIssueSink } from './decode-issues.ts';
 import { withMaxPayload } from './frame-bounds.ts';
-import { DEFAULT_READ_QUEUE, type ReadQueueConfig } from './read-queue.ts';
+import { DEFAULT_READ_QUEUE, type ReadBacklog, type ReadQueueConfig } from './read-queue.ts';
 import { type AlpacaCredentials, maskKeyId } from './secrets.ts';
 import { type SocketFactory, type SocketOptions, wsSocketFactory } from './socket.ts';
 import type { AlpacaEvent, StreamGap, StreamName, StreamState } from './types.ts';
@@ -86,7 +86,7 @@ export interface StreamSession {
   stop(): Promise<void>;
   state(): StreamState | null;
   /** Frames read and not yet handled (the read queue), and whether reads are paused. */
-  readBacklog(): { frames: number; bytes: number; paused: boolean };
+  readBacklog(): ReadBacklog;
 }
 
 /** Calls a caller's handler; a throw is logged (`<name> handler threw`), never propagated. */

@@ -14,6 +14,7 @@ import {
   type MarketDataStream,
   type SubscriptionCheck,
 } from '../alpaca/market-data-stream.ts';
+import { EMPTY_READ_BACKLOG, type ReadBacklog } from '../alpaca/read-queue.ts';
 import { createRestClient } from '../alpaca/rest-client.ts';
 import { createTradeUpdatesStream, type TradeUpdatesStream } from '../alpaca/trade-updates-stream.ts';
 import type { AlpacaEvent, StreamGap, StreamState, SubscriptionSet } from '../alpaca/types.ts';
@@ -58,7 +59,7 @@ export interface Streams {
   /** Reconnects the market-data socket (a channel that must flow is silent). */
   reconnectMarket(): void;
   /** Market-data frames read and not yet handled (the read queue). */
-  marketReadBacklog(): { frames: number; bytes: number; paused: boolean };
+  marketReadBacklog(): ReadBacklog;
 }
 
 export function createStreams(deps: StreamsDeps): Streams {
@@ -195,6 +196,6 @@ export function createStreams(deps: StreamsDeps): Streams {
     connections,
     updateSubscriptions: (next) => market?.updateSubscriptions(next),
     reconnectMarket: () => market?.reconnect(),
-    marketReadBacklog: () => market?.readBacklog() ?? { frames: 0, bytes: 0, paused: false },
+    marketReadBacklog: () => market?.readBacklog() ?? EMPTY_READ_BACKLOG,
   };
 }

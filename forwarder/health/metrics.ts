@@ -4,6 +4,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { ERROR_CLASSES } from '../../contracts/readiness.ts';
+import { EMPTY_READ_BACKLOG, type ReadBacklog } from '../alpaca/read-queue.ts';
 import type { FreshnessReport } from '../app/freshness.ts';
 import type { SinkMetrics } from '../kafka/sink.ts';
 import type { PipelineMetrics } from '../pipeline/pipeline.ts';
@@ -35,7 +36,7 @@ export interface ForwarderMetrics {
    */
   backlogFrom(read: () => { events: number; bytes: number }): void;
   /** Where the read-queue gauges read at each scrape: market-data frames read, not yet handled. */
-  readBacklogFrom(read: () => { frames: number; bytes: number; paused: boolean }): void;
+  readBacklogFrom(read: () => ReadBacklog): void;
   /** Freshness per channel after each check (stale symbols, stale channel, last event age). */
   freshness(report: FreshnessReport): void;
   /** Where the market calendar in use comes from, after each fetch. */
@@ -199,52 +200,44 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Forwa
     help: 'Market-data lag now: now minus the Alpaca event time of the newest WebSocket event handled (0 once caught up)',
     registers,
   });
+  /** A gauge set from `read` at each scrape only: no cost per event. */
+  const scrapedGauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name: `${P}${name}`,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  };
   let backlog: () => { events: number; bytes: number } = () => ({ events: 0, bytes: 0 });
-  new Gauge({
-    name: `${P}backlog_events`,
-    help: 'Records accepted by the Kafka sink and not yet acked by Kafka (buffered, in flight, awaiting retry)',
-    registers,
-    collect() {
-      this.set(backlog().events);
-    },
-  });
-  new Gauge({
-    name: `${P}backlog_bytes`,
-    help: 'Bytes of the records accepted by the Kafka sink and not yet acked by Kafka',
-    registers,
-    collect() {
-      this.set(backlog().bytes);
-    },
-  });
-  let readBacklog: () => { frames: number; bytes: number; paused: boolean } = () => ({
-    frames: 0,
-    bytes: 0,
-    paused: false,
-  });
-  new Gauge({
-    name: `${P}ws_read_queue_frames`,
-    help: 'Market-data frames read from the socket and not yet handled (a burst waits here)',
-    registers,
-    collect() {
-      this.set(readBacklog().frames);
-    },
-  });
-  new Gauge({
-    name: `${P}ws_read_queue_bytes`,
-    help: 'Bytes of the market-data frames read from the socket and not yet handled',
-    registers,
-    collect() {
-      this.set(readBacklog().bytes);
-    },
-  });
-  new Gauge({
-    name: `${P}ws_reads_paused`,
-    help: '1 while market-data socket reads are paused because the read queue is full',
-    registers,
-    collect() {
-      this.set(readBacklog().paused ? 1 : 0);
-    },
-  });
+  scrapedGauge(
+    'backlog_events',
+    'Records accepted by the Kafka sink and not yet acked by Kafka (buffered, in flight, awaiting retry)',
+    () => backlog().events,
+  );
+  scrapedGauge(
+    'backlog_bytes',
+    'Bytes of the records accepted by the Kafka sink and not yet acked by Kafka',
+    () => backlog().bytes,
+  );
+  let readBacklog: () => ReadBacklog = () => EMPTY_READ_BACKLOG;
+  scrapedGauge(
+    'ws_read_queue_frames',
+    'Market-data frames read from the socket and not yet handled (a burst waits here)',
+    () => readBacklog().frames,
+  );
+  scrapedGauge(
+    'ws_read_queue_bytes',
+    'Bytes of the market-data frames read from the socket and not yet handled',
+    () => readBacklog().bytes,
+  );
+  scrapedGauge(
+    'ws_reads_paused',
+    '1 while market-data socket reads are paused because the read queue is full',
+    () => (readBacklog().paused ? 1 : 0),
+  );
   const staleSymbols = new Gauge({
     name: `${P}stale_symbols`,
     help: 'Subscribed symbols stale on a channel (silent for channelStaleAfterMs after trading today; bars: minute bar overdue), by channel',

@@ -38,14 +38,14 @@ test('items run in push order, in slices of sliceMs, one event-loop turn apart',
   runSlice();
   assert.deepEqual(ran, ['a', 'b', 'c'], '3 items × 4 ms reach the 10 ms slice');
   assert.equal(slices.length, 1, 'the rest waits for the next turn');
-  assert.deepEqual(queue.state(), { frames: 4, bytes: 4, full: false });
+  assert.deepEqual(queue.state(), { frames: 4, bytes: 4, paused: false });
   runSlice();
   runSlice();
   assert.deepEqual(ran, ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
   assert.equal(slices.length, 0);
   await idling;
   assert.equal(idle, true);
-  assert.deepEqual(queue.state(), { frames: 0, bytes: 0, full: false });
+  assert.deepEqual(queue.state(), { frames: 0, bytes: 0, paused: false });
   queue.push('h', 1);
   assert.equal(slices.length, 1, 'a push after idle schedules a new slice');
 });
@@ -55,10 +55,10 @@ test('pressure at maxBytes, relief once at most half is queued; reported once pe
   for (let i = 0; i < 5; i++) queue.push(`f${i}`, 30);
   assert.deepEqual(pressure, [true], '120 bytes ≥ 100: one pressure report, not one per push');
   runSlice();
-  assert.deepEqual(queue.state(), { frames: 3, bytes: 90, full: true }, 'still above half');
+  assert.deepEqual(queue.state(), { frames: 3, bytes: 90, paused: true }, 'still above half');
   runSlice();
   assert.deepEqual(pressure, [true, false], '30 bytes ≤ 50: relieved');
-  assert.equal(queue.state().full, false);
+  assert.equal(queue.state().paused, false);
 });
 
 test('a throwing item is reported and the next one still runs', () => {
